@@ -1,0 +1,131 @@
+/* common.c: option parsing and helpers shared by the kiln subcommands. */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cli_common_help[] =
+    "  --shape NAME=DxDx...   bind the dims of input NAME (e.g. pixel_values=1x3x224x224);\n"
+    "                         free dims of other inputs default to 1\n"
+    "  --mem-limit BYTES      largest single allocation allowed (default 8G; suffixes K M G)\n"
+    "  -v, --verbose          more output\n";
+
+static int parse_size(const char *s, uint64_t *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || v < 0) return -1;
+  uint64_t mul = 1;
+  if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
+  else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
+  else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
+  if (*end) return -1;
+  *out = (uint64_t)(v * (double)mul);
+  return 0;
+}
+
+int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
+  const char *a = argv[*i];
+  if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+    o->verbose++;
+    return 1;
+  }
+  if (!strcmp(a, "--mem-limit") || !strcmp(a, "--shape")) {
+    if (*i + 1 >= argc) {
+      fprintf(stderr, "kiln: %s needs a value\n", a);
+      return -1;
+    }
+    const char *v = argv[++*i];
+    if (!strcmp(a, "--mem-limit")) {
+      if (parse_size(v, &o->mem_limit) != 0) {
+        fprintf(stderr, "kiln: bad --mem-limit '%s'\n", v);
+        return -1;
+      }
+      return 1;
+    }
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || o->nshapes >= CLI_MAX_SHAPES) {
+      fprintf(stderr, "kiln: --shape wants NAME=DxDx..., got '%s'\n", v);
+      return -1;
+    }
+    int k = o->nshapes, r = 0;
+    const char *p = eq + 1;
+    while (*p) {
+      char *end;
+      long long d = strtoll(p, &end, 10);
+      if (end == p || d < 0 || r >= KN_MAX_RANK) {
+        fprintf(stderr, "kiln: bad dims in --shape '%s'\n", v);
+        return -1;
+      }
+      o->shape_dims[k][r++] = d;
+      p = end;
+      if (*p == 'x' || *p == ',') p++;
+      else if (*p) {
+        fprintf(stderr, "kiln: bad dims in --shape '%s'\n", v);
+        return -1;
+      }
+    }
+    o->shape_ranks[k] = r;
+    char *name = strndup(v, (size_t)(eq - v));
+    o->shape_names[k] = name;
+    o->nshapes++;
+    return 1;
+  }
+  return 0;
+}
+
+int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
+  if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
+  kn_set_verbose(kn, o->verbose);
+  if (kn_load_graph(kn, o->model, g) != KN_OK) {
+    fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn));
+    return EXIT_MODEL;
+  }
+  for (int k = 0; k < o->nshapes; k++) {
+    ir_id v = ir_value_find(*g, o->shape_names[k]);
+    bool is_input = false;
+    for (int i = 0; v != IR_NONE && i < (*g)->ninputs; i++) is_input |= (*g)->inputs[i] == v;
+    if (!is_input) {
+      fprintf(stderr, "kiln: error: --shape %s: the model has no input named '%s'\n", o->shape_names[k],
+              o->shape_names[k]);
+      ir_graph_free(*g);
+      return EXIT_USAGE;
+    }
+    const ir_type *t = &(*g)->values[v].type;
+    if (t->rank >= 0 && t->rank != o->shape_ranks[k]) {
+      fprintf(stderr, "kiln: error: --shape %s: input has rank %d, got %d dims\n", o->shape_names[k], t->rank,
+              o->shape_ranks[k]);
+      ir_graph_free(*g);
+      return EXIT_USAGE;
+    }
+  }
+  return EXIT_OK;
+}
+
+void cli_input_shape(const cli_common *o, const ir_graph *g, int idx, int *rank, int64_t *dims) {
+  const ir_value *v = &g->values[g->inputs[idx]];
+  for (int k = 0; k < o->nshapes; k++)
+    if (!strcmp(o->shape_names[k], v->name)) {
+      *rank = o->shape_ranks[k];
+      memcpy(dims, o->shape_dims[k], sizeof(int64_t) * (size_t)*rank);
+      return;
+    }
+  *rank = v->type.rank < 0 ? 1 : v->type.rank;
+  for (int i = 0; i < *rank; i++) dims[i] = v->type.rank < 0 || v->type.dims[i] < 0 ? 1 : v->type.dims[i];
+}
+
+void cli_print_tensor_summary(FILE *f, const char *name, const kn_tensor *t) {
+  char shape[160] = "";
+  for (int i = 0; i < t->rank; i++)
+    snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", i ? "x" : "", (long long)t->dims[i]);
+  int64_t n = kn_tensor_numel(t);
+  double mn = INFINITY, mx = -INFINITY, sum = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double x = kn_tensor_get_f64(t, i);
+    if (x < mn) mn = x;
+    if (x > mx) mx = x;
+    sum += x;
+  }
+  if (n == 0) mn = mx = 0;
+  fprintf(f, "%-24s %-8s [%s]  min %.6g  max %.6g  mean %.6g\n", name, kn_dtype_name(t->dtype), shape, mn, mx,
+          n ? sum / (double)n : 0.0);
+}

@@ -1,0 +1,27 @@
+/* frontend.h: internal header of frontend/ (ONNX import and TensorProto I/O). */
+#ifndef KILN_FRONTEND_H
+#define KILN_FRONTEND_H
+
+#include "ir.h"
+
+/* ===== onnx_import.c ===== */
+/* Loads an ONNX model file into a new graph (types inferred). */
+kn_status onnx_import_file(kn_ctx *ctx, const char *path, ir_graph **out);
+/* Same from a buffer; `dir` resolves external data (may be NULL: then external data is an error). */
+kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir,
+                             const char *display_name, ir_graph **out);
+#define ONNX_MIN_OPSET 7
+#define ONNX_MAX_OPSET 21
+
+/* ===== tensor_io.c: TensorProto <-> kn_tensor ===== */
+/* Reads a serialized TensorProto file (input_K.pb) into t; name (may be NULL) gets a malloc'd copy. */
+kn_status onnx_read_tensor_file(kn_ctx *ctx, const char *path, kn_tensor *t, char **name);
+/* Writes t as a serialized TensorProto with raw_data. */
+kn_status onnx_write_tensor_file(kn_ctx *ctx, const char *path, const kn_tensor *t, const char *name);
+/* Reads a whole file with a size limit (ctx->mem_limit). */
+kn_status onnx_read_file(kn_ctx *ctx, const char *path, uint8_t **data, size_t *len);
+
+/* ===== model.c: load any supported model file (.onnx or .kir) ===== */
+kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out);
+
+#endif

@@ -1,0 +1,177 @@
+/* onnx_legacy.c: the importer table. Maps ONNX op types to IR ops and rewrites
+ * the older opset forms (attributes that later opsets turned into inputs,
+ * renamed ops, changed defaults) into kiln's IR form, which is always the
+ * newest ONNX form, so the rest of kiln knows one form per op. */
+#include "onnx_proto.h"
+#include <string.h>
+
+int onnx_map_op(const char *op_type, int opset) {
+  if (strcmp(op_type, "Upsample") == 0) return IR_OP_Resize;
+  if (strcmp(op_type, "Scatter") == 0) return IR_OP_ScatterElements;
+  (void)opset;
+  return ir_op_from_name(op_type);
+}
+
+/* Appends constant inputs to node `id` (absent ones as IR_NONE). */
+static kn_status set_inputs(ir_graph *g, ir_id id, int nin, const ir_id *in) {
+  ir_node *n = &g->nodes[id];
+  ir_id *na = ir_arena_alloc(&g->arena, sizeof(ir_id) * (size_t)(nin > 0 ? nin : 1));
+  if (!na) return kn_fail(g->ctx, KN_ENOMEM, "out of memory");
+  for (int i = 0; i < nin; i++) na[i] = in[i];
+  n->in = na;
+  n->nin = nin;
+  return KN_OK;
+}
+
+static ir_id const_i64(ir_graph *g, const int64_t *v, int n, bool scalar) {
+  kn_tensor t;
+  int64_t d = n;
+  if (kn_tensor_alloc(g->ctx, &t, KN_I64, scalar ? 0 : 1, &d) != KN_OK) return IR_NONE;
+  if (n) memcpy(t.data, v, sizeof(int64_t) * (size_t)n);
+  return ir_const_new(g, NULL, &t);
+}
+
+static ir_id const_f32(ir_graph *g, const float *v, int n, bool scalar) {
+  kn_tensor t;
+  int64_t d = n;
+  if (kn_tensor_alloc(g->ctx, &t, KN_F32, scalar ? 0 : 1, &d) != KN_OK) return IR_NONE;
+  if (n) memcpy(t.data, v, sizeof(float) * (size_t)n);
+  return ir_const_new(g, NULL, &t);
+}
+
+/* Removes an attribute by name (keeps the IR free of the legacy spelling). */
+static void drop_attr(ir_node *n, const char *name) {
+  for (int32_t i = 0; i < n->nattr; i++)
+    if (strcmp(n->attrs[i].name, name) == 0) {
+      n->attrs[i] = n->attrs[n->nattr - 1];
+      n->nattr--;
+      return;
+    }
+}
+
+/* attribute `name` (ints) -> input at position `pos` (earlier missing slots absent) */
+static kn_status ints_attr_to_input(ir_graph *g, ir_id id, const char *name, int pos) {
+  ir_node *n = &g->nodes[id];
+  const ir_attr *a = ir_attr_get(n, name);
+  if (!a) return KN_OK;
+  if (a->kind != IR_ATTR_INTS && a->kind != IR_ATTR_INT)
+    return kn_fail(g->ctx, KN_EINVAL, "node %s: attribute %s must be ints", n->name, name);
+  ir_id c = a->kind == IR_ATTR_INTS ? const_i64(g, a->ints, a->n, false) : const_i64(g, &a->i, 1, false);
+  if (c == IR_NONE) return KN_ENOMEM;
+  n = &g->nodes[id];
+  ir_id in[8];
+  int nin = n->nin > pos + 1 ? n->nin : pos + 1;
+  if (nin > 8) return kn_fail(g->ctx, KN_EINVAL, "node %s: too many inputs", n->name);
+  for (int i = 0; i < nin; i++) in[i] = i < n->nin ? n->in[i] : IR_NONE;
+  in[pos] = c;
+  drop_attr(n, name);
+  return set_inputs(g, id, nin, in);
+}
+
+static bool is_reduce(ir_op op) {
+  return op >= IR_OP_ReduceSum && op <= IR_OP_ReduceSumSquare;
+}
+
+kn_status onnx_upgrade_node(ir_graph *g, ir_id id, const char *op_type, int opset) {
+  ir_node *n = &g->nodes[id];
+  ir_op op = n->op;
+  if (is_reduce(op)) {
+    int moved = op == IR_OP_ReduceSum ? 13 : 18;
+    if (opset < moved) return ints_attr_to_input(g, id, "axes", 1);
+    return KN_OK;
+  }
+  switch (op) {
+  case IR_OP_Squeeze:
+  case IR_OP_Unsqueeze:
+    if (opset < 13) return ints_attr_to_input(g, id, "axes", 1);
+    break;
+  case IR_OP_Split:
+    if (opset < 13) return ints_attr_to_input(g, id, "split", 1);
+    break;
+  case IR_OP_TopK:
+    if (opset < 10) return ints_attr_to_input(g, id, "k", 1);
+    break;
+  case IR_OP_Slice:
+    if (opset < 10) {
+      /* Slice-1: starts/ends/axes attributes -> inputs 1..3 */
+      KN_TRY(ints_attr_to_input(g, id, "starts", 1));
+      KN_TRY(ints_attr_to_input(g, id, "ends", 2));
+      KN_TRY(ints_attr_to_input(g, id, "axes", 3));
+    }
+    break;
+  case IR_OP_Pad:
+    if (opset < 11) {
+      float value = ir_attr_float(n, "value", 0.0f);
+      KN_TRY(ints_attr_to_input(g, id, "pads", 1));
+      ir_id cv = const_f32(g, &value, 1, true);
+      if (cv == IR_NONE) return KN_ENOMEM;
+      n = &g->nodes[id];
+      drop_attr(n, "value");
+      ir_id in[3] = {n->in[0], n->in[1], cv};
+      return set_inputs(g, id, 3, in);
+    }
+    break;
+  case IR_OP_Clip:
+    if (opset < 11) {
+      const ir_attr *mn = ir_attr_get(n, "min"), *mx = ir_attr_get(n, "max");
+      ir_id in[3] = {n->in[0], IR_NONE, IR_NONE};
+      if (mn) {
+        float v = ir_attr_float(n, "min", 0);
+        if ((in[1] = const_f32(g, &v, 1, true)) == IR_NONE) return KN_ENOMEM;
+      }
+      n = &g->nodes[id];
+      if (mx) {
+        float v = ir_attr_float(n, "max", 0);
+        if ((in[2] = const_f32(g, &v, 1, true)) == IR_NONE) return KN_ENOMEM;
+      }
+      n = &g->nodes[id];
+      drop_attr(n, "min");
+      drop_attr(n, "max");
+      return set_inputs(g, id, 3, in);
+    }
+    break;
+  case IR_OP_Softmax:
+  case IR_OP_LogSoftmax:
+  case IR_OP_Hardmax:
+    if (opset < 13) {
+      KN_TRY(ir_attr_set_int(g, n, "axis", ir_attr_int(n, "axis", 1)));
+      return ir_attr_set_int(g, &g->nodes[id], "legacy_coerce_2d", 1);
+    }
+    break;
+  case IR_OP_Dropout:
+    if (opset < 12) drop_attr(n, "ratio");
+    break;
+  case IR_OP_BatchNormalization:
+    drop_attr(n, "spatial");
+    drop_attr(n, "is_test");
+    drop_attr(n, "consumed_inputs");
+    if (n->nout > 3) n->nout = 3; /* saved_mean/saved_var (opset < 14) are training-only */
+    break;
+  case IR_OP_Resize:
+    if (strcmp(op_type, "Upsample") == 0) {
+      /* Upsample-7: scales attribute; Upsample-9: scales input. Both are Resize
+       * with asymmetric coordinates and floor rounding. */
+      ir_id scales = n->nin > 1 ? n->in[1] : IR_NONE;
+      const ir_attr *a = ir_attr_get(n, "scales");
+      if (a && a->kind == IR_ATTR_FLOATS) {
+        if ((scales = const_f32(g, a->floats, a->n, false)) == IR_NONE) return KN_ENOMEM;
+        n = &g->nodes[id];
+        drop_attr(n, "scales");
+      }
+      ir_id in[3] = {n->in[0], IR_NONE, scales};
+      KN_TRY(set_inputs(g, id, 3, in));
+      KN_TRY(ir_attr_set_string(g, &g->nodes[id], "coordinate_transformation_mode", "asymmetric", 10));
+      return ir_attr_set_string(g, &g->nodes[id], "nearest_mode", "floor", 5);
+    }
+    if (opset < 11) {
+      ir_id in[3] = {n->in[0], IR_NONE, n->nin > 1 ? n->in[1] : IR_NONE};
+      KN_TRY(set_inputs(g, id, 3, in));
+      KN_TRY(ir_attr_set_string(g, &g->nodes[id], "coordinate_transformation_mode", "asymmetric", 10));
+      return ir_attr_set_string(g, &g->nodes[id], "nearest_mode", "floor", 5);
+    }
+    break;
+  default:
+    break;
+  }
+  return KN_OK;
+}

@@ -1,0 +1,255 @@
+/* ir.h: kiln's graph IR, the internal header of ir/ (sectioned by file).
+ * Values and nodes are int32 ids into arrays the graph owns (no pointer soup);
+ * deleting marks a node dead and ir_graph_compact() renumbers. Names,
+ * attributes and constants live in the graph's arena and die with it. */
+#ifndef KILN_IR_H
+#define KILN_IR_H
+
+#include "kiln.h"
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define KN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define KN_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define KN_PRINTF(a, b)
+#define KN_HIDDEN
+#endif
+
+/* ===== context.c: errors and limits ===== */
+struct kn_ctx {
+  kn_status status;
+  char msg[2048];
+  uint64_t mem_limit;
+  int verbose;
+};
+/* Formats the message into ctx and returns `st` so callers can `return kn_fail(...)`. */
+kn_status kn_fail(kn_ctx *ctx, kn_status st, const char *fmt, ...) KN_PRINTF(3, 4);
+/* Prepends context ("model.onnx: ") to the current message. */
+void kn_prefix(kn_ctx *ctx, const char *fmt, ...) KN_PRINTF(2, 3);
+#define KN_TRY(expr)                                                                               \
+  do {                                                                                             \
+    kn_status kn_try_st_ = (expr);                                                                 \
+    if (kn_try_st_ != KN_OK) return kn_try_st_;                                                    \
+  } while (0)
+
+/* ===== tensor.c: dense tensors ===== */
+/* numel of dims with overflow check; returns -1 on overflow or negative dim */
+int64_t kn_dims_numel(int rank, const int64_t *dims);
+/* Allocates zeroed, 64-byte aligned storage; checks overflow and the mem limit. */
+kn_status kn_tensor_alloc(kn_ctx *ctx, kn_tensor *t, int dtype, int rank, const int64_t *dims);
+kn_status kn_tensor_clone(kn_ctx *ctx, kn_tensor *dst, const kn_tensor *src);
+void *kn_aligned_alloc(size_t bytes);
+void kn_aligned_free(void *p);
+bool kn_dtype_is_float(int dtype);
+bool kn_dtype_is_int(int dtype); /* signed or unsigned integer, not bool */
+int kn_dtype_from_name(const char *name); /* "f32" etc; KN_UNDEF if unknown */
+const char *kn_dtype_short(int dtype);    /* "f32" */
+/* Reads element i of a numeric tensor as double / int64 (any dtype). */
+double kn_tensor_get_f64(const kn_tensor *t, int64_t i);
+int64_t kn_tensor_get_i64(const kn_tensor *t, int64_t i);
+void kn_tensor_set_f64(kn_tensor *t, int64_t i, double v);
+float kn_f16_to_f32(uint16_t h);
+uint16_t kn_f32_to_f16(float f);
+float kn_bf16_to_f32(uint16_t h);
+uint16_t kn_f32_to_bf16(float f);
+
+/* ===== arena.c: bump allocator owned by a graph ===== */
+typedef struct ir_arena_chunk ir_arena_chunk;
+typedef struct ir_arena {
+  ir_arena_chunk *head;
+  size_t total;
+} ir_arena;
+void *ir_arena_alloc(ir_arena *a, size_t bytes); /* zeroed, 16-aligned; NULL on OOM */
+char *ir_arena_strdup(ir_arena *a, const char *s);
+char *ir_arena_strndup(ir_arena *a, const char *s, size_t n);
+void ir_arena_free(ir_arena *a);
+
+/* ===== the ops (ops.def) ===== */
+typedef enum ir_op {
+#define OP(name, mi, ma, mo, mao, inf) IR_OP_##name,
+#include "ops.def"
+#undef OP
+  IR_OP_COUNT
+} ir_op;
+typedef struct ir_op_info {
+  const char *name;
+  int min_in, max_in, min_out, max_out;
+} ir_op_info;
+extern const ir_op_info ir_op_table[IR_OP_COUNT];
+int ir_op_from_name(const char *name); /* -1 if unknown */
+
+/* ===== types: dtype + rank + dims (symbolic dims are negative ids) ===== */
+#define IR_SYM(k) (-1 - (int64_t)(k)) /* symbolic dim k */
+#define IR_DIM_IS_SYM(d) ((d) < 0)
+#define IR_SYM_ID(d) ((int32_t)(-1 - (d)))
+#define IR_RANK_UNKNOWN (-1)
+typedef struct ir_type {
+  int32_t dtype;
+  int32_t rank; /* IR_RANK_UNKNOWN when not known */
+  int64_t dims[KN_MAX_RANK];
+} ir_type;
+bool ir_type_is_concrete(const ir_type *t);
+
+/* ===== attributes ===== */
+typedef enum ir_attr_kind {
+  IR_ATTR_FLOAT = 1,
+  IR_ATTR_INT,
+  IR_ATTR_STRING,
+  IR_ATTR_TENSOR,
+  IR_ATTR_GRAPH,
+  IR_ATTR_FLOATS,
+  IR_ATTR_INTS,
+  IR_ATTR_STRINGS
+} ir_attr_kind;
+struct ir_graph;
+typedef struct ir_attr {
+  const char *name;
+  ir_attr_kind kind;
+  int32_t n; /* element count for lists, byte length for STRING */
+  int64_t i;
+  float f;
+  const char *s;
+  kn_tensor *t;
+  struct ir_graph *g;
+  int64_t *ints;
+  float *floats;
+  const char **strings;
+} ir_attr;
+
+/* ===== graph.c: nodes, values, graphs ===== */
+typedef int32_t ir_id;
+#define IR_NONE (-1)
+
+typedef struct ir_value {
+  const char *name;
+  ir_type type;
+  ir_id producer;     /* node id, or IR_NONE for inputs/constants/outer refs */
+  kn_tensor *constant; /* non-NULL for initializers and folded constants */
+  bool is_input;
+  bool is_output;
+  bool is_outer; /* subgraph reference to a value of an enclosing graph, by name */
+} ir_value;
+
+typedef struct ir_node {
+  ir_op op;
+  const char *name;
+  int32_t nin, nout;
+  ir_id *in;  /* IR_NONE for an absent optional input */
+  ir_id *out; /* IR_NONE for an absent optional output */
+  int32_t nattr;
+  ir_attr *attrs;
+  bool dead;
+} ir_node;
+
+typedef struct ir_graph {
+  kn_ctx *ctx;
+  ir_arena arena;
+  const char *name;
+  struct ir_graph *parent; /* enclosing graph for subgraphs */
+  ir_value *values;
+  int32_t nvalues, cap_values;
+  ir_node *nodes;
+  int32_t nnodes, cap_nodes;
+  ir_id *inputs;
+  int32_t ninputs, cap_inputs;
+  ir_id *outputs;
+  int32_t noutputs, cap_outputs;
+  const char **syms; /* names of symbolic dims (NULL name = anonymous) */
+  int32_t nsyms, cap_syms;
+  int32_t opset; /* default-domain opset the graph was imported at (info only) */
+} ir_graph;
+
+ir_graph *ir_graph_new(kn_ctx *ctx, const char *name);
+ir_graph *ir_subgraph_new(ir_graph *parent, const char *name);
+void ir_graph_free(ir_graph *g);
+/* New value; name may be NULL (a unique name is generated). */
+ir_id ir_value_new(ir_graph *g, const char *name, const ir_type *type);
+ir_id ir_value_find(const ir_graph *g, const char *name); /* IR_NONE if absent */
+/* New constant value that takes ownership of *t (t is zeroed). */
+ir_id ir_const_new(ir_graph *g, const char *name, kn_tensor *t);
+/* New node; inputs/outputs copied. Returns node id or IR_NONE on OOM. */
+ir_id ir_node_new(ir_graph *g, ir_op op, const char *name, int nin, const ir_id *in, int nout,
+                  const ir_id *out);
+kn_status ir_graph_add_input(ir_graph *g, ir_id v);
+kn_status ir_graph_add_output(ir_graph *g, ir_id v);
+/* Symbols: returns the id of the named symbol, creating it; name NULL = fresh anonymous. */
+int32_t ir_sym_get(ir_graph *g, const char *name);
+const char *ir_sym_name(const ir_graph *g, int32_t sym); /* may be NULL */
+/* Attributes (values copied into the graph arena). */
+kn_status ir_attr_set_int(ir_graph *g, ir_node *n, const char *name, int64_t v);
+kn_status ir_attr_set_float(ir_graph *g, ir_node *n, const char *name, float v);
+kn_status ir_attr_set_string(ir_graph *g, ir_node *n, const char *name, const char *s, size_t len);
+kn_status ir_attr_set_ints(ir_graph *g, ir_node *n, const char *name, const int64_t *v, int cnt);
+kn_status ir_attr_set_floats(ir_graph *g, ir_node *n, const char *name, const float *v, int cnt);
+kn_status ir_attr_set_strings(ir_graph *g, ir_node *n, const char *name, const char **v, int cnt);
+kn_status ir_attr_set_tensor(ir_graph *g, ir_node *n, const char *name, kn_tensor *t); /* takes t */
+kn_status ir_attr_set_graph(ir_graph *g, ir_node *n, const char *name, ir_graph *sub); /* takes sub */
+ir_attr *ir_attr_add(ir_graph *g, ir_node *n, const char *name, ir_attr_kind kind);
+const ir_attr *ir_attr_get(const ir_node *n, const char *name);
+int64_t ir_attr_int(const ir_node *n, const char *name, int64_t def);
+float ir_attr_float(const ir_node *n, const char *name, float def);
+const char *ir_attr_str(const ir_node *n, const char *name, const char *def);
+/* Number of live nodes; node order in g->nodes is a valid schedule (topological). */
+int32_t ir_graph_live_nodes(const ir_graph *g);
+/* Sorts nodes topologically (imports may be unordered); fails on cycles. */
+kn_status ir_graph_toposort(ir_graph *g);
+/* Arena-allocated tensor copy helpers for constants. */
+kn_tensor *ir_tensor_new(ir_graph *g); /* zeroed kn_tensor struct in arena; data freed with graph */
+/* Takes ownership of t->data (freed with the graph). */
+void ir_graph_own_data(ir_graph *g, void *data);
+
+/* ===== infer.c: shape and dtype inference ===== */
+typedef struct ir_infer_ctx {
+  kn_ctx *kn;
+  ir_graph *g;
+  const ir_node *node;
+  int nin;
+  const ir_type *const *in;    /* in[i] NULL if absent */
+  const kn_tensor *const *val; /* known constant value of input i, else NULL */
+  int nout;
+  ir_type *out; /* nout entries to fill */
+} ir_infer_ctx;
+typedef kn_status (*ir_infer_fn)(ir_infer_ctx *c);
+/* Infers every node of g in order, filling value types (inputs must be typed). */
+kn_status ir_infer_graph(ir_graph *g);
+/* Infers one node from explicit input types/values (used by the executor). */
+kn_status ir_infer_node(kn_ctx *kn, ir_graph *g, const ir_node *n, const ir_type *const *in,
+                        const kn_tensor *const *val, ir_type *out);
+/* Error for the node being inferred: "node NAME (Op): ..." */
+kn_status ir_infer_fail(ir_infer_ctx *c, kn_status st, const char *fmt, ...) KN_PRINTF(3, 4);
+/* A fresh unknown dim. */
+int64_t ir_infer_unknown_dim(ir_infer_ctx *c);
+/* numpy broadcasting of two types' dims into out (dtype untouched). */
+kn_status ir_broadcast_dims(ir_infer_ctx *c, const ir_type *a, const ir_type *b, ir_type *out);
+/* Reads a constant 1-D int tensor input into v (up to max); -1 if not constant. */
+int ir_infer_const_ints(ir_infer_ctx *c, int input, int64_t *v, int max);
+/* Normalizes a possibly negative axis against rank; fails if out of range. */
+kn_status ir_infer_axis(ir_infer_ctx *c, int64_t axis, int rank, int *out);
+/* Shared checks: input i must be present/typed with known rank. */
+kn_status ir_infer_need_rank(ir_infer_ctx *c, int input);
+/* the infer functions named in ops.def */
+#define OP(name, mi, ma, mo, mao, inf) kn_status inf(ir_infer_ctx *c);
+#include "ops.def"
+#undef OP
+
+/* ===== verify.c ===== */
+kn_status ir_verify(const ir_graph *g);
+
+/* ===== text_print.c / text_parse.c: the canonical text form ===== */
+typedef struct ir_print_opts {
+  int64_t max_const_elems; /* constants with more elements print as `elided`; <0 = all */
+} ir_print_opts;
+/* Writes the graph as text; returns a malloc'd string (NULL on OOM). */
+char *ir_print(const ir_graph *g, const ir_print_opts *opts);
+kn_status ir_parse(kn_ctx *ctx, const char *text, const char *filename, ir_graph **out);
+void ir_print_type(char *buf, size_t n, const ir_graph *g, const ir_type *t);
+
+/* ===== stats.c ===== */
+int64_t ir_graph_params(const ir_graph *g);
+int64_t ir_node_macs(const ir_graph *g, const ir_node *n);
+
+#endif

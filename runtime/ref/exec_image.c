@@ -1,0 +1,293 @@
+/* exec_image.c: reference-executor adapters of the image family (Resize,
+ * NonMaxSuppression, RoiAlign). They turn attributes and small parameter
+ * inputs into kernel arguments: Resize builds one tap table per axis and runs
+ * one separable pass per axis that is not an identity, ping-ponging between
+ * two scratch buffers; NonMaxSuppression runs into a worst-case buffer and
+ * then allocates its data-dependent output. Output shapes come from
+ * infer_resize/infer_nms/infer_roi_align, which already validated attributes. */
+#include "k_image.h"
+#include "ref.h"
+#include <string.h>
+
+static int str_index(const char *s, const char *const *list, int def) {
+  for (int i = 0; list[i]; i++)
+    if (strcmp(s, list[i]) == 0) return i;
+  return def;
+}
+
+/* ---- Resize ---- */
+
+typedef struct resize_axis {
+  int64_t in_len, out_len, ntaps;
+  double scale, roi_start, roi_end;
+  int64_t *idx;
+  float *w;
+  uint8_t *outside;
+  bool identity;
+} resize_axis;
+
+static bool input_nonempty(const ref_ctx *c, int i) {
+  return i < c->nin && c->in[i] && kn_tensor_numel(c->in[i]) > 0;
+}
+
+/* Per-axis scale and roi. With sizes the scale is out/in per axis ("stretch")
+ * or one common scale (keep_aspect_ratio_policy), as the spec defines. */
+static kn_status resize_params(ref_ctx *c, resize_axis *ax, int ctm) {
+  const kn_tensor *x = c->in[0];
+  int rank = x->rank, axes[KN_MAX_RANK], naxes = rank;
+  const ir_attr *aa = ir_attr_get(c->node, "axes");
+  if (aa && aa->kind == IR_ATTR_INTS && aa->n <= rank) {
+    naxes = aa->n;
+    for (int i = 0; i < naxes; i++) axes[i] = (int)(aa->ints[i] < 0 ? aa->ints[i] + rank : aa->ints[i]);
+  } else {
+    for (int i = 0; i < rank; i++) axes[i] = i;
+  }
+  for (int d = 0; d < rank; d++) {
+    ax[d].in_len = x->dims[d];
+    ax[d].out_len = c->out[0].dims[d];
+    ax[d].scale = 1.0, ax[d].roi_start = 0.0, ax[d].roi_end = 1.0;
+  }
+  if (input_nonempty(c, 2)) {
+    for (int i = 0; i < naxes; i++) ax[axes[i]].scale = (float)kn_tensor_get_f64(c->in[2], i);
+  } else if (input_nonempty(c, 3)) {
+    static const char *const policies[] = {"stretch", "not_larger", "not_smaller", NULL};
+    int policy = str_index(ir_attr_str(c->node, "keep_aspect_ratio_policy", "stretch"), policies, 0);
+    double common = policy == 1 ? 1e300 : 0;
+    for (int i = 0; i < naxes; i++) {
+      resize_axis *a = &ax[axes[i]];
+      double r = a->in_len ? (double)kn_tensor_get_i64(c->in[3], i) / (double)a->in_len : 1.0;
+      a->scale = r;
+      common = policy == 1 ? (r < common ? r : common) : (r > common ? r : common);
+    }
+    if (policy != 0)
+      for (int i = 0; i < naxes; i++) ax[axes[i]].scale = common;
+  } else {
+    return ref_fail(c, KN_EINVAL, "one of scales or sizes is required");
+  }
+  for (int d = 0; d < rank; d++)
+    if (!(ax[d].scale > 0)) return ref_fail(c, KN_EINVAL, "scale of axis %d must be positive", d);
+  if (ctm == KK_RESIZE_TF_CROP_AND_RESIZE) {
+    if (!input_nonempty(c, 1)) return ref_fail(c, KN_EINVAL, "tf_crop_and_resize needs the roi input");
+    if (kn_tensor_numel(c->in[1]) != 2 * naxes)
+      return ref_fail(c, KN_ESHAPE, "roi has %lld values, expected %d", (long long)kn_tensor_numel(c->in[1]),
+                      2 * naxes);
+    for (int i = 0; i < naxes; i++) {
+      ax[axes[i]].roi_start = kn_tensor_get_f64(c->in[1], i);
+      ax[axes[i]].roi_end = kn_tensor_get_f64(c->in[1], naxes + i);
+    }
+  }
+  return KN_OK;
+}
+
+static bool taps_identity(const resize_axis *a) {
+  if (a->in_len != a->out_len) return false;
+  for (int64_t j = 0; j < a->out_len; j++) {
+    if (a->outside[j]) return false;
+    for (int64_t t = 0; t < a->ntaps; t++) {
+      float w = a->w[j * a->ntaps + t];
+      if (w != 0 && !(w == 1 && a->idx[j * a->ntaps + t] == j)) return false;
+    }
+  }
+  return true;
+}
+
+/* the extrapolation value as raw bits of dtype (for the gather kernels) */
+static uint64_t value_bits(int dtype, double v) {
+  uint64_t bits = 0;
+  kn_tensor t = {.dtype = dtype, .rank = 0, .data = &bits, .nbytes = 8};
+  kn_tensor_set_f64(&t, 0, v);
+  return bits;
+}
+
+static void resize_pass(int mode, size_t esz, const void *src, void *dst, int64_t outer, const resize_axis *a,
+                        int64_t inner, float extrapolation, uint64_t ebits) {
+  if (mode != KK_RESIZE_NEAREST) {
+    kk_image_resize_axis_f32(src, dst, outer, a->in_len, a->out_len, inner, a->ntaps, a->idx, a->w, a->outside,
+                             extrapolation);
+    return;
+  }
+  switch (esz) {
+  case 1: kk_image_resize_gather_u8(src, dst, outer, a->in_len, a->out_len, inner, a->idx, a->outside, (uint8_t)ebits); break;
+  case 2: kk_image_resize_gather_u16(src, dst, outer, a->in_len, a->out_len, inner, a->idx, a->outside, (uint16_t)ebits); break;
+  case 4: kk_image_resize_gather_u32(src, dst, outer, a->in_len, a->out_len, inner, a->idx, a->outside, (uint32_t)ebits); break;
+  default: kk_image_resize_gather_u64(src, dst, outer, a->in_len, a->out_len, inner, a->idx, a->outside, ebits); break;
+  }
+}
+
+/* Runs the passes from xdata (dtype-sized elements, f32 for linear/cubic) into ydata. */
+static kn_status resize_run(ref_ctx *c, resize_axis *ax, int rank, int mode, size_t esz, const void *xdata,
+                            void *ydata, float extrapolation, uint64_t ebits) {
+  int passes[KN_MAX_RANK], np = 0;
+  for (int d = 0; d < rank; d++)
+    if (!ax[d].identity) passes[np++] = d;
+  int64_t xn = kn_dims_numel(rank, c->in[0]->dims);
+  if (np == 0) {
+    memcpy(ydata, xdata, (size_t)xn * esz);
+    return KN_OK;
+  }
+  /* intermediates: dims already resized before pass p, original after */
+  int64_t cur[KN_MAX_RANK], maxmid = 0;
+  for (int d = 0; d < rank; d++) cur[d] = ax[d].in_len;
+  for (int p = 0; p + 1 < np; p++) {
+    cur[passes[p]] = ax[passes[p]].out_len;
+    int64_t n = kn_dims_numel(rank, cur);
+    if (n < 0 || (uint64_t)n > ((uint64_t)1 << 40) / esz) return ref_fail(c, KN_ELIMIT, "intermediate too large");
+    if (n > maxmid) maxmid = n;
+  }
+  void *buf[2] = {NULL, NULL};
+  if (np > 1) {
+    buf[0] = kn_aligned_alloc((size_t)maxmid * esz);
+    buf[1] = np > 2 ? kn_aligned_alloc((size_t)maxmid * esz) : NULL;
+    if (!buf[0] || (np > 2 && !buf[1])) {
+      kn_aligned_free(buf[0]), kn_aligned_free(buf[1]);
+      return ref_fail(c, KN_ENOMEM, "out of memory for resize intermediates");
+    }
+  }
+  for (int d = 0; d < rank; d++) cur[d] = ax[d].in_len;
+  const void *src = xdata;
+  for (int p = 0; p < np; p++) {
+    int d = passes[p];
+    int64_t outer = kn_dims_numel(d, cur), inner = kn_dims_numel(rank - d - 1, cur + d + 1);
+    void *dst = p == np - 1 ? ydata : buf[p & 1];
+    resize_pass(mode, esz, src, dst, outer, &ax[d], inner, extrapolation, ebits);
+    cur[d] = ax[d].out_len;
+    src = dst;
+  }
+  kn_aligned_free(buf[0]), kn_aligned_free(buf[1]);
+  return KN_OK;
+}
+
+kn_status ref_exec_Resize(ref_ctx *c) {
+  static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
+  static const char *const ctms[] = {"half_pixel",   "half_pixel_symmetric", "pytorch_half_pixel",
+                                     "align_corners", "asymmetric",          "tf_crop_and_resize",
+                                     "tf_half_pixel_for_nn", NULL};
+  static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", NULL};
+  const kn_tensor *x = c->in[0];
+  kn_tensor *y = &c->out[0];
+  if (y->rank != x->rank) return ref_fail(c, KN_EINTERNAL, "output shape was not inferred");
+  int mode = str_index(ir_attr_str(c->node, "mode", "nearest"), modes, 0);
+  int ctm = str_index(ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel"), ctms, 0);
+  int nmode = str_index(ir_attr_str(c->node, "nearest_mode", "round_prefer_floor"), nearest, 0);
+  int antialias = ir_attr_int(c->node, "antialias", 0) != 0;
+  int exclude = ir_attr_int(c->node, "exclude_outside", 0) != 0;
+  float cubic_a = ir_attr_float(c->node, "cubic_coeff_a", -0.75f);
+  float extrap = ir_attr_float(c->node, "extrapolation_value", 0.0f);
+  int dt = x->dtype;
+  size_t esz = kn_dtype_size(dt);
+  if (mode == KK_RESIZE_NEAREST ? (esz != 1 && esz != 2 && esz != 4 && esz != 8)
+                                : (dt != KN_F32 && dt != KN_F64 && dt != KN_F16 && dt != KN_BF16))
+    return ref_unsupported_dtype(c, dt);
+
+  resize_axis ax[KN_MAX_RANK];
+  memset(ax, 0, sizeof ax);
+  KN_TRY(resize_params(c, ax, ctm));
+  int rank = x->rank;
+  int64_t yn = kn_tensor_numel(y), xn = kn_tensor_numel(x);
+  if (yn == 0) return KN_OK;
+  if (xn == 0) return ref_fail(c, KN_ESHAPE, "cannot resize an empty tensor to a non-empty one");
+
+  kn_status st = KN_OK;
+  for (int d = 0; d < rank && st == KN_OK; d++) {
+    resize_axis *a = &ax[d];
+    a->ntaps = kk_image_resize_ntaps(mode, antialias, a->scale);
+    if (a->ntaps < 0 || (uint64_t)a->ntaps * (uint64_t)a->out_len > ((uint64_t)1 << 32)) {
+      st = ref_fail(c, KN_ELIMIT, "resize filter of axis %d is too wide", d);
+      break;
+    }
+    size_t nt = (size_t)(a->ntaps * a->out_len);
+    a->idx = kn_aligned_alloc(nt * sizeof *a->idx);
+    a->w = kn_aligned_alloc(nt * sizeof *a->w);
+    a->outside = kn_aligned_alloc((size_t)a->out_len);
+    if (!a->idx || !a->w || !a->outside) {
+      st = ref_fail(c, KN_ENOMEM, "out of memory for resize taps");
+      break;
+    }
+    kk_image_resize_taps(mode, ctm, nmode, cubic_a, exclude, antialias, a->in_len, a->out_len, a->scale,
+                         a->roi_start, a->roi_end, a->ntaps, a->idx, a->w, a->outside);
+    a->identity = taps_identity(a);
+  }
+
+  if (st == KN_OK) {
+    if (mode == KK_RESIZE_NEAREST || dt == KN_F32) {
+      st = resize_run(c, ax, rank, mode, mode == KK_RESIZE_NEAREST ? esz : 4, x->data, y->data, extrap,
+                      value_bits(dt, extrap));
+    } else { /* other float types interpolate in f32 */
+      float *xf = kn_aligned_alloc((size_t)xn * 4), *yf = kn_aligned_alloc((size_t)yn * 4);
+      if (!xf || !yf) st = ref_fail(c, KN_ENOMEM, "out of memory");
+      for (int64_t i = 0; st == KN_OK && i < xn; i++) xf[i] = (float)kn_tensor_get_f64(x, i);
+      if (st == KN_OK) st = resize_run(c, ax, rank, mode, 4, xf, yf, extrap, 0);
+      for (int64_t i = 0; st == KN_OK && i < yn; i++) kn_tensor_set_f64(y, i, yf[i]);
+      kn_aligned_free(xf), kn_aligned_free(yf);
+    }
+  }
+  for (int d = 0; d < rank; d++) {
+    kn_aligned_free(ax[d].idx);
+    kn_aligned_free(ax[d].w);
+    kn_aligned_free(ax[d].outside);
+  }
+  return st;
+}
+
+/* ---- NonMaxSuppression ---- */
+
+kn_status ref_exec_NonMaxSuppression(ref_ctx *c) {
+  const kn_tensor *boxes = c->in[0], *scores = c->in[1];
+  if (boxes->dtype != KN_F32) return ref_unsupported_dtype(c, boxes->dtype);
+  if (scores->dtype != KN_F32) return ref_unsupported_dtype(c, scores->dtype);
+  int64_t nb = boxes->dims[0], n = boxes->dims[1], nc = scores->dims[1];
+  int64_t max_out = 0;
+  float iou = 0, score_thr = 0;
+  const kn_tensor *p;
+  if (c->nin > 2 && (p = c->in[2]) && kn_tensor_numel(p) > 0) max_out = kn_tensor_get_i64(p, 0);
+  if (c->nin > 3 && (p = c->in[3]) && kn_tensor_numel(p) > 0) iou = (float)kn_tensor_get_f64(p, 0);
+  int has_score = c->nin > 4 && c->in[4] && kn_tensor_numel(c->in[4]) > 0;
+  if (has_score) score_thr = (float)kn_tensor_get_f64(c->in[4], 0);
+  if (!(iou >= 0 && iou <= 1)) return ref_fail(c, KN_EINVAL, "iou_threshold %g must be in [0, 1]", iou);
+  if (max_out < 0) max_out = 0;
+  if (max_out > n) max_out = n;
+  int center = ir_attr_int(c->node, "center_point_box", 0) != 0;
+
+  int64_t cap = kn_dims_numel(3, (int64_t[]){nb, nc, max_out});
+  if (cap < 0 || (uint64_t)cap > ((uint64_t)1 << 36)) return ref_fail(c, KN_ELIMIT, "too many candidate boxes");
+  int64_t *sel = kn_aligned_alloc((size_t)cap * 3 * sizeof *sel);
+  int64_t *scratch = kn_aligned_alloc((size_t)n * 3 * sizeof *scratch);
+  kn_status st = KN_OK;
+  if (!sel || !scratch) st = ref_fail(c, KN_ENOMEM, "out of memory");
+  int64_t count = 0;
+  if (st == KN_OK && cap > 0)
+    count = kk_image_nms_f32(boxes->data, scores->data, nb, nc, n, max_out, iou, has_score, score_thr, center, sel,
+                             cap, scratch);
+  if (st == KN_OK) {
+    int64_t dims[2] = {count, 3};
+    if (c->out[0].rank < 0 || c->out[0].dims[0] != count) st = ref_alloc_out(c, 0, KN_I64, 2, dims);
+    if (st == KN_OK && count) memcpy(c->out[0].data, sel, (size_t)count * 3 * sizeof *sel);
+  }
+  kn_aligned_free(sel), kn_aligned_free(scratch);
+  return st;
+}
+
+/* ---- RoiAlign ---- */
+
+kn_status ref_exec_RoiAlign(ref_ctx *c) {
+  const kn_tensor *x = c->in[0], *rois = c->in[1], *bi = c->in[2];
+  kn_tensor *y = &c->out[0];
+  if (x->dtype != KN_F32) return ref_unsupported_dtype(c, x->dtype);
+  if (bi->dtype != KN_I64) return ref_unsupported_dtype(c, bi->dtype);
+  int64_t nrois = rois->dims[0];
+  for (int64_t i = 0; i < nrois; i++) {
+    int64_t b = ((const int64_t *)bi->data)[i];
+    if (b < 0 || b >= x->dims[0])
+      return ref_fail(c, KN_EINVAL, "batch_indices[%lld] = %lld is outside [0, %lld)", (long long)i, (long long)b,
+                      (long long)x->dims[0]);
+  }
+  if (kn_tensor_numel(y) == 0) return KN_OK;
+  if (x->dims[2] == 0 || x->dims[3] == 0) return ref_fail(c, KN_ESHAPE, "RoiAlign over an empty feature map");
+  int mode_max = strcmp(ir_attr_str(c->node, "mode", "avg"), "max") == 0;
+  int half_pixel =
+      strcmp(ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel"), "output_half_pixel") != 0;
+  kk_image_roi_align_f32(x->data, x->dims[1], x->dims[2], x->dims[3], rois->data, bi->data, nrois, y->dims[2],
+                         y->dims[3], ir_attr_int(c->node, "sampling_ratio", 0),
+                         ir_attr_float(c->node, "spatial_scale", 1.0f), half_pixel, mode_max, y->data);
+  return KN_OK;
+}

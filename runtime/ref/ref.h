@@ -1,0 +1,59 @@
+/* ref.h: internal header of the reference executor (runtime/ref/).
+ * The executor runs the IR node by node on the plain-C kernel library
+ * (codegen/kernels/); it is kiln's -O0 and the oracle every faster engine is
+ * checked against. Each op has `kn_status ref_exec_<Op>(ref_ctx *c)` that
+ * adapts tensors to a kernel call. */
+#ifndef KILN_REF_H
+#define KILN_REF_H
+
+#include "ir.h"
+
+typedef struct ref_exec ref_exec;
+
+typedef struct ref_ctx {
+  kn_ctx *kn;
+  ref_exec *ex; /* the running executor (for subgraphs) */
+  ir_graph *g;
+  const ir_node *node;
+  int nin;
+  const kn_tensor *const *in; /* in[i] NULL when the optional input is absent */
+  int nout;
+  /* Outputs. Before the call the executor has run shape inference with the
+   * concrete inputs: when an output's shape is known it is already allocated
+   * (zeroed, 64-byte aligned, rank >= 0). When inference could not tell the
+   * shape (data-dependent ops such as NonZero), out[k].rank == -1 and the op
+   * must call ref_alloc_out. out[k] for an absent optional output is still
+   * allocated when its shape is known; ops may ignore it. */
+  kn_tensor *out;
+  const bool *out_wanted; /* out_wanted[k]: output k is used by the graph */
+} ref_ctx;
+
+typedef kn_status (*ref_exec_fn)(ref_ctx *c);
+
+/* Error naming the node: "node NAME (Op): <message>". */
+kn_status ref_fail(ref_ctx *c, kn_status st, const char *fmt, ...) KN_PRINTF(3, 4);
+/* Allocates (or re-allocates) output k with the given dtype and dims. */
+kn_status ref_alloc_out(ref_ctx *c, int k, int dtype, int rank, const int64_t *dims);
+/* Fails with a clean "unsupported dtype" error naming the node. */
+kn_status ref_unsupported_dtype(ref_ctx *c, int dtype);
+
+/* Runs a subgraph (If/Loop body) with explicit inputs; outer-scope values are
+ * resolved by name through the running executor. outs[] receives owned tensors. */
+kn_status ref_run_subgraph(ref_ctx *c, ir_graph *sub, int nin, const kn_tensor *const *ins,
+                           int nout, kn_tensor *outs);
+
+/* Executor API (exec.c). */
+typedef struct ref_options {
+  int threads;
+} ref_options;
+/* Runs g on inputs (one per graph input, in order). outputs[] receives owned
+ * tensors (free with kn_tensor_free). */
+kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ninputs,
+                        kn_tensor *outputs, int noutputs);
+
+/* ops kernels, one per IR op */
+#define OP(name, mi, ma, mo, mao, inf) kn_status ref_exec_##name(ref_ctx *c);
+#include "ops.def"
+#undef OP
+
+#endif

@@ -1,0 +1,28 @@
+/* ref_util.c: the small services op kernels of the reference executor use:
+ * errors that name the node, and output allocation. */
+#include "ref.h"
+#include <stdio.h>
+
+kn_status ref_fail(ref_ctx *c, kn_status st, const char *fmt, ...) {
+  char buf[1536];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return kn_fail(c->kn, st, "node %s (%s): %s", c->node->name, ir_op_table[c->node->op].name, buf);
+}
+
+kn_status ref_unsupported_dtype(ref_ctx *c, int dtype) {
+  return ref_fail(c, KN_EUNSUPPORTED, "dtype %s is not supported by this op", kn_dtype_name(dtype));
+}
+
+kn_status ref_alloc_out(ref_ctx *c, int k, int dtype, int rank, const int64_t *dims) {
+  if (k < 0 || k >= c->nout) return ref_fail(c, KN_EINTERNAL, "output %d out of range", k);
+  kn_tensor_free(&c->out[k]);
+  kn_status st = kn_tensor_alloc(c->kn, &c->out[k], dtype, rank, dims);
+  if (st != KN_OK) {
+    c->out[k].rank = -1;
+    kn_prefix(c->kn, "node %s (%s): ", c->node->name, ir_op_table[c->node->op].name);
+  }
+  return st;
+}

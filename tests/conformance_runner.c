@@ -1,0 +1,225 @@
+/* conformance_runner.c: runs the ONNX backend conformance suites
+ * (/usr/share/libonnx-testdata/data/{node,pytorch-converted,pytorch-operator,
+ * simple}) on the reference executor. Each case runs in a forked child with a
+ * time limit, so a crash or hang is reported as such instead of killing the
+ * run. Prints pass/fail/unsupported counts per suite and compares the set of
+ * non-passing cases with a committed expectation list: a case that is not on
+ * the list and does not pass is a regression (exit 1); a listed case that now
+ * passes is reported so the list can be trimmed.
+ *
+ * usage: kiln_conformance [--data DIR] [--suite NAME]... [--filter SUBSTR]
+ *                         [--expect FILE] [--write-expect FILE] [-v] */
+#include "oracle.h"
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CASE_TIMEOUT_S 120
+
+typedef struct entry {
+  char name[256]; /* suite/test */
+  char status[32];
+  char msg[1024];
+} entry;
+
+typedef struct list {
+  entry *v;
+  int n, cap;
+} list;
+
+static void push(list *l, const entry *e) {
+  if (l->n == l->cap) {
+    l->cap = l->cap ? l->cap * 2 : 256;
+    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
+    if (!l->v) {
+      fprintf(stderr, "out of memory\n");
+      exit(2);
+    }
+  }
+  l->v[l->n++] = *e;
+}
+
+static const entry *find(const list *l, const char *name) {
+  for (int i = 0; i < l->n; i++)
+    if (strcmp(l->v[i].name, name) == 0) return &l->v[i];
+  return NULL;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Runs one case in a child; the child writes "status\tmessage" into a pipe. */
+static void run_forked(const char *dir, entry *e) {
+  int fd[2];
+  if (pipe(fd) != 0) {
+    snprintf(e->status, sizeof e->status, "error");
+    snprintf(e->msg, sizeof e->msg, "pipe failed");
+    return;
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fd[0]);
+    alarm(CASE_TIMEOUT_S);
+    kt_tolerance tol = {KT_ELEMENTWISE, 1e-3, 1e-5};
+    kt_case_report rep;
+    kt_run_case(dir, &tol, &rep);
+    char buf[1200];
+    for (char *p = rep.msg; *p; p++)
+      if (*p == '\n' || *p == '\t') *p = ' ';
+    int n = snprintf(buf, sizeof buf, "%s\t%s", kt_result_name(rep.result), rep.msg);
+    if (write(fd[1], buf, (size_t)n) < 0) _exit(3);
+    _exit(0);
+  }
+  close(fd[1]);
+  char buf[1300];
+  size_t got = 0;
+  ssize_t r;
+  while ((r = read(fd[0], buf + got, sizeof buf - 1 - got)) > 0) got += (size_t)r;
+  buf[got] = 0;
+  close(fd[0]);
+  int wst = 0;
+  waitpid(pid, &wst, 0);
+  if (WIFSIGNALED(wst)) {
+    int sig = WTERMSIG(wst);
+    snprintf(e->status, sizeof e->status, sig == SIGALRM ? "timeout" : "crash");
+    snprintf(e->msg, sizeof e->msg, "child died with signal %d", sig);
+    return;
+  }
+  char *tab = strchr(buf, '\t');
+  if (!tab) {
+    snprintf(e->status, sizeof e->status, "crash");
+    snprintf(e->msg, sizeof e->msg, "child exited without a result");
+    return;
+  }
+  *tab = 0;
+  snprintf(e->status, sizeof e->status, "%s", buf);
+  snprintf(e->msg, sizeof e->msg, "%s", tab + 1);
+}
+
+static void load_expect(const char *path, list *l) {
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char line[2048];
+  while (fgets(line, sizeof line, f)) {
+    if (line[0] == '#' || line[0] == '\n') continue;
+    entry e = {0};
+    char *sp = strchr(line, ' ');
+    if (!sp) continue;
+    *sp = 0;
+    snprintf(e.name, sizeof e.name, "%s", line);
+    char *st = sp + 1, *sp2 = strpbrk(st, " \n");
+    if (sp2) *sp2 = 0;
+    snprintf(e.status, sizeof e.status, "%s", st);
+    push(l, &e);
+  }
+  fclose(f);
+}
+
+int main(int argc, char **argv) {
+  const char *data = "/usr/share/libonnx-testdata/data", *filter = NULL, *expect = NULL, *write_expect = NULL;
+  const char *suites[8];
+  int nsuites = 0, verbose = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+    else if (!strcmp(argv[i], "--suite") && i + 1 < argc && nsuites < 8) suites[nsuites++] = argv[++i];
+    else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+    else if (!strcmp(argv[i], "--expect") && i + 1 < argc) expect = argv[++i];
+    else if (!strcmp(argv[i], "--write-expect") && i + 1 < argc) write_expect = argv[++i];
+    else if (!strcmp(argv[i], "-v")) verbose = 1;
+    else {
+      fprintf(stderr, "usage: %s [--data DIR] [--suite NAME]... [--filter SUBSTR] [--expect FILE] "
+                      "[--write-expect FILE] [-v]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (!nsuites) {
+    suites[nsuites++] = "node";
+    suites[nsuites++] = "pytorch-converted";
+    suites[nsuites++] = "pytorch-operator";
+    suites[nsuites++] = "simple";
+  }
+  struct stat sb;
+  if (stat(data, &sb) != 0) {
+    printf("SKIP: ONNX backend test data not found at %s (apt-get install libonnx-testdata)\n", data);
+    return 77;
+  }
+  list expected = {0}, results = {0};
+  if (expect) load_expect(expect, &expected);
+  int regressions = 0, fixed = 0;
+  for (int s = 0; s < nsuites; s++) {
+    char sdir[4096];
+    snprintf(sdir, sizeof sdir, "%s/%s", data, suites[s]);
+    DIR *d = opendir(sdir);
+    if (!d) {
+      printf("suite %s: not found, skipped\n", suites[s]);
+      continue;
+    }
+    char **names = NULL;
+    int nn = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+      if (de->d_name[0] == '.') continue;
+      if (filter && !strstr(de->d_name, filter)) continue;
+      if (nn == cap) {
+        cap = cap ? cap * 2 : 256;
+        names = realloc(names, sizeof *names * (size_t)cap);
+      }
+      names[nn++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)nn, sizeof *names, cmp_str);
+    int counts[6] = {0}; /* pass mismatch unsupported error crash/timeout total */
+    for (int i = 0; i < nn; i++) {
+      char cdir[4096];
+      snprintf(cdir, sizeof cdir, "%s/%s", sdir, names[i]);
+      entry e = {0};
+      snprintf(e.name, sizeof e.name, "%s/%s", suites[s], names[i]);
+      run_forked(cdir, &e);
+      push(&results, &e);
+      bool pass = !strcmp(e.status, "pass");
+      counts[pass ? 0 : !strcmp(e.status, "mismatch") ? 1 : !strcmp(e.status, "unsupported") ? 2
+                 : !strcmp(e.status, "error") ? 3 : 4]++;
+      const entry *x = expect ? find(&expected, e.name) : NULL;
+      bool hard = !strcmp(e.status, "crash") || !strcmp(e.status, "timeout");
+      if (expect && !pass && (!x || hard)) {
+        regressions++;
+        printf("REGRESSION %s: %s: %s\n", e.name, e.status, e.msg);
+      } else if (expect && pass && x) {
+        fixed++;
+        if (verbose) printf("now passing (remove from the list): %s\n", e.name);
+      }
+      if (verbose) printf("%-11s %s%s%s\n", e.status, e.name, pass ? "" : ": ", pass ? "" : e.msg);
+      free(names[i]);
+    }
+    free(names);
+    printf("suite %-18s %4d cases: %4d pass, %3d mismatch, %3d unsupported, %3d error, %3d crash/timeout\n", suites[s],
+           nn, counts[0], counts[1], counts[2], counts[3], counts[4]);
+  }
+  if (write_expect) {
+    FILE *f = fopen(write_expect, "w");
+    if (!f) {
+      perror(write_expect);
+      return 2;
+    }
+    fprintf(f, "# ONNX backend conformance cases that do not pass on the reference executor.\n"
+               "# Format: suite/case status reason. Regenerate with kiln_conformance --write-expect.\n");
+    for (int i = 0; i < results.n; i++)
+      if (strcmp(results.v[i].status, "pass")) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s", results.v[i].msg);
+        fprintf(f, "%s %s %s\n", results.v[i].name, results.v[i].status, msg);
+      }
+    fclose(f);
+  }
+  if (expect) {
+    printf("%d regressions, %d listed cases now pass\n", regressions, fixed);
+  }
+  free(expected.v);
+  free(results.v);
+  return regressions ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+/* model_runner.c: runs every tiny vision-language model of the shared zoo
+ * (../shared/vlmodels/tiny/NAME/, or $KILN_VLMODELS/tiny) on the reference
+ * executor and compares with the stored ONNX Runtime outputs: float outputs by
+ * max|kiln - ort| / max|ort| <= 1e-4, integer outputs exactly. Skips (exit 77)
+ * with a message when the zoo is absent.
+ * usage: kiln_models [--zoo DIR] [--filter SUBSTR] */
+#include "oracle.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int main(int argc, char **argv) {
+  const char *zoo = getenv("KILN_VLMODELS"), *filter = NULL;
+  char defzoo[4096];
+  if (!zoo) {
+    snprintf(defzoo, sizeof defzoo, "%s/../shared/vlmodels", KILN_SOURCE_DIR);
+    zoo = defzoo;
+  }
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--zoo") && i + 1 < argc) zoo = argv[++i];
+    else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+    else {
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR]\n", argv[0]);
+      return 2;
+    }
+  }
+  char tiny[4200];
+  snprintf(tiny, sizeof tiny, "%s/tiny", zoo);
+  DIR *d = opendir(tiny);
+  if (!d) {
+    printf("SKIP: the model zoo is not at %s (set KILN_VLMODELS or --zoo)\n", tiny);
+    return 77;
+  }
+  char **names = NULL;
+  int n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.' || (filter && !strstr(de->d_name, filter))) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 32;
+      names = realloc(names, sizeof *names * (size_t)cap);
+    }
+    names[n++] = strdup(de->d_name);
+  }
+  closedir(d);
+  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  kt_tolerance tol = {KT_REL_TO_MAX, 1e-4, 0};
+  int failed = 0;
+  printf("%-22s %-11s %5s %12s %12s %10s\n", "model", "result", "sets", "max_abs", "rel_to_max", "ms");
+  for (int i = 0; i < n; i++) {
+    char dir[8400];
+    snprintf(dir, sizeof dir, "%s/%s", tiny, names[i]);
+    kt_case_report rep;
+    kt_run_case(dir, &tol, &rep);
+    printf("%-22s %-11s %5d %12.3g %12.3g %10.2f\n", names[i], kt_result_name(rep.result), rep.data_sets, rep.max_abs,
+           rep.rel_to_max, rep.run_ms);
+    if (rep.result != KT_PASS) {
+      printf("    %s\n", rep.msg);
+      failed++;
+    }
+    free(names[i]);
+  }
+  free(names);
+  printf("%d of %d models pass\n", n - failed, n);
+  return failed ? 1 : 0;
+}

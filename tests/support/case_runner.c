@@ -1,0 +1,99 @@
+/* case_runner.c: runs one test-case directory laid out like the ONNX backend
+ * test data (model.onnx + test_data_set_N/{input,output}_K.pb) on the
+ * reference executor and compares every output with the stored one. */
+#include "frontend.h"
+#include "oracle.h"
+#include "ref.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static bool file_exists(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void set(kt_case_report *rep, kt_result r, const char *msg) {
+  rep->result = r;
+  snprintf(rep->msg, sizeof rep->msg, "%s", msg);
+}
+
+static kt_result status_result(kn_status st) { return st == KN_EUNSUPPORTED ? KT_UNSUPPORTED : KT_ERROR; }
+
+static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolerance *tol, kt_case_report *rep) {
+  char path[4096];
+  int nin = 0, nout = 0;
+  while (snprintf(path, sizeof path, "%s/input_%d.pb", setdir, nin), file_exists(path)) nin++;
+  while (snprintf(path, sizeof path, "%s/output_%d.pb", setdir, nout), file_exists(path)) nout++;
+  kn_tensor *ins = calloc((size_t)nin + 1, sizeof *ins), *want = calloc((size_t)nout + 1, sizeof *want);
+  kn_tensor *got = calloc((size_t)g->noutputs + 1, sizeof *got);
+  kn_status st = KN_OK;
+  for (int i = 0; st == KN_OK && i < nin; i++) {
+    snprintf(path, sizeof path, "%s/input_%d.pb", setdir, i);
+    st = onnx_read_tensor_file(kn, path, &ins[i], NULL);
+  }
+  for (int i = 0; st == KN_OK && i < nout; i++) {
+    snprintf(path, sizeof path, "%s/output_%d.pb", setdir, i);
+    st = onnx_read_tensor_file(kn, path, &want[i], NULL);
+  }
+  if (st != KN_OK) {
+    set(rep, status_result(st), kn_errmsg(kn));
+  } else if (nout != g->noutputs) {
+    char m[128];
+    snprintf(m, sizeof m, "test data has %d outputs, graph has %d", nout, g->noutputs);
+    set(rep, KT_ERROR, m);
+  } else {
+    double t0 = now_ms();
+    st = ref_run_graph(kn, g, ins, nin, got, g->noutputs);
+    rep->run_ms += now_ms() - t0;
+    if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
+    for (int i = 0; st == KN_OK && i < nout && rep->result == KT_PASS; i++) {
+      kt_compare cmp;
+      kt_compare_tensors(&got[i], &want[i], tol, &cmp);
+      if (cmp.max_abs > rep->max_abs) rep->max_abs = cmp.max_abs;
+      if (cmp.rel_to_max > rep->rel_to_max) rep->rel_to_max = cmp.rel_to_max;
+      if (!cmp.ok) {
+        char m[512];
+        snprintf(m, sizeof m, "%s: output %d (%s): %s", setdir, i, g->values[g->outputs[i]].name, cmp.why);
+        set(rep, KT_MISMATCH, m);
+      }
+    }
+  }
+  for (int i = 0; i < nin; i++) kn_tensor_free(&ins[i]);
+  for (int i = 0; i < nout; i++) kn_tensor_free(&want[i]);
+  for (int i = 0; i < g->noutputs; i++) kn_tensor_free(&got[i]);
+  free(ins), free(want), free(got);
+}
+
+void kt_run_case(const char *dir, const kt_tolerance *tol, kt_case_report *rep) {
+  memset(rep, 0, sizeof *rep);
+  rep->result = KT_PASS;
+  kn_ctx *kn = kn_ctx_new();
+  char path[4096];
+  snprintf(path, sizeof path, "%s/model.onnx", dir);
+  ir_graph *g = NULL;
+  kn_status st = onnx_import_file(kn, path, &g);
+  if (st != KN_OK) {
+    set(rep, status_result(st), kn_errmsg(kn));
+    kn_ctx_free(kn);
+    return;
+  }
+  for (int s = 0; rep->result == KT_PASS; s++) {
+    snprintf(path, sizeof path, "%s/test_data_set_%d", dir, s);
+    if (!file_exists(path)) break;
+    run_set(kn, g, path, tol, rep);
+    rep->data_sets++;
+  }
+  if (rep->result == KT_PASS && rep->data_sets == 0) set(rep, KT_ERROR, "no test_data_set_* folders");
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}

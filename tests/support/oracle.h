@@ -1,0 +1,45 @@
+/* oracle.h: comparing kiln's outputs with stored reference outputs, and
+ * running one ONNX-backend-style test case directory (model.onnx +
+ * test_data_set_N/input_K.pb, output_K.pb). Shared by the conformance runner,
+ * the tiny-model runner and unit tests. */
+#ifndef KILN_TEST_ORACLE_H
+#define KILN_TEST_ORACLE_H
+
+#include "ir.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum kt_mode {
+  KT_ELEMENTWISE, /* |a-b| <= atol + rtol*|b| for every element (ONNX backend style) */
+  KT_REL_TO_MAX   /* max|a-b| / max|b| <= rtol (scale-relative, for whole models) */
+} kt_mode;
+
+typedef struct kt_tolerance {
+  kt_mode mode;
+  double rtol, atol;
+} kt_tolerance;
+
+typedef struct kt_compare {
+  bool ok;
+  double max_abs, rel_to_max;
+  char why[256];
+} kt_compare;
+
+/* Compares got with want (shape, dtype, values; NaN == NaN). */
+void kt_compare_tensors(const kn_tensor *got, const kn_tensor *want, const kt_tolerance *tol, kt_compare *out);
+
+typedef enum kt_result { KT_PASS, KT_MISMATCH, KT_UNSUPPORTED, KT_ERROR, KT_SKIP } kt_result;
+const char *kt_result_name(kt_result r);
+
+typedef struct kt_case_report {
+  kt_result result;
+  char msg[1024];
+  double max_abs, rel_to_max; /* worst over outputs and data sets */
+  int data_sets;
+  double run_ms;
+} kt_case_report;
+
+/* Runs every test_data_set_* of a case directory on the reference executor. */
+void kt_run_case(const char *dir, const kt_tolerance *tol, kt_case_report *rep);
+
+#endif
