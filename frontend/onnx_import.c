@@ -232,7 +232,8 @@ static kn_status import_graph(import_state *s, const KilnOnnx__GraphProto *gp, i
     if (ir_value_find(g, vi->name) != IR_NONE) continue; /* an initializer: a constant, not an input */
     ir_type t;
     KN_TRY(type_from_proto(s, g, vi, &t));
-    if (!t.dtype) return kn_fail(s->ctx, KN_EINVAL, "graph input %s has no element type", vi->name);
+    /* loop bodies may leave input types to be inferred from the Loop node */
+    if (!t.dtype && !g->parent) return kn_fail(s->ctx, KN_EINVAL, "graph input %s has no element type", vi->name);
     ir_id v = ir_value_new(g, vi->name, &t);
     if (v == IR_NONE) return KN_ENOMEM;
     KN_TRY(ir_graph_add_input(g, v));

@@ -75,6 +75,17 @@ static bool is_reduce(ir_op op) {
 kn_status onnx_upgrade_node(ir_graph *g, ir_id id, const char *op_type, int opset) {
   ir_node *n = &g->nodes[id];
   ir_op op = n->op;
+  if (opset < 7) {
+    /* opset 6: binary ops broadcast only with broadcast=1; without `axis` that is
+     * numpy's suffix alignment, which the IR does; an explicit axis is not. */
+    if (ir_attr_int(n, "broadcast", 0) && ir_attr_get(n, "axis") && op != IR_OP_Concat && op != IR_OP_Softmax &&
+        op != IR_OP_LogSoftmax && op != IR_OP_Hardmax && op != IR_OP_Flatten)
+      return kn_fail(g->ctx, KN_EUNSUPPORTED, "node %s (%s): opset-6 broadcasting along an axis is not supported",
+                     n->name, op_type);
+    drop_attr(n, "broadcast");
+    drop_attr(n, "is_test");
+    drop_attr(n, "consumed_inputs");
+  }
   if (is_reduce(op)) {
     int moved = op == IR_OP_ReduceSum ? 13 : 18;
     if (opset < moved) return ints_attr_to_input(g, id, "axes", 1);

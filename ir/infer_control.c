@@ -79,6 +79,10 @@ kn_status infer_loop(ir_infer_ctx *c) {
     return ir_infer_fail(c, KN_EINVAL, "body has %d inputs/%d outputs, which does not fit %d loop-carried values",
                          body->ninputs, body->noutputs, ncarried);
   /* body inputs: iteration number, condition, then the carried values */
+  ir_type scalar = {.dtype = KN_I64, .rank = 0};
+  if (body->values[body->inputs[0]].type.dtype == KN_UNDEF) body->values[body->inputs[0]].type = scalar;
+  scalar.dtype = KN_BOOL;
+  if (body->values[body->inputs[1]].type.dtype == KN_UNDEF) body->values[body->inputs[1]].type = scalar;
   for (int i = 0; i < ncarried; i++) {
     ir_type *bt = &body->values[body->inputs[2 + i]].type;
     if (!c->in[2 + i]) return ir_infer_fail(c, KN_EINVAL, "loop-carried input %d is missing", i);

@@ -1,6 +1,6 @@
 /* seeded_init.c: deterministic initializers for the text form's
  * `normal(seed=, std=, mean=)` and `uniform(seed=, low=, high=)`, so model
- * files (models/*.kir) carry weights as a seed and every machine builds the
+ * files (models/NAME.kir) carry weights as a seed and every machine builds the
  * same bits. The generator is splitmix64 -> 53-bit uniform -> Box-Muller.
  * log, sin and cos are computed here from +, -, *, / and frexp/ldexp only
  * (each exactly rounded by IEEE 754), in a fixed evaluation order, instead of

@@ -195,6 +195,13 @@ static void tensor_init(sbuf *b, const kn_tensor *t, const ir_print_opts *opts) 
   }
   static const char hx[] = "0123456789abcdef";
   size_t bytes = (size_t)n * es;
+  const unsigned char *z = t->data;
+  size_t nz = 0;
+  while (nz < bytes && z[nz] == 0) nz++;
+  if (nz == bytes) { /* all-zero bytes (so no -0.0): exact and short */
+    sb_str(b, "zeros");
+    return;
+  }
   sb_put(b, "hex\"", 4);
   const unsigned char *p = t->data;
   char chunk[512];

@@ -230,6 +230,51 @@ static void test_infer_slice(void **state) {
   assert_true(out.rank == 2 && out.dims[0] == S && out.dims[1] == 2);
 }
 
+/* Bad parameters are clean errors, never crashes. */
+static void test_infer_errors(void **state) {
+  infer_fix *f = *state;
+  ir_type x = {.dtype = KN_F32, .rank = 2, .dims = {2, 3}}, out;
+  ir_type l1 = {.dtype = KN_I64, .rank = 1, .dims = {1}}, l2 = {.dtype = KN_I64, .rank = 1, .dims = {2}};
+  int64_t two_neg[2] = {-1, -1}, zero[1] = {0}, big_axis[1] = {5}, one[1] = {1}, pads[4] = {0, -4, 0, 0};
+  kn_tensor t_two_neg = i64_vec(two_neg, 2), t_zero = i64_vec(zero, 1), t_big = i64_vec(big_axis, 1),
+            t_one = i64_vec(one, 1), t_pads = i64_vec(pads, 4);
+  /* Reshape with two -1 */
+  const ir_type *in2[2] = {&x, &l2};
+  const kn_tensor *v_rs[2] = {NULL, &t_two_neg};
+  assert_int_equal(run_infer(f, IR_OP_Reshape, 2, in2, v_rs, &out, 1), KN_ESHAPE);
+  /* Squeeze of a size-3 axis; Unsqueeze axis out of range */
+  const ir_type *in1[2] = {&x, &l1};
+  const kn_tensor *v_sq[2] = {NULL, &t_one};
+  assert_int_not_equal(run_infer(f, IR_OP_Squeeze, 2, in1, v_sq, &out, 1), KN_OK);
+  const kn_tensor *v_us[2] = {NULL, &t_big};
+  assert_int_not_equal(run_infer(f, IR_OP_Unsqueeze, 2, in1, v_us, &out, 1), KN_OK);
+  /* Slice with step 0 */
+  const ir_type *in5[5] = {&x, &l1, &l1, &l1, &l1};
+  const kn_tensor *v_sl[5] = {NULL, &t_zero, &t_one, &t_zero, &t_zero};
+  assert_int_not_equal(run_infer(f, IR_OP_Slice, 5, in5, v_sl, &out, 1), KN_OK);
+  /* Pad cropping more than the axis has */
+  ir_type l4 = {.dtype = KN_I64, .rank = 1, .dims = {4}};
+  const ir_type *inp[2] = {&x, &l4};
+  const kn_tensor *v_pad[2] = {NULL, &t_pads};
+  assert_int_equal(run_infer(f, IR_OP_Pad, 2, inp, v_pad, &out, 1), KN_ESHAPE);
+  /* Expand [2,3] to [4]: 3 vs 4 does not broadcast */
+  int64_t four[1] = {4};
+  kn_tensor t_four = i64_vec(four, 1);
+  const kn_tensor *v_ex[2] = {NULL, &t_four};
+  assert_int_equal(run_infer(f, IR_OP_Expand, 2, in1, v_ex, &out, 1), KN_ESHAPE);
+  /* Range with delta 0 */
+  float fs = 0, fl = 5, fd = 0;
+  ir_type sc = {.dtype = KN_F32, .rank = 0};
+  kn_tensor ts = {.dtype = KN_F32, .data = &fs, .nbytes = 4}, tl = ts, td = ts;
+  tl.data = &fl, td.data = &fd;
+  const ir_type *inr[3] = {&sc, &sc, &sc};
+  const kn_tensor *v_r[3] = {&ts, &tl, &td};
+  assert_int_equal(run_infer(f, IR_OP_Range, 3, inr, v_r, &out, 1), KN_EINVAL);
+  fd = -1.5f; /* ceil((5-0)/-1.5) < 0 -> empty */
+  assert_int_equal(run_infer(f, IR_OP_Range, 3, inr, v_r, &out, 1), KN_OK);
+  assert_int_equal(out.dims[0], 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_transpose_small),
@@ -243,6 +288,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_infer_reshape_symbolic, setup_infer, teardown_infer),
       cmocka_unit_test_setup_teardown(test_infer_concat_transpose, setup_infer, teardown_infer),
       cmocka_unit_test_setup_teardown(test_infer_slice, setup_infer, teardown_infer),
+      cmocka_unit_test_setup_teardown(test_infer_errors, setup_infer, teardown_infer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,838 @@
+/* text_parse.c: reads kiln's IR text form (docs/ir.md) into a graph.
+ * A hand-written recursive-descent parser with one token of lookahead. It is
+ * fed fuzzed input, so: every error is `file:line:col: message` in the context
+ * (first error wins, parsing stops), nothing exits or asserts on bad input,
+ * the partial graph is freed on every error path, graph nesting is bounded,
+ * and every tensor is allocated through kn_tensor_alloc (overflow and memory
+ * limit checks) from its declared shape before any literal is read, so a
+ * literal can never grow a buffer beyond what the shape allows.
+ * Scratch arrays live in the parser and are reused across statements; the
+ * output-name list is a stack because a node's attributes may hold a nested
+ * graph whose statements push their own output names. */
+#include "text_lex.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_GRAPH_DEPTH = 32 };
+
+typedef struct parser {
+  kn_ctx *ctx;
+  const char *file;
+  ir_lexer lx;
+  ir_token tok; /* lookahead */
+  int depth;
+  char *sbuf; /* decoded text of the last word/string asked for */
+  size_t scap;
+  ir_token *toks; /* stack: output names of the nodes being parsed, list elements */
+  size_t ntoks, cap_toks;
+  ir_id *ids;
+  size_t cap_ids;
+  ir_type *types;
+  size_t cap_types;
+  int64_t *ibuf;
+  size_t cap_i;
+  float *fbuf;
+  size_t cap_f;
+} parser;
+
+/* ---- errors ---- */
+static kn_status perr_at(parser *p, const ir_token *t, kn_status st, const char *fmt, ...) KN_PRINTF(4, 5);
+static kn_status perr_at(parser *p, const ir_token *t, kn_status st, const char *fmt, ...) {
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return kn_fail(p->ctx, st, "%s:%d:%d: %s", p->file, t->line, t->col, msg);
+}
+#define PERR(...) perr_at(p, &p->tok, KN_EPARSE, __VA_ARGS__)
+
+/* Adds the location to an error some other function (kn_tensor_alloc, ...) set. */
+static kn_status located(parser *p, const ir_token *t, kn_status st) {
+  if (st != KN_OK) kn_prefix(p->ctx, "%s:%d:%d: ", p->file, t->line, t->col);
+  return st;
+}
+
+static const char *tok_desc(const ir_token *t, char *buf, size_t n) {
+  if (t->kind == IR_TK_WORD) snprintf(buf, n, "'%.*s'", (int)(t->len > 48 ? 48 : t->len), t->start);
+  else if (t->kind == IR_TK_STRING) snprintf(buf, n, "a string");
+  else snprintf(buf, n, "%s", ir_tok_kind_name(t->kind));
+  return buf;
+}
+#define DESC(t) tok_desc((t), descbuf, sizeof descbuf)
+
+/* ---- scratch ---- */
+static kn_status grow(parser *p, void **buf, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return KN_OK;
+  size_t nc = *cap ? *cap : 16;
+  while (nc < need) {
+    if (nc > (SIZE_MAX / 2) / elem) return kn_fail(p->ctx, KN_ENOMEM, "out of memory parsing IR text");
+    nc *= 2;
+  }
+  void *q = realloc(*buf, nc * elem);
+  if (!q) return kn_fail(p->ctx, KN_ENOMEM, "out of memory parsing IR text");
+  *buf = q;
+  *cap = nc;
+  return KN_OK;
+}
+
+static kn_status push_tok(parser *p, const ir_token *t) {
+  KN_TRY(grow(p, (void **)&p->toks, &p->cap_toks, p->ntoks + 1, sizeof *p->toks));
+  p->toks[p->ntoks++] = *t;
+  return KN_OK;
+}
+
+/* ---- tokens ---- */
+static kn_status advance(parser *p) {
+  p->tok = ir_lex_next(&p->lx);
+  if (p->tok.kind == IR_TK_ERROR) return perr_at(p, &p->tok, KN_EPARSE, "%s", p->lx.err);
+  return KN_OK;
+}
+
+static bool tok_is(const ir_token *t, const char *w) {
+  return t->kind == IR_TK_WORD && t->len == strlen(w) && memcmp(t->start, w, t->len) == 0;
+}
+static bool at_word(parser *p, const char *w) { return tok_is(&p->tok, w); }
+
+static kn_status expect(parser *p, ir_tok_kind k, const char *where) {
+  char descbuf[80];
+  if (p->tok.kind != k) return PERR("expected %s %s, got %s", ir_tok_kind_name(k), where, DESC(&p->tok));
+  return advance(p);
+}
+
+/* Text of a word or string token (unescaped), NUL-terminated in p->sbuf and
+ * valid until the next call. *len excludes the terminator. */
+static kn_status tok_text(parser *p, const ir_token *t, const char **out, size_t *len) {
+  KN_TRY(grow(p, (void **)&p->sbuf, &p->scap, t->len + 1, 1));
+  size_t n;
+  if (t->kind == IR_TK_STRING) n = ir_lex_unescape(t->start, t->len, p->sbuf);
+  else {
+    memcpy(p->sbuf, t->start, t->len);
+    n = t->len;
+  }
+  p->sbuf[n] = 0;
+  *out = p->sbuf;
+  if (len) *len = n;
+  return KN_OK;
+}
+
+/* A name (value, graph, symbol): a non-keyword word or a string without NUL bytes. */
+static bool is_name_tok(const ir_token *t) {
+  return t->kind == IR_TK_STRING || (t->kind == IR_TK_WORD && !ir_text_is_keyword(t->start, t->len));
+}
+
+static kn_status name_text(parser *p, const ir_token *t, const char **out) {
+  size_t n;
+  KN_TRY(tok_text(p, t, out, &n));
+  if (strlen(*out) != n) return perr_at(p, t, KN_EPARSE, "names cannot contain NUL bytes");
+  return KN_OK;
+}
+
+static kn_status expect_name(parser *p, const char *what, ir_token *out) {
+  char descbuf[80];
+  if (!is_name_tok(&p->tok)) return PERR("expected %s, got %s", what, DESC(&p->tok));
+  *out = p->tok;
+  return advance(p);
+}
+
+/* ---- numbers ---- */
+static kn_status tok_int(parser *p, const ir_token *t, int64_t *v) {
+  char descbuf[80];
+  const char *s;
+  if (t->kind != IR_TK_WORD || !ir_text_is_int_literal(t->start, t->len))
+    return perr_at(p, t, KN_EPARSE, "expected an integer, got %s", DESC(t));
+  KN_TRY(tok_text(p, t, &s, NULL));
+  errno = 0;
+  long long x = strtoll(s, NULL, 10);
+  if (errno == ERANGE) return perr_at(p, t, KN_EPARSE, "integer %s is out of range", DESC(t));
+  *v = x;
+  return KN_OK;
+}
+
+static kn_status tok_u64(parser *p, const ir_token *t, uint64_t *v) {
+  char descbuf[80];
+  const char *s;
+  if (t->kind != IR_TK_WORD || !ir_text_is_int_literal(t->start, t->len) || t->start[0] == '-')
+    return perr_at(p, t, KN_EPARSE, "expected an unsigned integer, got %s", DESC(t));
+  KN_TRY(tok_text(p, t, &s, NULL));
+  errno = 0;
+  unsigned long long x = strtoull(s, NULL, 10);
+  if (errno == ERANGE) return perr_at(p, t, KN_EPARSE, "integer %s is out of range", DESC(t));
+  *v = x;
+  return KN_OK;
+}
+
+static bool is_number_tok(const ir_token *t) {
+  return t->kind == IR_TK_WORD &&
+         (ir_text_is_int_literal(t->start, t->len) || ir_text_is_float_literal(t->start, t->len));
+}
+static bool is_inf_literal(const char *s) { return strstr(s, "inf") != NULL; }
+
+static kn_status tok_double(parser *p, const ir_token *t, double *v) {
+  char descbuf[80];
+  const char *s;
+  if (!is_number_tok(t)) return perr_at(p, t, KN_EPARSE, "expected a number, got %s", DESC(t));
+  KN_TRY(tok_text(p, t, &s, NULL));
+  double x = strtod(s, NULL);
+  if (isinf(x) && !is_inf_literal(s)) return perr_at(p, t, KN_EPARSE, "number %s is out of range", DESC(t));
+  *v = x;
+  return KN_OK;
+}
+
+static kn_status tok_float(parser *p, const ir_token *t, float *v) {
+  char descbuf[80];
+  const char *s;
+  if (!is_number_tok(t)) return perr_at(p, t, KN_EPARSE, "expected a number, got %s", DESC(t));
+  KN_TRY(tok_text(p, t, &s, NULL));
+  float x = strtof(s, NULL);
+  if (isinf(x) && !is_inf_literal(s))
+    return perr_at(p, t, KN_EPARSE, "number %s is out of range for a float", DESC(t));
+  *v = x;
+  return KN_OK;
+}
+
+/* ---- types ---- */
+static int dtype_from_text(const char *s, size_t n) {
+  for (int d = 1; d < KN_DTYPE_END; d++) { /* also str/c64/c128, valid in types */
+    const char *nm = kn_dtype_short(d);
+    if (strcmp(nm, "?") != 0 && strlen(nm) == n && memcmp(nm, s, n) == 0) return d;
+  }
+  return KN_UNDEF;
+}
+
+/* type := '?' | ('?' | dtype) '[' ('*' | dims) ']'
+ * consts=true: numeric dims only and a known dtype (tensor data follows). */
+static kn_status parse_type(parser *p, ir_graph *g, ir_type *t, bool consts) {
+  char descbuf[80];
+  memset(t, 0, sizeof *t);
+  t->rank = IR_RANK_UNKNOWN;
+  ir_token start = p->tok;
+  if (p->tok.kind == IR_TK_QUEST) {
+    if (consts) return PERR("a constant needs a known dtype");
+    KN_TRY(advance(p));
+    if (p->tok.kind != IR_TK_LBRACK) return KN_OK;
+  } else if (p->tok.kind == IR_TK_WORD) {
+    t->dtype = dtype_from_text(p->tok.start, p->tok.len);
+    if (t->dtype == KN_UNDEF) return PERR("unknown dtype %s", DESC(&p->tok));
+    KN_TRY(advance(p));
+    if (p->tok.kind != IR_TK_LBRACK) return PERR("expected '[' after the dtype, got %s", DESC(&p->tok));
+  } else return PERR("expected a type, got %s", DESC(&p->tok));
+  KN_TRY(advance(p)); /* '[' */
+  if (p->tok.kind == IR_TK_STAR) {
+    if (consts) return PERR("a constant needs a known shape, not [*]");
+    KN_TRY(advance(p));
+    return expect(p, IR_TK_RBRACK, "after '*'");
+  }
+  t->rank = 0;
+  if (p->tok.kind == IR_TK_RBRACK) return advance(p);
+  for (;;) {
+    if (t->rank >= KN_MAX_RANK)
+      return perr_at(p, &p->tok, KN_ESHAPE, "more than %d dims in a type", KN_MAX_RANK);
+    int64_t d;
+    if (p->tok.kind == IR_TK_WORD && ir_text_is_int_literal(p->tok.start, p->tok.len)) {
+      KN_TRY(tok_int(p, &p->tok, &d));
+      if (d < 0) return perr_at(p, &p->tok, KN_ESHAPE, "negative dim %lld", (long long)d);
+    } else if (p->tok.kind == IR_TK_QUEST || p->tok.kind == IR_TK_WORD || p->tok.kind == IR_TK_STRING) {
+      if (consts) return PERR("constant dims must be numbers, got %s", DESC(&p->tok));
+      const char *nm = NULL;
+      if (p->tok.kind != IR_TK_QUEST) KN_TRY(name_text(p, &p->tok, &nm));
+      int32_t s = ir_sym_get(g, nm);
+      if (s < 0) return kn_fail(p->ctx, KN_ENOMEM, "out of memory adding a symbol");
+      d = IR_SYM(s);
+    } else return PERR("expected a dim, got %s", DESC(&p->tok));
+    t->dims[t->rank++] = d;
+    KN_TRY(advance(p));
+    if (p->tok.kind == IR_TK_RBRACK) break;
+    KN_TRY(expect(p, IR_TK_COMMA, "between dims"));
+  }
+  KN_TRY(advance(p)); /* ']' */
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; i++) {
+    int64_t d = t->dims[i] < 0 ? 1 : t->dims[i];
+    if (d != 0 && n > INT64_MAX / d)
+      return perr_at(p, &start, KN_ESHAPE, "type has more elements than fit in 64 bits");
+    n *= d;
+  }
+  return KN_OK;
+}
+
+/* ---- tensor data ---- */
+static kn_status store_literal(parser *p, kn_tensor *t, int64_t i, const ir_token *tk) {
+  char descbuf[80];
+  void *d = t->data;
+  switch (t->dtype) {
+  case KN_F32:
+  case KN_F16:
+  case KN_BF16: {
+    float f;
+    KN_TRY(tok_float(p, tk, &f));
+    if (t->dtype == KN_F32) ((float *)d)[i] = f;
+    else ((uint16_t *)d)[i] = t->dtype == KN_F16 ? kn_f32_to_f16(f) : kn_f32_to_bf16(f);
+    return KN_OK;
+  }
+  case KN_F64: return tok_double(p, tk, &((double *)d)[i]);
+  case KN_BOOL:
+    if (tok_is(tk, "true") || tok_is(tk, "1")) ((uint8_t *)d)[i] = 1;
+    else if (tok_is(tk, "false") || tok_is(tk, "0")) ((uint8_t *)d)[i] = 0;
+    else return perr_at(p, tk, KN_EPARSE, "expected true, false, 0 or 1, got %s", DESC(tk));
+    return KN_OK;
+  case KN_U64: return tok_u64(p, tk, &((uint64_t *)d)[i]);
+  default: break;
+  }
+  int64_t v;
+  KN_TRY(tok_int(p, tk, &v));
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  switch (t->dtype) {
+  case KN_I8: lo = INT8_MIN, hi = INT8_MAX; break;
+  case KN_U8: lo = 0, hi = UINT8_MAX; break;
+  case KN_I16: lo = INT16_MIN, hi = INT16_MAX; break;
+  case KN_U16: lo = 0, hi = UINT16_MAX; break;
+  case KN_I32: lo = INT32_MIN, hi = INT32_MAX; break;
+  case KN_U32: lo = 0, hi = UINT32_MAX; break;
+  default: break;
+  }
+  if (v < lo || v > hi)
+    return perr_at(p, tk, KN_EPARSE, "value %lld is out of range for %s", (long long)v, kn_dtype_short(t->dtype));
+  switch (t->dtype) {
+  case KN_I8: ((int8_t *)d)[i] = (int8_t)v; break;
+  case KN_U8: ((uint8_t *)d)[i] = (uint8_t)v; break;
+  case KN_I16: ((int16_t *)d)[i] = (int16_t)v; break;
+  case KN_U16: ((uint16_t *)d)[i] = (uint16_t)v; break;
+  case KN_I32: ((int32_t *)d)[i] = (int32_t)v; break;
+  case KN_U32: ((uint32_t *)d)[i] = (uint32_t)v; break;
+  case KN_I64: ((int64_t *)d)[i] = v; break;
+  default: return perr_at(p, tk, KN_EUNSUPPORTED, "no literals for dtype %s", kn_dtype_short(t->dtype));
+  }
+  return KN_OK;
+}
+
+static void type_str(char *buf, size_t n, const ir_type *t) { ir_print_type(buf, n, NULL, t); }
+
+/* normal(seed=1, std=0.02, mean=0) / uniform(seed=3, low=-1, high=1) */
+static kn_status parse_seeded(parser *p, kn_tensor *t, bool normal) {
+  char descbuf[80];
+  const char *keys[] = {"seed", normal ? "std" : "low", normal ? "mean" : "high"};
+  double vals[3] = {0, normal ? 1.0 : 0.0, normal ? 0.0 : 1.0};
+  uint64_t seed = 0;
+  bool seen[3] = {false, false, false};
+  ir_token at = p->tok;
+  KN_TRY(advance(p));
+  KN_TRY(expect(p, IR_TK_LPAREN, normal ? "after normal" : "after uniform"));
+  while (p->tok.kind != IR_TK_RPAREN) {
+    int k = 0;
+    while (k < 3 && !at_word(p, keys[k])) k++;
+    if (k == 3)
+      return PERR("expected %s, %s or %s in %s(), got %s", keys[0], keys[1], keys[2], normal ? "normal" : "uniform",
+                  DESC(&p->tok));
+    if (seen[k]) return PERR("%s is given twice", keys[k]);
+    seen[k] = true;
+    KN_TRY(advance(p));
+    KN_TRY(expect(p, IR_TK_EQ, "after the parameter name"));
+    if (k == 0) KN_TRY(tok_u64(p, &p->tok, &seed));
+    else KN_TRY(tok_double(p, &p->tok, &vals[k]));
+    KN_TRY(advance(p));
+    if (p->tok.kind == IR_TK_COMMA) KN_TRY(advance(p));
+    else if (p->tok.kind != IR_TK_RPAREN) return PERR("expected ',' or ')', got %s", DESC(&p->tok));
+  }
+  KN_TRY(advance(p));
+  if (normal && !(vals[1] >= 0)) return perr_at(p, &at, KN_EPARSE, "normal() needs std >= 0");
+  if (!isfinite(vals[1]) || !isfinite(vals[2]))
+    return perr_at(p, &at, KN_EPARSE, "%s() parameters must be finite", normal ? "normal" : "uniform");
+  kn_status st = normal ? ir_init_normal(p->ctx, t, seed, vals[2], vals[1])
+                        : ir_init_uniform(p->ctx, t, seed, vals[1], vals[2]);
+  return located(p, &at, st);
+}
+
+static int hexdig(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static kn_status parse_init_data(parser *p, kn_tensor *t, const char *what) {
+  char descbuf[80], tb[160];
+  int64_t n = kn_tensor_numel(t);
+  ir_type ty = {.dtype = t->dtype, .rank = t->rank};
+  memcpy(ty.dims, t->dims, sizeof ty.dims);
+  type_str(tb, sizeof tb, &ty);
+  if (at_word(p, "zeros")) return advance(p);
+  if (at_word(p, "ones")) {
+    for (int64_t i = 0; i < n; i++) kn_tensor_set_f64(t, i, 1.0);
+    return advance(p);
+  }
+  if (at_word(p, "normal") || at_word(p, "uniform")) return parse_seeded(p, t, at_word(p, "normal"));
+  if (at_word(p, "fill")) {
+    KN_TRY(advance(p));
+    KN_TRY(expect(p, IR_TK_LPAREN, "after fill"));
+    if (n > 0) {
+      KN_TRY(store_literal(p, t, 0, &p->tok));
+      size_t es = kn_dtype_size(t->dtype);
+      for (int64_t i = 1; i < n; i++) memcpy((char *)t->data + (size_t)i * es, t->data, es);
+    } else {
+      double dummy;
+      KN_TRY(tok_double(p, &p->tok, &dummy));
+    }
+    KN_TRY(advance(p));
+    return expect(p, IR_TK_RPAREN, "after the fill value");
+  }
+  if (at_word(p, "hex")) {
+    KN_TRY(advance(p));
+    if (p->tok.kind != IR_TK_STRING) return PERR("expected a string after hex, got %s", DESC(&p->tok));
+    const ir_token *h = &p->tok;
+    uint64_t want = (uint64_t)t->nbytes;
+    if (h->len % 2 != 0 || h->len / 2 != want)
+      return perr_at(p, h, KN_ESHAPE, "hex data of %s has %zu digits but %s needs %llu bytes (%llu digits)", what,
+                     h->len, tb, (unsigned long long)want, (unsigned long long)want * 2);
+    unsigned char *d = t->data;
+    for (size_t i = 0; i < h->len; i += 2) {
+      int a = hexdig((unsigned char)h->start[i]), b = hexdig((unsigned char)h->start[i + 1]);
+      if (a < 0 || b < 0) {
+        ir_token at = *h;
+        at.col += (int)i + 1;
+        return perr_at(p, &at, KN_EPARSE, "bad hex digit in the data of %s", what);
+      }
+      d[i / 2] = (unsigned char)(a * 16 + b);
+    }
+    return advance(p);
+  }
+  if (at_word(p, "elided")) return PERR("constant %s was printed without data", what);
+  if (p->tok.kind != IR_TK_LBRACK)
+    return PERR("expected the data of %s (a list, hex\"...\", zeros, ones, fill(), normal(), uniform()), got %s",
+                what, DESC(&p->tok));
+  ir_token open = p->tok;
+  KN_TRY(advance(p));
+  int64_t i = 0;
+  while (p->tok.kind != IR_TK_RBRACK) {
+    if (i >= n)
+      return perr_at(p, &p->tok, KN_ESHAPE, "too many values for %s: %s holds %lld", what, tb, (long long)n);
+    KN_TRY(store_literal(p, t, i, &p->tok));
+    i++;
+    KN_TRY(advance(p));
+    if (p->tok.kind == IR_TK_COMMA) KN_TRY(advance(p));
+    else if (p->tok.kind != IR_TK_RBRACK) return PERR("expected ',' or ']' in a list, got %s", DESC(&p->tok));
+  }
+  if (i != n)
+    return perr_at(p, &open, KN_ESHAPE, "%s has %lld values but %s needs %lld", what, (long long)i, tb, (long long)n);
+  return advance(p);
+}
+
+/* Allocates t from a concrete type and reads its data; frees t on error. */
+static kn_status parse_init(parser *p, const ir_type *ty, const ir_token *at, const char *what, kn_tensor *t) {
+  kn_status st = kn_tensor_alloc(p->ctx, t, ty->dtype, ty->rank, ty->dims);
+  if (st != KN_OK) {
+    kn_prefix(p->ctx, "%s:%d:%d: %s: ", p->file, at->line, at->col, what);
+    return st;
+  }
+  st = parse_init_data(p, t, what);
+  if (st != KN_OK) kn_tensor_free(t);
+  return st;
+}
+
+/* ---- values ---- */
+static kn_status define_value(parser *p, ir_graph *g, const ir_token *nt, const ir_type *ty, kn_tensor *c,
+                              ir_id *out) {
+  const char *nm;
+  kn_status st = name_text(p, nt, &nm);
+  ir_id old = st == KN_OK ? ir_value_find(g, nm) : IR_NONE;
+  if (st != KN_OK || old != IR_NONE) {
+    if (c) kn_tensor_free(c);
+    if (st != KN_OK) return st;
+    if (g->values[old].is_outer)
+      return perr_at(p, nt, KN_EPARSE, "value %.200s is defined after a use (values must be defined before use)", nm);
+    return perr_at(p, nt, KN_EPARSE, "value %.200s is already defined", nm);
+  }
+  ir_id v = c ? ir_const_new(g, nm, c) : ir_value_new(g, nm, ty);
+  if (v == IR_NONE) {
+    if (c) kn_tensor_free(c);
+    return kn_fail(p->ctx, KN_ENOMEM, "out of memory adding value %.200s", nm);
+  }
+  *out = v;
+  return KN_OK;
+}
+
+/* Looks a used name up here, then in the enclosing graphs; a hit outside
+ * becomes an outer reference (is_outer) in g, typed like the outer value with
+ * its symbolic dims mapped to g's symbols of the same name. */
+static kn_status resolve(parser *p, ir_graph *g, const ir_token *nt, ir_id *out) {
+  const char *nm;
+  KN_TRY(name_text(p, nt, &nm));
+  ir_id v = ir_value_find(g, nm);
+  if (v != IR_NONE) {
+    *out = v;
+    return KN_OK;
+  }
+  for (ir_graph *a = g->parent; a; a = a->parent) {
+    ir_id av = ir_value_find(a, nm);
+    if (av == IR_NONE) continue;
+    ir_type ty = a->values[av].type;
+    for (int i = 0; i < ty.rank && i < KN_MAX_RANK; i++)
+      if (ty.dims[i] < 0) {
+        int32_t s = ir_sym_get(g, ir_sym_name(a, IR_SYM_ID(ty.dims[i])));
+        if (s < 0) return kn_fail(p->ctx, KN_ENOMEM, "out of memory adding a symbol");
+        ty.dims[i] = IR_SYM(s);
+      }
+    v = ir_value_new(g, nm, &ty);
+    if (v == IR_NONE) return kn_fail(p->ctx, KN_ENOMEM, "out of memory adding value %.200s", nm);
+    g->values[v].is_outer = true;
+    *out = v;
+    return KN_OK;
+  }
+  return perr_at(p, nt, KN_EPARSE, "use of undefined value %.200s", nm);
+}
+
+/* ---- statements ---- */
+static kn_status parse_graph(parser *p, ir_graph *parent, const char *attr_name, ir_graph **out);
+
+/* input NAME ':' TYPE ['=' DATA] */
+static kn_status parse_input(parser *p, ir_graph *g) {
+  ir_token nt;
+  ir_type ty;
+  ir_id v;
+  KN_TRY(advance(p));
+  KN_TRY(expect_name(p, "an input name", &nt));
+  KN_TRY(expect(p, IR_TK_COLON, "after the input name"));
+  ir_token tat = p->tok;
+  KN_TRY(parse_type(p, g, &ty, false));
+  if (p->tok.kind == IR_TK_EQ) { /* an input with a default value (ONNX initializer listed as input) */
+    KN_TRY(advance(p));
+    if (!ir_type_is_concrete(&ty) || ty.dtype == KN_UNDEF)
+      return perr_at(p, &tat, KN_EPARSE, "an input with a default value needs a numeric shape and a dtype");
+    kn_tensor t;
+    KN_TRY(parse_init(p, &ty, &tat, "the input default", &t));
+    KN_TRY(define_value(p, g, &nt, NULL, &t, &v));
+  } else KN_TRY(define_value(p, g, &nt, &ty, NULL, &v));
+  return ir_graph_add_input(g, v);
+}
+
+/* const NAME ':' TYPE '=' DATA */
+static kn_status parse_const(parser *p, ir_graph *g) {
+  ir_token nt;
+  ir_type ty;
+  ir_id v;
+  char what[240];
+  KN_TRY(advance(p));
+  KN_TRY(expect_name(p, "a constant name", &nt));
+  snprintf(what, sizeof what, "%.*s", (int)(nt.len > 200 ? 200 : nt.len), nt.start);
+  KN_TRY(expect(p, IR_TK_COLON, "after the constant name"));
+  ir_token tat = p->tok;
+  KN_TRY(parse_type(p, g, &ty, true));
+  KN_TRY(expect(p, IR_TK_EQ, "before the constant's data"));
+  kn_tensor t;
+  KN_TRY(parse_init(p, &ty, &tat, what, &t));
+  return define_value(p, g, &nt, NULL, &t, &v);
+}
+
+/* output NAME (',' NAME)* */
+static kn_status parse_output(parser *p, ir_graph *g) {
+  KN_TRY(advance(p));
+  for (;;) {
+    ir_token nt;
+    ir_id v;
+    KN_TRY(expect_name(p, "an output name", &nt));
+    KN_TRY(resolve(p, g, &nt, &v));
+    KN_TRY(ir_graph_add_output(g, v));
+    if (p->tok.kind != IR_TK_COMMA) return KN_OK;
+    KN_TRY(advance(p));
+  }
+}
+
+/* list attribute: '[' elems ']' or ints[...] floats[...] strings[...] */
+static kn_status parse_list_attr(parser *p, ir_graph *g, ir_id nid, const char *aname, ir_attr_kind kind) {
+  char descbuf[80];
+  ir_token open = p->tok;
+  KN_TRY(advance(p));
+  size_t base = p->ntoks;
+  while (p->tok.kind != IR_TK_RBRACK) {
+    if (p->tok.kind != IR_TK_STRING && !is_number_tok(&p->tok))
+      return PERR("expected a number or a string in a list, got %s", DESC(&p->tok));
+    if (p->ntoks - base >= INT32_MAX) return perr_at(p, &p->tok, KN_ELIMIT, "list is too long");
+    KN_TRY(push_tok(p, &p->tok));
+    KN_TRY(advance(p));
+    if (p->tok.kind == IR_TK_COMMA) KN_TRY(advance(p));
+    else if (p->tok.kind != IR_TK_RBRACK) return PERR("expected ',' or ']' in a list, got %s", DESC(&p->tok));
+  }
+  KN_TRY(advance(p));
+  size_t n = p->ntoks - base;
+  if (kind == 0) { /* infer from the elements */
+    if (n == 0) return perr_at(p, &open, KN_EPARSE, "an empty list needs its kind: ints[], floats[] or strings[]");
+    kind = p->toks[base].kind == IR_TK_STRING ? IR_ATTR_STRINGS : IR_ATTR_INTS;
+    for (size_t i = 0; i < n; i++) {
+      const ir_token *e = &p->toks[base + i];
+      if ((e->kind == IR_TK_STRING) != (kind == IR_ATTR_STRINGS))
+        return perr_at(p, e, KN_EPARSE, "a list cannot mix strings and numbers");
+      if (kind != IR_ATTR_STRINGS && !ir_text_is_int_literal(e->start, e->len)) kind = IR_ATTR_FLOATS;
+    }
+  }
+  ir_node *nd = &g->nodes[nid];
+  kn_status st = KN_OK;
+  if (kind == IR_ATTR_INTS) {
+    KN_TRY(grow(p, (void **)&p->ibuf, &p->cap_i, n + 1, sizeof(int64_t)));
+    for (size_t i = 0; i < n; i++) KN_TRY(tok_int(p, &p->toks[base + i], &p->ibuf[i]));
+    st = ir_attr_set_ints(g, nd, aname, p->ibuf, (int)n);
+  } else if (kind == IR_ATTR_FLOATS) {
+    KN_TRY(grow(p, (void **)&p->fbuf, &p->cap_f, n + 1, sizeof(float)));
+    for (size_t i = 0; i < n; i++) KN_TRY(tok_float(p, &p->toks[base + i], &p->fbuf[i]));
+    st = ir_attr_set_floats(g, nd, aname, p->fbuf, (int)n);
+  } else {
+    for (size_t i = 0; i < n; i++)
+      if (p->toks[base + i].kind != IR_TK_STRING)
+        return perr_at(p, &p->toks[base + i], KN_EPARSE, "expected a string in strings[...]");
+    ir_attr *a = ir_attr_add(g, nd, aname, IR_ATTR_STRINGS);
+    if (!a || !(a->strings = ir_arena_alloc(&g->arena, sizeof(char *) * (n + 1))))
+      return kn_fail(p->ctx, KN_ENOMEM, "out of memory setting an attribute");
+    for (size_t i = 0; i < n; i++) {
+      const char *s;
+      size_t len;
+      KN_TRY(tok_text(p, &p->toks[base + i], &s, &len));
+      if (strlen(s) != len)
+        return perr_at(p, &p->toks[base + i], KN_EPARSE, "strings in a list cannot contain NUL bytes");
+      if (!(a->strings[i] = ir_arena_strndup(&g->arena, s, len)))
+        return kn_fail(p->ctx, KN_ENOMEM, "out of memory setting an attribute");
+    }
+    a->n = (int32_t)n;
+  }
+  p->ntoks = base;
+  return st;
+}
+
+static kn_status parse_attr_value(parser *p, ir_graph *g, ir_id nid, const char *aname) {
+  char descbuf[80];
+  ir_token at = p->tok;
+  if (at_word(p, "graph")) {
+    ir_graph *sub = NULL;
+    KN_TRY(parse_graph(p, g, aname, &sub));
+    return ir_attr_set_graph(g, &g->nodes[nid], aname, sub);
+  }
+  if (at_word(p, "tensor")) {
+    ir_type ty;
+    kn_tensor t;
+    char what[240];
+    snprintf(what, sizeof what, "attribute %.200s", aname);
+    KN_TRY(advance(p));
+    ir_token tat = p->tok;
+    KN_TRY(parse_type(p, g, &ty, true));
+    KN_TRY(expect(p, IR_TK_EQ, "before the tensor's data"));
+    KN_TRY(parse_init(p, &ty, &tat, what, &t));
+    kn_status st = ir_attr_set_tensor(g, &g->nodes[nid], aname, &t);
+    if (st != KN_OK) kn_tensor_free(&t);
+    return st;
+  }
+  if (at_word(p, "ints") || at_word(p, "floats") || at_word(p, "strings")) {
+    ir_attr_kind k = at_word(p, "ints") ? IR_ATTR_INTS : at_word(p, "floats") ? IR_ATTR_FLOATS : IR_ATTR_STRINGS;
+    KN_TRY(advance(p));
+    if (p->tok.kind != IR_TK_LBRACK) return PERR("expected '[' after %s, got %s", DESC(&at), DESC(&p->tok));
+    return parse_list_attr(p, g, nid, aname, k);
+  }
+  if (p->tok.kind == IR_TK_LBRACK) return parse_list_attr(p, g, nid, aname, 0);
+  if (p->tok.kind == IR_TK_STRING) {
+    const char *s;
+    size_t len;
+    KN_TRY(tok_text(p, &p->tok, &s, &len));
+    if (len > INT32_MAX) return PERR("string is too long");
+    KN_TRY(ir_attr_set_string(g, &g->nodes[nid], aname, s, len));
+    return advance(p);
+  }
+  if (p->tok.kind == IR_TK_WORD && ir_text_is_int_literal(p->tok.start, p->tok.len)) {
+    int64_t v;
+    KN_TRY(tok_int(p, &p->tok, &v));
+    KN_TRY(ir_attr_set_int(g, &g->nodes[nid], aname, v));
+    return advance(p);
+  }
+  if (is_number_tok(&p->tok)) {
+    float f;
+    KN_TRY(tok_float(p, &p->tok, &f));
+    KN_TRY(ir_attr_set_float(g, &g->nodes[nid], aname, f));
+    return advance(p);
+  }
+  return PERR("expected an attribute value, got %s", DESC(&p->tok));
+}
+
+/* '{' [NAME '=' VALUE (',' NAME '=' VALUE)*] '}' */
+static kn_status parse_attrs(parser *p, ir_graph *g, ir_id nid) {
+  char descbuf[80];
+  KN_TRY(advance(p));
+  while (p->tok.kind != IR_TK_RBRACE) {
+    if (p->tok.kind != IR_TK_WORD && p->tok.kind != IR_TK_STRING)
+      return PERR("expected an attribute name, got %s", DESC(&p->tok));
+    const char *nm;
+    KN_TRY(name_text(p, &p->tok, &nm));
+    if (ir_attr_get(&g->nodes[nid], nm)) return PERR("attribute %.200s is given twice", nm);
+    char *aname = ir_arena_strdup(&g->arena, nm);
+    if (!aname) return kn_fail(p->ctx, KN_ENOMEM, "out of memory");
+    KN_TRY(advance(p));
+    KN_TRY(expect(p, IR_TK_EQ, "after the attribute name"));
+    KN_TRY(parse_attr_value(p, g, nid, aname));
+    if (p->tok.kind == IR_TK_COMMA) KN_TRY(advance(p));
+    else if (p->tok.kind != IR_TK_RBRACE) return PERR("expected ',' or '}' after an attribute, got %s", DESC(&p->tok));
+  }
+  return advance(p);
+}
+
+/* OUTS '=' Op '(' ARGS ')' ['{' ATTRS '}'] [':' TYPES] */
+static kn_status parse_node(parser *p, ir_graph *g) {
+  char descbuf[80];
+  size_t base = p->ntoks;
+  if (p->tok.kind != IR_TK_EQ)
+    for (;;) {
+      if (!is_name_tok(&p->tok) && !at_word(p, "_"))
+        return PERR("expected a statement (input, const, output or OUTPUTS = Op(...)), got %s", DESC(&p->tok));
+      if (p->ntoks - base >= KN_VARIADIC) return PERR("too many outputs");
+      KN_TRY(push_tok(p, &p->tok));
+      KN_TRY(advance(p));
+      if (p->tok.kind != IR_TK_COMMA) break;
+      KN_TRY(advance(p));
+    }
+  int nout = (int)(p->ntoks - base);
+  KN_TRY(expect(p, IR_TK_EQ, "after the output names"));
+  if (p->tok.kind != IR_TK_WORD) return PERR("expected an op name, got %s", DESC(&p->tok));
+  ir_token optok = p->tok;
+  char opname[64];
+  int op = -1;
+  if (optok.len < sizeof opname) {
+    memcpy(opname, optok.start, optok.len);
+    opname[optok.len] = 0;
+    op = ir_op_from_name(opname);
+  }
+  if (op < 0) return PERR("unknown op %s", DESC(&optok));
+  const ir_op_info *info = &ir_op_table[op];
+  KN_TRY(advance(p));
+  KN_TRY(expect(p, IR_TK_LPAREN, "after the op name"));
+  size_t nin = 0;
+  while (p->tok.kind != IR_TK_RPAREN) {
+    if ((int)nin >= info->max_in)
+      return PERR("%s takes at most %d inputs", info->name, info->max_in);
+    KN_TRY(grow(p, (void **)&p->ids, &p->cap_ids, nin + 1, sizeof(ir_id)));
+    if (at_word(p, "_")) p->ids[nin] = IR_NONE;
+    else if (is_name_tok(&p->tok)) KN_TRY(resolve(p, g, &p->tok, &p->ids[nin]));
+    else return PERR("expected an input name or _, got %s", DESC(&p->tok));
+    nin++;
+    KN_TRY(advance(p));
+    if (p->tok.kind == IR_TK_COMMA) KN_TRY(advance(p));
+    else if (p->tok.kind != IR_TK_RPAREN) return PERR("expected ',' or ')' after an input, got %s", DESC(&p->tok));
+  }
+  if ((int)nin < info->min_in)
+    return PERR("%s needs at least %d inputs, got %d", info->name, info->min_in, (int)nin);
+  if (nout < info->min_out || nout > info->max_out)
+    return perr_at(p, &optok, KN_EPARSE, "%s has %d to %d outputs, got %d", info->name, info->min_out,
+                   info->max_out, nout);
+  KN_TRY(advance(p));
+  ir_id nid = ir_node_new(g, (ir_op)op, NULL, (int)nin, p->ids, nout, NULL);
+  if (nid == IR_NONE) return kn_fail(p->ctx, KN_ENOMEM, "out of memory adding a node");
+  if (p->tok.kind == IR_TK_LBRACE) KN_TRY(parse_attrs(p, g, nid));
+  bool typed = false;
+  if (p->tok.kind == IR_TK_COLON) {
+    typed = true;
+    KN_TRY(advance(p));
+    KN_TRY(grow(p, (void **)&p->types, &p->cap_types, (size_t)nout + 1, sizeof(ir_type)));
+    for (int i = 0; i < nout; i++) {
+      if (i) KN_TRY(expect(p, IR_TK_COMMA, "between output types"));
+      if (tok_is(&p->toks[base + i], "_")) {
+        if (!at_word(p, "_") && p->tok.kind != IR_TK_QUEST)
+          return PERR("expected _ as the type of an absent output, got %s", DESC(&p->tok));
+        KN_TRY(advance(p));
+      } else KN_TRY(parse_type(p, g, &p->types[i], false));
+    }
+  }
+  for (int i = 0; i < nout; i++) {
+    const ir_token *nt = &p->toks[base + i];
+    if (tok_is(nt, "_")) continue;
+    ir_id v;
+    KN_TRY(define_value(p, g, nt, typed ? &p->types[i] : NULL, NULL, &v));
+    g->nodes[nid].out[i] = v;
+    g->values[v].producer = nid;
+  }
+  p->ntoks = base;
+  return KN_OK;
+}
+
+static kn_status parse_body(parser *p, ir_graph *g) {
+  char descbuf[80];
+  for (;;) {
+    if (p->tok.kind == IR_TK_RBRACE) return advance(p);
+    if (p->tok.kind == IR_TK_EOF) return PERR("unexpected end of input: missing '}' of graph %.200s", g->name);
+    if (p->tok.kind == IR_TK_SEMI) KN_TRY(advance(p));
+    else if (at_word(p, "input")) KN_TRY(parse_input(p, g));
+    else if (at_word(p, "const")) KN_TRY(parse_const(p, g));
+    else if (at_word(p, "output")) KN_TRY(parse_output(p, g));
+    else if (p->tok.kind == IR_TK_WORD && ir_text_is_keyword(p->tok.start, p->tok.len) && !at_word(p, "_"))
+      return PERR("unexpected keyword %s at the start of a statement", DESC(&p->tok));
+    else KN_TRY(parse_node(p, g));
+  }
+}
+
+/* 'graph' [NAME] ['opset' INT] '{' BODY '}' */
+static kn_status parse_graph(parser *p, ir_graph *parent, const char *attr_name, ir_graph **out) {
+  char descbuf[80];
+  *out = NULL;
+  if (p->depth >= MAX_GRAPH_DEPTH)
+    return perr_at(p, &p->tok, KN_ELIMIT, "graphs are nested deeper than %d levels", MAX_GRAPH_DEPTH);
+  KN_TRY(advance(p));
+  const char *nm = NULL;
+  if (is_name_tok(&p->tok)) {
+    KN_TRY(name_text(p, &p->tok, &nm));
+    KN_TRY(advance(p)); /* the lexer does not touch p->sbuf */
+  }
+  ir_graph *g = parent ? ir_subgraph_new(parent, nm ? nm : attr_name) : ir_graph_new(p->ctx, nm);
+  if (!g) return kn_fail(p->ctx, KN_ENOMEM, "out of memory creating a graph");
+  kn_status st = KN_OK;
+  if (parent) g->opset = parent->opset;
+  if (at_word(p, "opset")) {
+    int64_t v = 0;
+    st = advance(p);
+    if (st == KN_OK) st = tok_int(p, &p->tok, &v);
+    if (st == KN_OK && (v < 1 || v > INT32_MAX)) st = PERR("opset %lld is out of range", (long long)v);
+    if (st == KN_OK) {
+      g->opset = (int32_t)v;
+      st = advance(p);
+    }
+  }
+  if (st == KN_OK && p->tok.kind != IR_TK_LBRACE)
+    st = PERR("expected '{' to open graph %.200s, got %s", g->name, DESC(&p->tok));
+  if (st == KN_OK) {
+    p->depth++;
+    st = advance(p);
+    if (st == KN_OK) st = parse_body(p, g);
+    p->depth--;
+  }
+  if (st != KN_OK) {
+    ir_graph_free(g);
+    return st;
+  }
+  *out = g;
+  return KN_OK;
+}
+
+kn_status ir_parse(kn_ctx *ctx, const char *text, const char *filename, ir_graph **out) {
+  char descbuf[80];
+  if (out) *out = NULL;
+  if (!out) return kn_fail(ctx, KN_EINVAL, "ir_parse: no output pointer");
+  parser pp = {.ctx = ctx, .file = filename ? filename : "<input>"}, *p = &pp;
+  ir_lex_init(&p->lx, text);
+  ir_graph *g = NULL;
+  kn_status st = advance(p);
+  while (st == KN_OK && p->tok.kind != IR_TK_EOF) {
+    /* top level: one graph today; functions and macros will join it here */
+    if (p->tok.kind == IR_TK_SEMI) st = advance(p);
+    else if (at_word(p, "graph")) {
+      if (g) st = PERR("only one graph per file (graph %.200s is already defined)", g->name);
+      else st = parse_graph(p, NULL, NULL, &g);
+    } else st = PERR("expected 'graph' at the top level, got %s", DESC(&p->tok));
+  }
+  if (st == KN_OK && !g) st = PERR("no graph in the input");
+  free(p->sbuf);
+  free(p->toks);
+  free(p->ids);
+  free(p->types);
+  free(p->ibuf);
+  free(p->fbuf);
+  if (st != KN_OK) {
+    ir_graph_free(g);
+    return st;
+  }
+  *out = g;
+  return KN_OK;
+}

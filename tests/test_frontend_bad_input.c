@@ -1,0 +1,301 @@
+/* test_frontend_bad_input.c: malformed and hostile model files must give one
+ * clear error naming the file/node/op, never a crash. Models are built in
+ * memory with the generated protobuf-c structs, then corrupted on purpose. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "onnx_proto.h"
+#include "ref.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- a tiny model builder: Y = Op(X, W) with one initializer ---- */
+typedef struct built {
+  uint8_t *buf;
+  size_t len;
+} built;
+
+typedef struct spec {
+  const char *op;
+  int opset;
+  const char *domain;
+  int64_t wdims[2];
+  int wrank;
+  int wdtype;
+  size_t wraw_bytes; /* raw_data length (may be wrong on purpose) */
+  const char *ext_location; /* external data instead of raw */
+  int64_t ext_offset, ext_length;
+  const char *node_input1; /* name of the second input (default "W") */
+  int64_t xdim;
+} spec;
+
+static built build(const spec *s) {
+  KilnOnnx__ModelProto m = KILN_ONNX__MODEL_PROTO__INIT;
+  KilnOnnx__OperatorSetIdProto os = KILN_ONNX__OPERATOR_SET_ID_PROTO__INIT, *osp = &os;
+  os.domain = "";
+  os.has_version = 1;
+  os.version = s->opset ? s->opset : 17;
+  m.n_opset_import = 1;
+  m.opset_import = &osp;
+  m.has_ir_version = 1;
+  m.ir_version = 8;
+  KilnOnnx__GraphProto g = KILN_ONNX__GRAPH_PROTO__INIT;
+  g.name = "bad_model";
+  m.graph = &g;
+  /* input X: f32[xdim] */
+  KilnOnnx__TensorShapeProto__Dimension d = KILN_ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT, *dp = &d;
+  d.value_case = KILN_ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+  d.dim_value = s->xdim ? s->xdim : 4;
+  KilnOnnx__TensorShapeProto sh = KILN_ONNX__TENSOR_SHAPE_PROTO__INIT;
+  sh.n_dim = 1;
+  sh.dim = &dp;
+  KilnOnnx__TypeProto__Tensor tt = KILN_ONNX__TYPE_PROTO__TENSOR__INIT;
+  tt.has_elem_type = 1;
+  tt.elem_type = KN_F32;
+  tt.shape = &sh;
+  KilnOnnx__TypeProto tp = KILN_ONNX__TYPE_PROTO__INIT;
+  tp.value_case = KILN_ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+  tp.tensor_type = &tt;
+  KilnOnnx__ValueInfoProto xi = KILN_ONNX__VALUE_INFO_PROTO__INIT, yi = KILN_ONNX__VALUE_INFO_PROTO__INIT;
+  xi.name = "X";
+  xi.type = &tp;
+  yi.name = "Y";
+  KilnOnnx__ValueInfoProto *inp = &xi, *outp = &yi;
+  g.n_input = 1;
+  g.input = &inp;
+  g.n_output = 1;
+  g.output = &outp;
+  /* initializer W */
+  KilnOnnx__TensorProto w = KILN_ONNX__TENSOR_PROTO__INIT, *wp = &w;
+  w.name = "W";
+  w.n_dims = (size_t)s->wrank;
+  w.dims = (int64_t *)s->wdims;
+  w.has_data_type = 1;
+  w.data_type = s->wdtype ? s->wdtype : KN_F32;
+  static uint8_t zeros[64];
+  KilnOnnx__StringStringEntryProto e1 = KILN_ONNX__STRING_STRING_ENTRY_PROTO__INIT, e2 = e1, e3 = e1;
+  KilnOnnx__StringStringEntryProto *ents[3] = {&e1, &e2, &e3};
+  char off[32], len[32];
+  if (s->ext_location) {
+    w.has_data_location = 1;
+    w.data_location = KILN_ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    e1.key = "location";
+    e1.value = (char *)s->ext_location;
+    snprintf(off, sizeof off, "%lld", (long long)s->ext_offset);
+    snprintf(len, sizeof len, "%lld", (long long)s->ext_length);
+    e2.key = "offset";
+    e2.value = off;
+    e3.key = "length";
+    e3.value = len;
+    w.n_external_data = 3;
+    w.external_data = ents;
+  } else {
+    w.has_raw_data = 1;
+    w.raw_data.len = s->wraw_bytes;
+    w.raw_data.data = zeros;
+  }
+  g.n_initializer = 1;
+  g.initializer = &wp;
+  KilnOnnx__NodeProto n = KILN_ONNX__NODE_PROTO__INIT, *np = &n;
+  char *ins[2] = {"X", (char *)(s->node_input1 ? s->node_input1 : "W")}, *outs[1] = {"Y"};
+  n.name = "the_node";
+  n.op_type = (char *)s->op;
+  n.domain = (char *)s->domain;
+  n.n_input = 2;
+  n.input = ins;
+  n.n_output = 1;
+  n.output = outs;
+  g.n_node = 1;
+  g.node = &np;
+  built b;
+  b.len = kiln_onnx__model_proto__get_packed_size(&m);
+  b.buf = malloc(b.len);
+  kiln_onnx__model_proto__pack(&m, b.buf);
+  return b;
+}
+
+static const spec good = {.op = "Add", .wdims = {4}, .wrank = 1, .wraw_bytes = 16};
+
+static kn_status import(kn_ctx *kn, const built *b, const char *dir, ir_graph **g) {
+  return onnx_import_buffer(kn, b->buf, b->len, dir, "bad_model.onnx", g);
+}
+
+static void expect_error(const spec *s, kn_status want, const char *needle, const char *dir) {
+  kn_ctx *kn = kn_ctx_new();
+  built b = build(s);
+  ir_graph *g = NULL;
+  kn_status st = import(kn, &b, dir, &g);
+  if (st != want || !strstr(kn_errmsg(kn), needle)) print_message("status %d, message: %s\n", st, kn_errmsg(kn));
+  assert_int_equal(st, want);
+  assert_non_null(strstr(kn_errmsg(kn), needle));
+  assert_non_null(strstr(kn_errmsg(kn), "bad_model.onnx"));
+  assert_null(g);
+  free(b.buf);
+  kn_ctx_free(kn);
+}
+
+static void test_good_model_runs(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  built b = build(&good);
+  ir_graph *g = NULL;
+  assert_int_equal(import(kn, &b, NULL, &g), KN_OK);
+  kn_tensor x, y;
+  int64_t d = 4;
+  assert_int_equal(kn_tensor_alloc(kn, &x, KN_F32, 1, &d), KN_OK);
+  for (int i = 0; i < 4; i++) ((float *)x.data)[i] = (float)i;
+  assert_int_equal(ref_run_graph(kn, g, &x, 1, &y, 1), KN_OK);
+  assert_float_equal(((float *)y.data)[3], 3.0f, 0.0f); /* W is zeros */
+  kn_tensor_free(&y);
+  /* dtype mismatch on the input: clean error naming the input */
+  kn_tensor xi;
+  assert_int_equal(kn_tensor_alloc(kn, &xi, KN_I64, 1, &d), KN_OK);
+  assert_int_equal(ref_run_graph(kn, g, &xi, 1, &y, 1), KN_ETYPE);
+  assert_non_null(strstr(kn_errmsg(kn), "'X'"));
+  kn_tensor_free(&xi);
+  /* wrong shape */
+  int64_t d5 = 5;
+  assert_int_equal(kn_tensor_alloc(kn, &xi, KN_F32, 1, &d5), KN_OK);
+  assert_int_equal(ref_run_graph(kn, g, &xi, 1, &y, 1), KN_ESHAPE);
+  kn_tensor_free(&xi);
+  /* missing input */
+  assert_int_equal(ref_run_graph(kn, g, NULL, 0, &y, 1), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "inputs"));
+  kn_tensor_free(&x);
+  ir_graph_free(g);
+  free(b.buf);
+  kn_ctx_free(kn);
+}
+
+static void test_truncated_and_garbage(void **state) {
+  (void)state;
+  built b = build(&good);
+  kn_ctx *kn = kn_ctx_new();
+  /* every truncation point must fail cleanly or (rarely) still decode a valid prefix */
+  for (size_t cut = 0; cut < b.len; cut++) {
+    ir_graph *g = NULL;
+    kn_status st = onnx_import_buffer(kn, b.buf, cut, NULL, "bad_model.onnx", &g);
+    if (st == KN_OK) ir_graph_free(g);
+    else assert_non_null(strstr(kn_errmsg(kn), "bad_model.onnx"));
+  }
+  /* random garbage and flipped bytes */
+  uint8_t junk[512];
+  uint32_t x = 12345;
+  for (int round = 0; round < 200; round++) {
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
+    ir_graph *g = NULL;
+    if (onnx_import_buffer(kn, junk, sizeof junk, NULL, "bad_model.onnx", &g) == KN_OK) ir_graph_free(g);
+    uint8_t *copy = malloc(b.len);
+    memcpy(copy, b.buf, b.len);
+    copy[(x >> 8) % b.len] ^= (uint8_t)(1u << (x % 8));
+    if (onnx_import_buffer(kn, copy, b.len, NULL, "bad_model.onnx", &g) == KN_OK) ir_graph_free(g);
+    free(copy);
+  }
+  ir_graph *g = NULL;
+  assert_int_equal(onnx_import_buffer(kn, (const uint8_t *)"\x08\x96\x01garbage", 10, NULL, "bad_model.onnx", &g),
+                   KN_EPARSE);
+  free(b.buf);
+  kn_ctx_free(kn);
+}
+
+static void test_unknown_op_and_domain(void **state) {
+  (void)state;
+  spec s = good;
+  s.op = "FrobnicateTensor";
+  expect_error(&s, KN_EUNSUPPORTED, "unsupported op FrobnicateTensor", NULL);
+  s.op = "Add";
+  s.domain = "com.example";
+  expect_error(&s, KN_EUNSUPPORTED, "domain 'com.example'", NULL);
+}
+
+static void test_unsupported_opset(void **state) {
+  (void)state;
+  spec s = good;
+  s.opset = 3;
+  expect_error(&s, KN_EUNSUPPORTED, "opset 3", NULL);
+  s.opset = 99;
+  expect_error(&s, KN_EUNSUPPORTED, "opset 99", NULL);
+}
+
+static void test_bad_dims(void **state) {
+  (void)state;
+  spec s = good;
+  s.wdims[0] = -3;
+  expect_error(&s, KN_ESHAPE, "negative dim", NULL);
+  s.wrank = 2;
+  s.wdims[0] = INT64_MAX / 2;
+  s.wdims[1] = 7; /* product overflows int64 */
+  expect_error(&s, KN_ESHAPE, "overflow", NULL);
+  s.wdims[0] = 1 << 20;
+  s.wdims[1] = 1 << 20; /* 4 TiB: over the 8 GiB limit */
+  expect_error(&s, KN_ELIMIT, "memory limit", NULL);
+  s = good;
+  s.wraw_bytes = 12; /* shape needs 16 */
+  expect_error(&s, KN_EINVAL, "raw_data has 12 bytes", NULL);
+  s = good;
+  s.wdims[0] = 3; /* cannot broadcast with X[4] */
+  s.wraw_bytes = 12;
+  expect_error(&s, KN_ESHAPE, "the_node", NULL);
+}
+
+static void test_undefined_input(void **state) {
+  (void)state;
+  spec s = good;
+  s.node_input1 = "nowhere";
+  expect_error(&s, KN_EINVAL, "input 'nowhere' is not defined", NULL);
+}
+
+static void test_external_data(void **state) {
+  (void)state;
+  char dir[] = "/tmp/kiln_ext_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/weights.bin", dir);
+  FILE *f = fopen(path, "wb");
+  float vals[6] = {1, 2, 3, 4, 5, 6};
+  fwrite(vals, sizeof vals, 1, f);
+  fclose(f);
+  spec s = good;
+  s.ext_location = "weights.bin";
+  s.ext_offset = 8;
+  s.ext_length = 16;
+  kn_ctx *kn = kn_ctx_new();
+  built b = build(&s);
+  ir_graph *g = NULL;
+  assert_int_equal(import(kn, &b, dir, &g), KN_OK);
+  ir_id w = ir_value_find(g, "W");
+  assert_float_equal(((float *)g->values[w].constant->data)[0], 3.0f, 0.0f);
+  ir_graph_free(g);
+  free(b.buf);
+  kn_ctx_free(kn);
+  s.ext_location = "../etc/passwd";
+  expect_error(&s, KN_EINVAL, "outside the model folder", dir);
+  s.ext_location = "/etc/passwd";
+  expect_error(&s, KN_EINVAL, "outside the model folder", dir);
+  s.ext_location = "weights.bin";
+  s.ext_offset = 16; /* 16 + 16 > 24 bytes */
+  expect_error(&s, KN_EINVAL, "too short", dir);
+  s.ext_offset = 0;
+  s.ext_length = 20;
+  expect_error(&s, KN_EINVAL, "do not match", dir);
+  s.ext_length = 16;
+  s.ext_location = "missing.bin";
+  expect_error(&s, KN_EIO, "missing.bin", dir);
+  unlink(path);
+  rmdir(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_good_model_runs),      cmocka_unit_test(test_truncated_and_garbage),
+      cmocka_unit_test(test_unknown_op_and_domain), cmocka_unit_test(test_unsupported_opset),
+      cmocka_unit_test(test_bad_dims),             cmocka_unit_test(test_undefined_input),
+      cmocka_unit_test(test_external_data),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
