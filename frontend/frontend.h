@@ -10,7 +10,7 @@ kn_status onnx_import_file(kn_ctx *ctx, const char *path, ir_graph **out);
 /* Same from a buffer; `dir` resolves external data (may be NULL: then external data is an error). */
 kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir,
                              const char *display_name, ir_graph **out);
-#define ONNX_MIN_OPSET 6
+#define ONNX_MIN_OPSET 1
 #define ONNX_MAX_OPSET 21
 
 /* ===== tensor_io.c: TensorProto <-> kn_tensor ===== */

@@ -75,6 +75,15 @@ static bool is_reduce(ir_op op) {
 kn_status onnx_upgrade_node(ir_graph *g, ir_id id, const char *op_type, int opset) {
   ir_node *n = &g->nodes[id];
   ir_op op = n->op;
+  if (opset < 6) {
+    /* before opset 6 these ops had attribute forms kiln does not convert */
+    static const ir_op old_forms[] = {IR_OP_Reshape, IR_OP_Cast, IR_OP_Concat, IR_OP_Pad, IR_OP_Split,
+                                      IR_OP_BatchNormalization, IR_OP_Gemm, IR_OP_Tile, IR_OP_Resize};
+    for (size_t i = 0; i < sizeof old_forms / sizeof old_forms[0]; i++)
+      if (op == old_forms[i])
+        return kn_fail(g->ctx, KN_EUNSUPPORTED, "node %s (%s): the opset-%d form of this op is not supported",
+                       n->name, op_type, opset);
+  }
   if (opset < 7) {
     /* opset 6: binary ops broadcast only with broadcast=1; without `axis` that is
      * numpy's suffix alignment, which the IR does; an explicit axis is not. */

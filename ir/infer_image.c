@@ -100,7 +100,7 @@ kn_status infer_resize(ir_infer_ctx *c) {
   }
   if (has_sizes && c->val[3]) {
     const kn_tensor *s = c->val[3];
-    if (kn_dtype_is_float(s->dtype) || !kn_dtype_is_int(s->dtype))
+    if (!kn_dtype_is_int(s->dtype))
       return ir_infer_fail(c, KN_ETYPE, "sizes must be an int64 tensor");
     if (kn_tensor_numel(s) != naxes)
       return ir_infer_fail(c, KN_ESHAPE, "sizes has %lld values, expected %d",

@@ -45,7 +45,7 @@ kn_status infer_gather(ir_infer_ctx *c) {
   KN_TRY(need_index_dtype(c, 1));
   const ir_type *data = c->in[0], *idx = c->in[1];
   if (data->rank < 1) return ir_infer_fail(c, KN_ESHAPE, "data must have rank >= 1");
-  int axis;
+  int axis = 0;
   KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), data->rank, &axis));
   int rank = data->rank - 1 + idx->rank;
   if (rank > KN_MAX_RANK) return ir_infer_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK);
@@ -79,7 +79,7 @@ kn_status infer_gather_elements(ir_infer_ctx *c) {
   if (data->rank < 1 || idx->rank != data->rank)
     return ir_infer_fail(c, KN_ESHAPE, "data (rank %d) and indices (rank %d) must have the same rank >= 1",
                          data->rank, idx->rank);
-  int axis;
+  int axis = 0;
   KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), data->rank, &axis));
   for (int d = 0; d < data->rank; d++)
     if (d != axis && !IR_DIM_IS_SYM(idx->dims[d]) && !IR_DIM_IS_SYM(data->dims[d]) &&
@@ -111,7 +111,9 @@ kn_status infer_gather_nd(ir_infer_ctx *c) {
     return ir_infer_fail(c, KN_ESHAPE, "indices' last dim %lld must be in [1, %lld]", (long long)k,
                          (long long)(r - b));
   ir_type *o = &c->out[0];
-  o->rank = (int)(q - 1 + r - b - k);
+  int64_t rank = q - 1 + r - b - k;
+  if (rank > KN_MAX_RANK) return ir_infer_fail(c, KN_ESHAPE, "output rank %lld exceeds %d", (long long)rank, KN_MAX_RANK);
+  o->rank = (int)rank;
   int n = 0;
   for (int d = 0; d < q - 1; d++) {
     if (d < b) KN_TRY(unify_dim(c, idx->dims[d], data->dims[d], "batch dims of data and indices differ", &o->dims[n]));
@@ -140,8 +142,7 @@ kn_status infer_one_hot(ir_infer_ctx *c) {
     return ir_infer_fail(c, KN_ETYPE, "indices must be numeric, got %s", kn_dtype_name(idx->dtype));
   if (depth->rank > 1 || (depth->rank == 1 && !IR_DIM_IS_SYM(depth->dims[0]) && depth->dims[0] != 1))
     return ir_infer_fail(c, KN_ESHAPE, "depth must be a scalar or a 1-element tensor");
-  if (values->rank > 1 || (values->rank == 1 && !IR_DIM_IS_SYM(values->dims[0]) && values->dims[0] != 2) ||
-      values->rank == 0)
+  if (values->rank == 0 || values->rank > 1 || (values->rank == 1 && !IR_DIM_IS_SYM(values->dims[0]) && values->dims[0] != 2))
     return ir_infer_fail(c, KN_ESHAPE, "values must be a 2-element tensor [off_value, on_value]");
   int rank = idx->rank + 1, axis;
   if (rank > KN_MAX_RANK) return ir_infer_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK);
@@ -182,7 +183,7 @@ static kn_status div_dim(ir_infer_ctx *c, int64_t d, int64_t m, const char *what
 }
 
 kn_status infer_depth_to_space(ir_infer_ctx *c) {
-  int64_t b;
+  int64_t b = 1;
   KN_TRY(block_op_prologue(c, &b));
   const char *mode = ir_attr_str(c->node, "mode", "DCR");
   if (strcmp(mode, "DCR") != 0 && strcmp(mode, "CRD") != 0)
@@ -196,7 +197,7 @@ kn_status infer_depth_to_space(ir_infer_ctx *c) {
 }
 
 kn_status infer_space_to_depth(ir_infer_ctx *c) {
-  int64_t b;
+  int64_t b = 1;
   KN_TRY(block_op_prologue(c, &b));
   const int64_t *in = c->in[0]->dims;
   int64_t *o = c->out[0].dims;

@@ -146,6 +146,7 @@ kn_status infer_layer_norm(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(need_float(c, 0));
   const ir_type *x = c->in[0];
+  if (x->rank < 1) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
   int axis;
   KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", -1), x->rank, &axis));
   int64_t stash = ir_attr_int(c->node, "stash_type", KN_F32);
@@ -184,12 +185,18 @@ kn_status infer_layer_norm(ir_infer_ctx *c) {
  * weight (C). Output 0 is the loss: target-shaped for reduction none, else a scalar. */
 static kn_status infer_loss(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
-  KN_TRY(ir_infer_need_rank(c, 1));
   KN_TRY(need_float(c, 0));
   const ir_type *x = c->in[0], *t = c->in[1];
   if (x->rank < 2) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 2, got %d", x->rank);
   if (t->dtype != KN_I64 && t->dtype != KN_I32)
     return ir_infer_fail(c, KN_ETYPE, "target must be int32 or int64, got %s", kn_dtype_name(t->dtype));
+  /* an untyped target's shape follows from the input's: (N, d1..dk) */
+  ir_type tt = *t;
+  if (tt.rank < 0) {
+    tt.rank = x->rank - 1;
+    for (int d = 0; d < tt.rank; d++) tt.dims[d] = x->dims[d == 0 ? 0 : d + 1];
+  }
+  t = &tt;
   if (t->rank != x->rank - 1)
     return ir_infer_fail(c, KN_ESHAPE, "target rank %d does not match input rank %d (expected %d)",
                          t->rank, x->rank, x->rank - 1);

@@ -193,13 +193,13 @@ kn_status infer_squeeze(ir_infer_ctx *c) {
   o->dtype = x->dtype;
   int r = x->rank;
   bool mark[KN_MAX_RANK];
-  if (opt_in(c, 1)) {
-    int64_t axes[KN_MAX_RANK];
-    int n;
-    KN_TRY(read_ints(c, 1, axes, KN_MAX_RANK, &n, "axes"));
+  int64_t axes[KN_MAX_RANK];
+  int n = -1;
+  if (opt_in(c, 1)) KN_TRY(read_ints(c, 1, axes, KN_MAX_RANK, &n, "axes"));
+  if (opt_in(c, 1) && n != 0) { /* an empty axes list means "all 1-dims", like no list */
     if (n < 0) {
       int len = list_len(c, 1);
-      o->rank = len < 0 || len > r ? IR_RANK_UNKNOWN : r - len;
+      o->rank = len <= 0 || len > r ? IR_RANK_UNKNOWN : r - len;
       set_unknown_dims(c, o);
       return KN_OK;
     }

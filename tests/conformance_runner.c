@@ -97,7 +97,7 @@ static void run_forked(const char *dir, entry *e) {
     return;
   }
   *tab = 0;
-  snprintf(e->status, sizeof e->status, "%s", buf);
+  snprintf(e->status, sizeof e->status, "%.31s", buf);
   snprintf(e->msg, sizeof e->msg, "%s", tab + 1);
 }
 
@@ -111,7 +111,7 @@ static void load_expect(const char *path, list *l) {
     char *sp = strchr(line, ' ');
     if (!sp) continue;
     *sp = 0;
-    snprintf(e.name, sizeof e.name, "%s", line);
+    snprintf(e.name, sizeof e.name, "%.255s", line);
     char *st = sp + 1, *sp2 = strpbrk(st, " \n");
     if (sp2) *sp2 = 0;
     snprintf(e.status, sizeof e.status, "%s", st);
@@ -172,10 +172,10 @@ int main(int argc, char **argv) {
       names[nn++] = strdup(de->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)nn, sizeof *names, cmp_str);
+    if (nn > 1) qsort(names, (size_t)nn, sizeof *names, cmp_str);
     int counts[6] = {0}; /* pass mismatch unsupported error crash/timeout total */
     for (int i = 0; i < nn; i++) {
-      char cdir[4096];
+      char cdir[8200];
       snprintf(cdir, sizeof cdir, "%s/%s", sdir, names[i]);
       entry e = {0};
       snprintf(e.name, sizeof e.name, "%s/%s", suites[s], names[i]);

@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
     names[n++] = strdup(de->d_name);
   }
   closedir(d);
-  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
   kt_tolerance tol = {KT_REL_TO_MAX, 1e-4, 0};
   int failed = 0;
   printf("%-22s %-11s %5s %12s %12s %10s\n", "model", "result", "sets", "max_abs", "rel_to_max", "ms");

@@ -216,8 +216,12 @@ static void test_unknown_op_and_domain(void **state) {
 static void test_unsupported_opset(void **state) {
   (void)state;
   spec s = good;
-  s.opset = 3;
-  expect_error(&s, KN_EUNSUPPORTED, "opset 3", NULL);
+  s.opset = 22;
+  expect_error(&s, KN_EUNSUPPORTED, "opset 22", NULL);
+  s.opset = 4;
+  s.op = "Reshape";
+  expect_error(&s, KN_EUNSUPPORTED, "opset-4 form", NULL);
+  s.op = "Add";
   s.opset = 99;
   expect_error(&s, KN_EUNSUPPORTED, "opset 99", NULL);
 }

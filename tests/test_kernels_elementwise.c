@@ -39,6 +39,17 @@ static void test_unary_f32(void **state) {
   /* Shrink lambd 1 bias 0.5: -2 -> -1.5, |x|<=1 -> 0, 3 -> 2.5 */
   kk_elementwise_unary_f32(KK_EW_SHRINK, 4, x, y, 1.0, 0.5, 0);
   check_f32(y, (const float[]){-1.5f, 0, 0, 2.5f}, 4);
+  /* Gelu(1) = 0.5*(1+erf(1/sqrt 2)) = 0.84134475, Gelu(-1) = -0.15865525;
+   * tanh form: 0.5*(1+tanh(sqrt(2/pi)*(1+0.044715))) = 0.84119199 */
+  const float g[2] = {1.0f, -1.0f};
+  kk_elementwise_unary_f32(KK_EW_GELU, 2, g, y, 0, 0, 0);
+  check_f32(y, (const float[]){0.84134475f, -0.15865525f}, 2);
+  kk_elementwise_unary_f32(KK_EW_GELU_TANH, 1, g, y, 0, 0, 0);
+  check_f32(y, (const float[]){0.84119199f}, 1);
+  /* Sigmoid(-30) = e^-30/(1+e^-30) = 9.3576e-14: tiny, not cancelled to 0 */
+  const float m30 = -30.0f;
+  kk_elementwise_unary_f32(KK_EW_SIGMOID, 1, &m30, y, 0, 0, 0);
+  assert_true(fabsf(y[0] - 9.3576230e-14f) < 1e-19f);
   /* Softplus(0) = ln 2; Softplus(100) = 100 (no overflow) */
   const float big[2] = {0.0f, 100.0f};
   kk_elementwise_unary_f32(KK_EW_SOFTPLUS, 2, big, y, 0, 0, 0);
@@ -177,6 +188,9 @@ static void test_clip_classify(void **state) {
   float y[4];
   kk_elementwise_clip_f32(4, x, y, -1, 1);
   check_f32(y, (const float[]){-1, 0.5f, 1, 1}, 4);
+  /* min > max: every value becomes max (ONNX Clip) */
+  kk_elementwise_clip_f32(4, x, y, 2, 1);
+  check_f32(y, (const float[]){1, 1, 1, 1}, 4);
   uint8_t m[4];
   /* IsInf with only detect_negative: +inf is not reported */
   kk_elementwise_classify_f32(KK_EW_ISINF, 4, x, m, 0, 1);

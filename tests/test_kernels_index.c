@@ -134,6 +134,16 @@ static void test_eye_and_trilu(void **state) {
   /* a huge k must clamp, not overflow: upper keeps nothing */
   kk_index_trilu(x, out, 1, 3, 3, INT64_MAX, 1, 8);
   expect_i64(out, (const int64_t[]){0, 0, 0, 0, 0, 0, 0, 0, 0}, 9);
+  /* lower with k = -7 (below every row: j <= i - 7 never holds) keeps nothing;
+   * lower with k = INT64_MIN the same */
+  out[0] = 42;
+  kk_index_trilu(x, out, 1, 3, 3, -7, 0, 8);
+  expect_i64(out, (const int64_t[]){0, 0, 0, 0, 0, 0, 0, 0, 0}, 9);
+  kk_index_trilu(x, out, 1, 3, 3, INT64_MIN, 0, 8);
+  expect_i64(out, (const int64_t[]){0, 0, 0, 0, 0, 0, 0, 0, 0}, 9);
+  /* upper with k = -7 keeps everything */
+  kk_index_trilu(x, out, 1, 3, 3, -7, 1, 8);
+  expect_i64(out, x, 9);
 }
 
 static void test_one_hot(void **state) {

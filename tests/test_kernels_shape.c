@@ -150,7 +150,7 @@ static int teardown_infer(void **state) {
 /* Runs one node of op with typed inputs; vals may hold constants. */
 static kn_status run_infer(infer_fix *f, ir_op op, int nin, const ir_type *const *in,
                            const kn_tensor *const *val, ir_type *out, int nout) {
-  ir_id ins[4], outs[4];
+  ir_id ins[8], outs[8];
   for (int i = 0; i < nin; i++) ins[i] = in[i] ? ir_value_new(f->g, NULL, in[i]) : IR_NONE;
   for (int i = 0; i < nout; i++) outs[i] = ir_value_new(f->g, NULL, NULL);
   ir_id n = ir_node_new(f->g, op, "n", nin, ins, nout, outs);

@@ -64,9 +64,8 @@
     case KK_EW_ELU: KK_MAP(v < zero ? a * __builtin_expm1##S(v) : v);                              \
     case KK_EW_SELU: KK_MAP(v <= zero ? g * a * __builtin_expm1##S(v) : g * v);                    \
     case KK_EW_CELU: KK_MAP(v < zero ? a * __builtin_expm1##S(v / a) : v);                         \
-    case KK_EW_HARDSIGMOID: {                                                                      \
+    case KK_EW_HARDSIGMOID:                                                                        \
       KK_MAP(__builtin_fmax##S(zero, __builtin_fmin##S(one, a * v + b)));                          \
-    }                                                                                              \
     case KK_EW_HARDSWISH:                                                                          \
       KK_MAP(v * __builtin_fmax##S(zero, __builtin_fmin##S(one, v / (T)6 + half)));                \
     case KK_EW_THRESHRELU: KK_MAP(v > a ? v : zero);                                               \
@@ -107,7 +106,9 @@ KK_EW_INT_TYPES(KK_UNARY_INT)
 
 /* ---- binary arithmetic ---- */
 /* integer helpers: all inputs widened to 64 bits, so one set serves every width */
-static inline int64_t kk_idiv(int64_t a, int64_t b) { return b == 0 ? 0 : b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b; }
+static inline int64_t kk_idiv(int64_t a, int64_t b) {
+  return b == 0 ? 0 : b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b;
+}
 static inline int64_t kk_ifmod(int64_t a, int64_t b) { return b == 0 || b == -1 ? 0 : a % b; }
 static inline int64_t kk_imod(int64_t a, int64_t b) {
   int64_t r = kk_ifmod(a, b);
@@ -152,12 +153,18 @@ static inline uint64_t kk_shr(uint64_t a, uint64_t s, int bits) { return s >= (u
     }                                                                                              \
   } while (0)
 
-/* flat binary loop: u, w are the operands */
-#define KK_ZIP(expr)                                                                               \
+/* flat binary loop: u, w are the operands. The unit-stride and scalar-b
+ * cases get their own loops so the host compiler vectorizes them; with
+ * constant strides the JIT folds the choice away. */
+#define KK_ZIP_LOOP(ia, ib, expr)                                                                  \
   for (int64_t i = 0; i < n; i++) {                                                                \
-    const kk_T u = a[i * as], w = b[i * bs];                                                       \
+    const kk_T u = a[ia], w = b[ib];                                                               \
     y[i] = (kk_T)(expr);                                                                           \
-  }                                                                                                \
+  }
+#define KK_ZIP(expr)                                                                               \
+  if (as == 1 && bs == 1) KK_ZIP_LOOP(i, i, expr)                                                  \
+  else if (as == 1 && bs == 0) KK_ZIP_LOOP(i, 0, expr)                                             \
+  else KK_ZIP_LOOP(i * as, i * bs, expr)                                                           \
   break
 
 #define KK_BINARY_FLOAT(sfx, T, S)                                                                 \
@@ -192,7 +199,7 @@ KK_EW_FLOAT_TYPES(KK_BINARY_FLOAT)
                                         int64_t bs, T *y) {                                        \
     typedef T kk_T;                                                                                \
     const T zero = 0;                                                                              \
-    const int sgn = (T)(zero - 1) < zero, bits = (int)sizeof(T) * 8;                                       \
+    const int sgn = (T)(zero - 1) < zero, bits = (int)sizeof(T) * 8;                               \
     switch (op) {                                                                                  \
     case KK_EW_ADD: KK_ZIP((uint64_t)u + (uint64_t)w);                                             \
     case KK_EW_SUB: KK_ZIP((uint64_t)u - (uint64_t)w);                                             \
@@ -245,8 +252,8 @@ KK_EW_INT_TYPES(KK_BINARY_INT)
   }                                                                                                \
   void kk_elementwise_clip_##sfx(int64_t n, const T *x, T *y, T lo, T hi) {                        \
     for (int64_t i = 0; i < n; i++) {                                                              \
-      const T v = x[i];                                                                            \
-      y[i] = v < lo ? lo : v > hi ? hi : v;                                                        \
+      const T v = x[i], t = v < lo ? lo : v; /* lo > hi gives hi, as ONNX says */                  \
+      y[i] = t > hi ? hi : t;                                                                      \
     }                                                                                              \
   }
 KK_EW_FLOAT_TYPES(KK_GENERIC)
@@ -342,7 +349,10 @@ void kk_elementwise_f32_to_bf16(int64_t n, const float *x, uint16_t *y) {
 
 /* ---- Cast ---- */
 /* ONNX dtype numbers (kernels do not include kiln.h) */
-enum { KK_F32 = 1, KK_U8, KK_I8, KK_U16, KK_I16, KK_I32, KK_I64, KK_BOOL = 9, KK_F16, KK_F64, KK_U32, KK_U64, KK_BF16 = 16 };
+enum {
+  KK_F32 = 1, KK_U8, KK_I8, KK_U16, KK_I16, KK_I32, KK_I64,
+  KK_BOOL = 9, KK_F16, KK_F64, KK_U32, KK_U64, KK_BF16 = 16
+};
 
 static inline int kk_is_float(int dt) { return dt == KK_F32 || dt == KK_F64 || dt == KK_F16 || dt == KK_BF16; }
 

@@ -13,7 +13,7 @@ int64_t kk_image_resize_ntaps(int mode, int antialias, double scale) {
   int64_t half = mode == KK_RESIZE_CUBIC ? 2 : 1; /* filter support radius at scale 1 */
   if (!antialias || scale >= 1.0) return 2 * half;
   double r = (double)half / scale;
-  if (!(r < 1e6)) return -1; /* NaN or a filter wider than any sane image */
+  if (!(r < 1e9)) return -1; /* NaN or a filter wider than any sane image */
   int64_t start = (int64_t)__builtin_floor(-r) + 1;
   return 2 - 2 * start;
 }
@@ -233,24 +233,50 @@ int64_t kk_image_nms_f32(const float *boxes, const float *scores, int64_t batche
 
 /* ---- RoiAlign ---- */
 
+/* The roi in input pixels and its sampling grid, shared by the kernel and
+ * kk_image_roi_align_samples so the adapter can bound the work up front.
+ * The adaptive grid saturates instead of overflowing on absurd rois. */
+typedef struct roi_geom {
+  float x0, y0, bin_h, bin_w;
+  int64_t grid_h, grid_w;
+} roi_geom;
+
+static inline int64_t roi_grid(int64_t sampling_ratio, float bin) {
+  if (sampling_ratio > 0) return sampling_ratio;
+  float g = __builtin_ceilf(bin);
+  return g >= 1 ? (g < 1e9f ? (int64_t)g : (int64_t)1e9) : 0; /* NaN and <= 0 give 0 */
+}
+
+static inline roi_geom roi_geometry(const float *roi, int64_t out_h, int64_t out_w, int64_t sampling_ratio,
+                                    float spatial_scale, int half_pixel) {
+  roi_geom g;
+  float offset = half_pixel ? 0.5f : 0.0f;
+  g.x0 = roi[0] * spatial_scale - offset, g.y0 = roi[1] * spatial_scale - offset;
+  float rw = roi[2] * spatial_scale - offset - g.x0, rh = roi[3] * spatial_scale - offset - g.y0;
+  if (!half_pixel) { /* the legacy (output_half_pixel) form forces rois to >= 1 pixel */
+    rw = rw > 1.0f ? rw : 1.0f;
+    rh = rh > 1.0f ? rh : 1.0f;
+  }
+  g.bin_h = rh / (float)out_h, g.bin_w = rw / (float)out_w;
+  g.grid_h = roi_grid(sampling_ratio, g.bin_h);
+  g.grid_w = roi_grid(sampling_ratio, g.bin_w);
+  return g;
+}
+
+double kk_image_roi_align_samples(const float *roi, int64_t out_h, int64_t out_w, int64_t sampling_ratio,
+                                  float spatial_scale, int half_pixel) {
+  roi_geom g = roi_geometry(roi, out_h, out_w, sampling_ratio, spatial_scale, half_pixel);
+  return (double)g.grid_h * (double)g.grid_w;
+}
+
 void kk_image_roi_align_f32(const float *x, int64_t channels, int64_t height, int64_t width,
                             const float *rois, const int64_t *batch_indices, int64_t nrois,
                             int64_t out_h, int64_t out_w, int64_t sampling_ratio, float spatial_scale,
                             int half_pixel, int mode_max, float *y) {
-  float offset = half_pixel ? 0.5f : 0.0f;
   for (int64_t n = 0; n < nrois; n++) {
-    const float *roi = rois + n * 4;
-    float x0 = roi[0] * spatial_scale - offset, y0 = roi[1] * spatial_scale - offset;
-    float rw = roi[2] * spatial_scale - offset - x0, rh = roi[3] * spatial_scale - offset - y0;
-    if (!half_pixel) { /* the legacy (output_half_pixel) form forces rois to >= 1 pixel */
-      rw = rw > 1.0f ? rw : 1.0f;
-      rh = rh > 1.0f ? rh : 1.0f;
-    }
-    float bin_h = rh / (float)out_h, bin_w = rw / (float)out_w;
-    int64_t grid_h = sampling_ratio > 0 ? sampling_ratio : (int64_t)__builtin_ceilf(bin_h);
-    int64_t grid_w = sampling_ratio > 0 ? sampling_ratio : (int64_t)__builtin_ceilf(bin_w);
-    if (grid_h < 0) grid_h = 0;
-    if (grid_w < 0) grid_w = 0;
+    roi_geom g = roi_geometry(rois + n * 4, out_h, out_w, sampling_ratio, spatial_scale, half_pixel);
+    float x0 = g.x0, y0 = g.y0, bin_h = g.bin_h, bin_w = g.bin_w;
+    int64_t grid_h = g.grid_h, grid_w = g.grid_w;
     float count = (float)(grid_h * grid_w > 1 ? grid_h * grid_w : 1);
     for (int64_t ch = 0; ch < channels; ch++) {
       const float *img = x + (batch_indices[n] * channels + ch) * height * width;

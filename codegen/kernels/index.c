@@ -206,6 +206,7 @@ void kk_index_trilu(const void *in, void *out, int64_t batch, int64_t rows, int6
       int64_t row = (m * rows + i) * cols;
       int64_t lo = upper ? i + k : 0, hi = upper ? cols : i + k + 1; /* kept: [lo, hi) */
       if (lo < 0) lo = 0;
+      if (hi < 0) hi = 0;
       if (hi > cols) hi = cols;
       if (lo > hi) lo = hi;
       zero_bytes(ELEM(out, row, es), lo * (int64_t)es);

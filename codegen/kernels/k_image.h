@@ -69,6 +69,11 @@ int64_t kk_image_nms_f32(const float *boxes, const float *scores, int64_t batche
                          int has_score_threshold, float score_threshold, int center_point_box,
                          int64_t *sel, int64_t cap, int64_t *scratch);
 
+/* Sampling points per output bin of one roi (grid_h*grid_w; the adaptive grid
+ * follows the roi size), so callers can refuse absurd amounts of work. */
+double kk_image_roi_align_samples(const float *roi, int64_t out_h, int64_t out_w, int64_t sampling_ratio,
+                                  float spatial_scale, int half_pixel);
+
 /* RoiAlign (opset 16) over X [N,C,H,W]; rois [R,4] as (x1,y1,x2,y2); batch
  * indices must already be validated in [0,N). y is [R,C,out_h,out_w]. */
 void kk_image_roi_align_f32(const float *x, int64_t channels, int64_t height, int64_t width,

@@ -12,7 +12,7 @@
 #include "k_reduce.h"
 
 #define KKR_LANES 8
-#define KKR_BLOCK 64
+#define KKR_BLOCK 1024
 
 /* ---- per-dtype helpers ---- */
 static inline float kkr_abs_f32(float v) { return __builtin_fabsf(v); }
@@ -94,8 +94,8 @@ KKR_WRAP_ADD(uint64_t, u64)
 #define KKR_F_ADDABS(DT, a, v) ((a) += kkr_abs_##DT(v))
 #define KKR_F_ADDSQ(DT, a, v) ((a) += (v) * (v))
 #define KKR_F_MUL(DT, a, v) ((a) *= (v))
-#define KKR_F_MAX(DT, a, v) ((a) = ((v) > (a) || kkr_isnan_##DT(v)) ? (v) : (a))
-#define KKR_F_MIN(DT, a, v) ((a) = ((v) < (a) || kkr_isnan_##DT(v)) ? (v) : (a))
+#define KKR_F_MAX(DT, a, v) ((a) = (kkr_isnan_##DT(a) || (v) < (a)) ? (a) : (v))
+#define KKR_F_MIN(DT, a, v) ((a) = (kkr_isnan_##DT(a) || (v) > (a)) ? (a) : (v))
 #define KKR_F_ID(DT, T, a, n) ((T)(a))
 #define KKR_F_DIV(DT, T, a, n) ((T)((a) / (T)(n)))
 #define KKR_F_SQRT(DT, T, a, n) kkr_sqrt_##DT(a)
@@ -125,9 +125,17 @@ KKR_WRAP_ADD(uint64_t, u64)
         for (int l = 0; l < KKR_LANES; l++) a[l] = INIT;                                           \
         int64_t r = 0;                                                                             \
         for (; r + KKR_LANES <= red; r += KKR_LANES)                                               \
-          for (int l = 0; l < KKR_LANES; l++) STEP(DT, a[l], p[r + l]);                            \
-        for (; r < red; r++) STEP(DT, a[0], p[r]);                                                 \
+          for (int l = 0; l < KKR_LANES; l++) {                                                    \
+            T v = p[r + l]; /* loaded unconditionally: max/min's || must not guard the load */     \
+            STEP(DT, a[l], v);                                                                     \
+          }                                                                                        \
+        A t = INIT; /* a separate tail accumulator keeps a[] in registers */                       \
+        for (; r < red; r++) {                                                                     \
+          T v = p[r];                                                                              \
+          STEP(DT, t, v);                                                                          \
+        }                                                                                          \
         for (int l = 1; l < KKR_LANES; l++) MERGE(DT, a[0], a[l]);                                 \
+        MERGE(DT, a[0], t);                                                                        \
         y[o] = FIN(DT, T, a[0], red);                                                              \
       }                                                                                            \
       return;                                                                                      \
@@ -139,7 +147,10 @@ KKR_WRAP_ADD(uint64_t, u64)
         for (int64_t i = 0; i < nb; i++) a[i] = INIT;                                              \
         for (int64_t r = 0; r < red; r++) {                                                        \
           const T *p = x + (o * red + r) * inner + i0;                                             \
-          for (int64_t i = 0; i < nb; i++) STEP(DT, a[i], p[i]);                                   \
+          for (int64_t i = 0; i < nb; i++) {                                                       \
+            T v = p[i];                                                                            \
+            STEP(DT, a[i], v);                                                                     \
+          }                                                                                        \
         }                                                                                          \
         T *q = y + o * inner + i0;                                                                 \
         for (int64_t i = 0; i < nb; i++) q[i] = FIN(DT, T, a[i], red);                             \

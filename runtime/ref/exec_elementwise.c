@@ -387,7 +387,8 @@ kn_status ref_exec_Pow(ref_ctx *c) { return ew_run(c, ew_pow_impl, KK_EW_POW); }
 static kn_status ew_pred_impl(ref_ctx *c, int op) {
   const kn_tensor *a = c->in[0], *b = c->in[1];
   kn_tensor *y = &c->out[0];
-  if (a->dtype != b->dtype) return ref_fail(c, KN_ETYPE, "inputs are %s and %s", kn_dtype_name(a->dtype), kn_dtype_name(b->dtype));
+  if (a->dtype != b->dtype)
+    return ref_fail(c, KN_ETYPE, "inputs are %s and %s", kn_dtype_name(a->dtype), kn_dtype_name(b->dtype));
   const bool logic = op == KK_EW_AND || op == KK_EW_OR || op == KK_EW_XOR;
   if (logic && a->dtype != KN_BOOL) return ref_unsupported_dtype(c, a->dtype);
   if (kn_tensor_numel(y) == 0) return KN_OK;

@@ -179,19 +179,19 @@ kn_status ref_exec_Resize(ref_ctx *c) {
                                 : (dt != KN_F32 && dt != KN_F64 && dt != KN_F16 && dt != KN_BF16))
     return ref_unsupported_dtype(c, dt);
 
-  resize_axis ax[KN_MAX_RANK];
-  memset(ax, 0, sizeof ax);
-  KN_TRY(resize_params(c, ax, ctm));
   int rank = x->rank;
   int64_t yn = kn_tensor_numel(y), xn = kn_tensor_numel(x);
   if (yn == 0) return KN_OK;
   if (xn == 0) return ref_fail(c, KN_ESHAPE, "cannot resize an empty tensor to a non-empty one");
+  resize_axis ax[KN_MAX_RANK];
+  memset(ax, 0, sizeof ax);
+  KN_TRY(resize_params(c, ax, ctm));
 
   kn_status st = KN_OK;
   for (int d = 0; d < rank && st == KN_OK; d++) {
     resize_axis *a = &ax[d];
     a->ntaps = kk_image_resize_ntaps(mode, antialias, a->scale);
-    if (a->ntaps < 0 || (uint64_t)a->ntaps * (uint64_t)a->out_len > ((uint64_t)1 << 32)) {
+    if (a->ntaps < 0 || (uint64_t)a->ntaps * (uint64_t)a->out_len > ((uint64_t)1 << 30)) {
       st = ref_fail(c, KN_ELIMIT, "resize filter of axis %d is too wide", d);
       break;
     }
@@ -286,8 +286,15 @@ kn_status ref_exec_RoiAlign(ref_ctx *c) {
   int mode_max = strcmp(ir_attr_str(c->node, "mode", "avg"), "max") == 0;
   int half_pixel =
       strcmp(ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel"), "output_half_pixel") != 0;
+  int64_t ratio = ir_attr_int(c->node, "sampling_ratio", 0);
+  float scale = ir_attr_float(c->node, "spatial_scale", 1.0f);
+  /* adaptive sampling follows the roi size: a huge roi would mean endless work */
+  double work = 0, per_roi = (double)x->dims[1] * (double)y->dims[2] * (double)y->dims[3];
+  for (int64_t i = 0; i < nrois; i++)
+    work += per_roi * kk_image_roi_align_samples((const float *)rois->data + i * 4, y->dims[2], y->dims[3], ratio,
+                                                 scale, half_pixel);
+  if (work > 1e11) return ref_fail(c, KN_ELIMIT, "rois need %.3g bilinear samples; refusing", work);
   kk_image_roi_align_f32(x->data, x->dims[1], x->dims[2], x->dims[3], rois->data, bi->data, nrois, y->dims[2],
-                         y->dims[3], ir_attr_int(c->node, "sampling_ratio", 0),
-                         ir_attr_float(c->node, "spatial_scale", 1.0f), half_pixel, mode_max, y->data);
+                         y->dims[3], ratio, scale, half_pixel, mode_max, y->data);
   return KN_OK;
 }

@@ -62,7 +62,7 @@ static kn_status alloc_offsets(ref_ctx *c, int64_t n, int64_t **off) {
 kn_status ref_exec_Gather(ref_ctx *c) {
   const kn_tensor *x = c->in[0], *ix = c->in[1];
   size_t es;
-  int axis;
+  int axis = 0;
   KN_TRY(elem_size(c, x->dtype, &es));
   KN_TRY(need_indices(c, ix, "indices"));
   if (x->rank < 1) return ref_fail(c, KN_ESHAPE, "data must have rank >= 1");
@@ -83,7 +83,7 @@ kn_status ref_exec_Gather(ref_ctx *c) {
 /* Shared by GatherElements/ScatterElements: validates shapes and computes
  * the data offset of every indices element into *off (caller frees). */
 static kn_status elements_offsets(ref_ctx *c, const kn_tensor *x, const kn_tensor *ix, int64_t **off) {
-  int axis;
+  int axis = 0;
   *off = NULL;
   KN_TRY(need_indices(c, ix, "indices"));
   if (x->rank < 1 || ix->rank != x->rank)
@@ -163,13 +163,14 @@ kn_status ref_exec_GatherND(ref_ctx *c) {
   int64_t b = ir_attr_int(c->node, "batch_dims", 0), *off;
   KN_TRY(elem_size(c, x->dtype, &es));
   if (b < 0 || b >= KN_MAX_RANK) return ref_fail(c, KN_EINVAL, "batch_dims %lld is out of range", (long long)b);
-  nd_view v;
+  nd_view v = {0};
   KN_TRY(nd_offsets(c, x, ix, (int)b, &v, &off));
-  int64_t dims[KN_MAX_RANK];
+  int64_t dims[2 * KN_MAX_RANK];
   int rank = 0;
   for (int d = 0; d < ix->rank - 1; d++) dims[rank++] = ix->dims[d];
   for (int d = (int)b + v.k; d < x->rank; d++) dims[rank++] = x->dims[d];
-  kn_status st = prep_out(c, 0, x->dtype, rank, dims);
+  kn_status st = rank > KN_MAX_RANK ? ref_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK)
+                                    : prep_out(c, 0, x->dtype, rank, dims);
   if (st == KN_OK) kk_index_gather_slices(x->data, off, v.nbatch * v.per_batch, v.slice, c->out[0].data, es);
   kn_aligned_free(off);
   return st;
@@ -233,10 +234,10 @@ static kn_status check_updates(ref_ctx *c, int rank, const int64_t *dims) {
 
 kn_status ref_exec_ScatterND(ref_ctx *c) {
   const kn_tensor *x = c->in[0], *ix = c->in[1];
-  int red;
+  int red = KK_INDEX_RED_NONE;
   int64_t *off;
   KN_TRY(parse_reduction(c, &red));
-  nd_view v;
+  nd_view v = {0};
   KN_TRY(nd_offsets(c, x, ix, 0, &v, &off));
   int64_t dims[2 * KN_MAX_RANK];
   int rank = 0;
@@ -251,7 +252,7 @@ kn_status ref_exec_ScatterND(ref_ctx *c) {
 
 kn_status ref_exec_ScatterElements(ref_ctx *c) {
   const kn_tensor *x = c->in[0], *ix = c->in[1];
-  int red;
+  int red = KK_INDEX_RED_NONE;
   int64_t *off;
   KN_TRY(parse_reduction(c, &red));
   KN_TRY(elements_offsets(c, x, ix, &off));
@@ -299,7 +300,7 @@ kn_status ref_exec_Trilu(ref_ctx *c) {
 kn_status ref_exec_OneHot(ref_ctx *c) {
   const kn_tensor *ix = c->in[0], *dep = c->in[1], *vals = c->in[2];
   size_t es;
-  int axis;
+  int axis = 0;
   KN_TRY(elem_size(c, vals->dtype, &es));
   if (!kn_dtype_is_int(ix->dtype) && !kn_dtype_is_float(ix->dtype))
     return ref_fail(c, KN_ETYPE, "indices must be numeric, got %s", kn_dtype_name(ix->dtype));
@@ -336,11 +337,12 @@ static kn_status block_op_check(ref_ctx *c, int64_t *b) {
 kn_status ref_exec_DepthToSpace(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
   size_t es;
-  int64_t b;
+  int64_t b = 1;
   KN_TRY(elem_size(c, x->dtype, &es));
   KN_TRY(block_op_check(c, &b));
   const int64_t *d = x->dims;
   if (d[1] % (b * b)) return ref_fail(c, KN_ESHAPE, "channels %lld not divisible by blocksize^2", (long long)d[1]);
+  if (d[2] > INT64_MAX / b || d[3] > INT64_MAX / b) return ref_fail(c, KN_ESHAPE, "output spatial dims overflow");
   const char *mode = ir_attr_str(c->node, "mode", "DCR");
   int crd = strcmp(mode, "CRD") == 0;
   if (!crd && strcmp(mode, "DCR") != 0) return ref_fail(c, KN_EINVAL, "mode must be DCR or CRD, got '%s'", mode);
@@ -353,13 +355,14 @@ kn_status ref_exec_DepthToSpace(ref_ctx *c) {
 kn_status ref_exec_SpaceToDepth(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
   size_t es;
-  int64_t b;
+  int64_t b = 1;
   KN_TRY(elem_size(c, x->dtype, &es));
   KN_TRY(block_op_check(c, &b));
   const int64_t *d = x->dims;
   if (d[2] % b || d[3] % b)
     return ref_fail(c, KN_ESHAPE, "spatial dims %lldx%lld not divisible by blocksize %lld", (long long)d[2],
                     (long long)d[3], (long long)b);
+  if (d[1] > INT64_MAX / (b * b)) return ref_fail(c, KN_ESHAPE, "output channels overflow");
   int64_t od[4] = {d[0], d[1] * b * b, d[2] / b, d[3] / b};
   KN_TRY(prep_out(c, 0, x->dtype, 4, od));
   kk_index_space_to_depth(x->data, c->out[0].data, d[0], d[1], d[2], d[3], b, es);

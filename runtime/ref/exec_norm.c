@@ -272,15 +272,16 @@ kn_status ref_exec_MeanVarianceNormalization(ref_ctx *c) {
   uint8_t reduce[KN_MAX_RANK] = {0};
   const ir_attr *ax = ir_attr_get(c->node, "axes");
   static const int64_t def_axes[] = {0, 2, 3};
+  if (ax && ax->kind != IR_ATTR_INTS) return ref_fail(c, KN_EINVAL, "axes must be a list of ints");
   int nax = ax ? ax->n : 3;
   const int64_t *axes = ax ? ax->ints : def_axes;
-  if (ax && ax->kind != IR_ATTR_INTS) return ref_fail(c, KN_EINVAL, "axes must be a list of ints");
   for (int i = 0; i < nax; i++) {
     int64_t a = axes[i] < 0 ? axes[i] + x->rank : axes[i];
     if (a < 0 || a >= x->rank)
       return ref_fail(c, KN_EINVAL, "axis %lld is out of range for rank %d", (long long)axes[i], x->rank);
     reduce[a] = 1;
   }
+  if (kn_tensor_numel(x) == 0) return KN_OK; /* nothing to do, and kept may be huge */
   int64_t kept = 1;
   for (int d = 0; d < x->rank; d++)
     if (!reduce[d]) kept *= x->dims[d];
@@ -428,6 +429,7 @@ kn_status ref_exec_Det(ref_ctx *c) {
   if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2])
     return ref_fail(c, KN_ESHAPE, "input must be a batch of square matrices");
   int64_t m = x->dims[x->rank - 1], batch = prod(x->dims, 0, x->rank - 2);
+  if (batch == 0) return KN_OK; /* m may be absurd when there is no matrix */
   double *scratch = kn_aligned_alloc((size_t)(m * m) * sizeof(double));
   if (!scratch) return ref_fail(c, KN_ENOMEM, "out of memory");
   norm_io io;

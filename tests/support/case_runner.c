@@ -30,7 +30,7 @@ static void set(kt_case_report *rep, kt_result r, const char *msg) {
 static kt_result status_result(kn_status st) { return st == KN_EUNSUPPORTED ? KT_UNSUPPORTED : KT_ERROR; }
 
 static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolerance *tol, kt_case_report *rep) {
-  char path[4096];
+  char path[4200];
   int nin = 0, nout = 0;
   while (snprintf(path, sizeof path, "%s/input_%d.pb", setdir, nin), file_exists(path)) nin++;
   while (snprintf(path, sizeof path, "%s/output_%d.pb", setdir, nout), file_exists(path)) nout++;
@@ -67,8 +67,8 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       if (cmp.max_abs > rep->max_abs) rep->max_abs = cmp.max_abs;
       if (cmp.rel_to_max > rep->rel_to_max) rep->rel_to_max = cmp.rel_to_max;
       if (!cmp.ok) {
-        char m[512];
-        snprintf(m, sizeof m, "%s: output %d (%s): %s", setdir, i, g->values[g->outputs[i]].name, cmp.why);
+        char m[1024];
+        snprintf(m, sizeof m, "%.300s: output %d (%.200s): %s", setdir, i, g->values[g->outputs[i]].name, cmp.why);
         set(rep, KT_MISMATCH, m);
       }
     }

@@ -1,0 +1,149 @@
+/* test_ir_graph.c: the IR core: building graphs, name lookup, attributes,
+ * topological sort, symbolic-dim broadcasting in shape inference, and the
+ * tensor allocation limits every allocation goes through. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ir.h"
+#include <stdio.h>
+#include <string.h>
+
+static ir_id input(ir_graph *g, const char *name, int rank, const int64_t *dims) {
+  ir_type t = {.dtype = KN_F32, .rank = rank};
+  memcpy(t.dims, dims, sizeof(int64_t) * (size_t)rank);
+  ir_id v = ir_value_new(g, name, &t);
+  assert_int_equal(ir_graph_add_input(g, v), KN_OK);
+  return v;
+}
+
+static void test_build_and_lookup(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = ir_graph_new(kn, "t");
+  char name[32];
+  for (int i = 0; i < 1000; i++) {
+    snprintf(name, sizeof name, "v%d", i);
+    assert_int_equal(ir_value_new(g, name, NULL), i);
+  }
+  assert_int_equal(ir_value_find(g, "v737"), 737);
+  assert_int_equal(ir_value_find(g, "nope"), IR_NONE);
+  ir_id anon = ir_value_new(g, NULL, NULL);
+  assert_true(strlen(g->values[anon].name) > 0);
+  assert_int_equal(ir_value_find(g, g->values[anon].name), anon);
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
+static void test_attributes(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = ir_graph_new(kn, "t");
+  ir_id x = ir_value_new(g, "x", NULL), y = ir_value_new(g, "y", NULL);
+  ir_id n = ir_node_new(g, IR_OP_Transpose, "tr", 1, &x, 1, &y);
+  int64_t perm[3] = {2, 0, 1};
+  assert_int_equal(ir_attr_set_ints(g, &g->nodes[n], "perm", perm, 3), KN_OK);
+  assert_int_equal(ir_attr_set_int(g, &g->nodes[n], "k", 7), KN_OK);
+  assert_int_equal(ir_attr_set_int(g, &g->nodes[n], "k", 9), KN_OK); /* replaces */
+  assert_int_equal(g->nodes[n].nattr, 2);
+  assert_int_equal(ir_attr_int(&g->nodes[n], "k", 0), 9);
+  assert_int_equal(ir_attr_get(&g->nodes[n], "perm")->ints[0], 2);
+  assert_int_equal(ir_attr_int(&g->nodes[n], "missing", -5), -5);
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
+static void test_toposort(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = ir_graph_new(kn, "t");
+  int64_t d[1] = {4};
+  ir_id x = input(g, "x", 1, d);
+  ir_id a = ir_value_new(g, "a", NULL), b = ir_value_new(g, "b", NULL);
+  /* b = Relu(a) is added before a = Neg(x) */
+  ir_node_new(g, IR_OP_Relu, "second", 1, &a, 1, &b);
+  ir_node_new(g, IR_OP_Neg, "first", 1, &x, 1, &a);
+  assert_int_equal(ir_graph_toposort(g), KN_OK);
+  assert_string_equal(g->nodes[0].name, "first");
+  assert_int_equal(g->values[b].producer, 1);
+  /* a cycle is an error naming a node */
+  ir_graph *c = ir_graph_new(kn, "cyc");
+  ir_id p = ir_value_new(c, "p", NULL), q = ir_value_new(c, "q", NULL);
+  ir_node_new(c, IR_OP_Relu, "n1", 1, &p, 1, &q);
+  ir_node_new(c, IR_OP_Relu, "n2", 1, &q, 1, &p);
+  assert_int_equal(ir_graph_toposort(c), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "cycle"));
+  ir_graph_free(c);
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
+static void test_infer_symbolic_broadcast(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = ir_graph_new(kn, "t");
+  int32_t batch = ir_sym_get(g, "batch");
+  int64_t da[3] = {IR_SYM(batch), 1, 8}, db[2] = {5, 1};
+  ir_id a = input(g, "a", 3, da), b = input(g, "b", 2, db);
+  ir_id y = ir_value_new(g, "y", NULL);
+  ir_id in[2] = {a, b};
+  ir_node_new(g, IR_OP_Add, "add", 2, in, 1, &y);
+  assert_int_equal(ir_infer_graph(g), KN_OK);
+  const ir_type *t = &g->values[y].type;
+  assert_int_equal(t->rank, 3);
+  assert_int_equal(t->dims[0], IR_SYM(batch)); /* symbol flows through */
+  assert_int_equal(t->dims[1], 5);
+  assert_int_equal(t->dims[2], 8);
+  /* incompatible known dims: error naming the node */
+  int64_t dc[1] = {3};
+  ir_id c = input(g, "c", 1, dc), z = ir_value_new(g, "z", NULL);
+  ir_id in2[2] = {a, c};
+  ir_node_new(g, IR_OP_Mul, "bad_mul", 2, in2, 1, &z);
+  assert_int_equal(ir_infer_graph(g), KN_ESHAPE);
+  assert_non_null(strstr(kn_errmsg(kn), "bad_mul"));
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
+static void test_tensor_limits(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  kn_tensor t;
+  int64_t big[2] = {INT64_MAX / 2, 3};
+  assert_int_equal(kn_tensor_alloc(kn, &t, KN_F32, 2, big), KN_ESHAPE);
+  int64_t neg[1] = {-1};
+  assert_int_equal(kn_tensor_alloc(kn, &t, KN_F32, 1, neg), KN_ESHAPE);
+  kn_set_mem_limit(kn, 1000);
+  int64_t d[1] = {251}; /* 1004 bytes */
+  assert_int_equal(kn_tensor_alloc(kn, &t, KN_F32, 1, d), KN_ELIMIT);
+  d[0] = 250;
+  assert_int_equal(kn_tensor_alloc(kn, &t, KN_F32, 1, d), KN_OK);
+  assert_int_equal((uintptr_t)t.data % 64, 0);
+  kn_tensor_free(&t);
+  assert_int_equal(kn_tensor_alloc(kn, &t, KN_STRING, 1, d), KN_EUNSUPPORTED);
+  kn_ctx_free(kn);
+}
+
+static void test_half_conversions(void **state) {
+  (void)state;
+  /* hand-checked bit patterns: 1.0 = 0x3c00, -2.0 = 0xc000, 65504 = 0x7bff, 2^-24 = 0x0001 */
+  assert_int_equal(kn_f32_to_f16(1.0f), 0x3c00);
+  assert_int_equal(kn_f32_to_f16(-2.0f), 0xc000);
+  assert_int_equal(kn_f32_to_f16(65504.0f), 0x7bff);
+  assert_int_equal(kn_f32_to_f16(1e6f), 0x7c00); /* overflow to inf */
+  assert_float_equal(kn_f16_to_f32(0x0001), 5.9604645e-8f, 1e-14);
+  assert_float_equal(kn_f16_to_f32(0x3555), 0.33325195f, 0);
+  assert_int_equal(kn_f32_to_bf16(1.0f), 0x3f80);
+  assert_float_equal(kn_bf16_to_f32(0x4049), 3.140625f, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_build_and_lookup), cmocka_unit_test(test_attributes),
+      cmocka_unit_test(test_toposort),         cmocka_unit_test(test_infer_symbolic_broadcast),
+      cmocka_unit_test(test_tensor_limits),    cmocka_unit_test(test_half_conversions),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
