@@ -277,7 +277,11 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
   if (!m->graph) st = kn_fail(ctx, KN_EPARSE, "%s: not a valid ONNX model (no graph)", display);
   if (st == KN_OK) {
     s.opset = default_opset(&s, m, display);
-    if (s.opset < ONNX_MIN_OPSET || s.opset > ONNX_MAX_OPSET)
+    if (s.opset < 0)
+      st = kn_fail(ctx, KN_EUNSUPPORTED, "%s: the model does not import the default ONNX domain (only %s%s)", display,
+                   m->n_opset_import && m->opset_import[0]->domain ? m->opset_import[0]->domain : "?",
+                   m->n_opset_import > 1 ? ", ..." : "");
+    else if (s.opset < ONNX_MIN_OPSET || s.opset > ONNX_MAX_OPSET)
       st = kn_fail(ctx, KN_EUNSUPPORTED, "%s: opset %d is not supported (kiln imports opsets %d to %d)", display,
                    s.opset, ONNX_MIN_OPSET, ONNX_MAX_OPSET);
   }

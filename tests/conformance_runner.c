@@ -67,7 +67,7 @@ static void run_forked(const char *dir, entry *e) {
     alarm(CASE_TIMEOUT_S);
     kt_tolerance tol = {KT_ELEMENTWISE, 1e-3, 1e-5};
     kt_case_report rep;
-    kt_run_case(dir, &tol, &rep);
+    kt_run_case(dir, &tol, 0, &rep);
     char buf[1200];
     for (char *p = rep.msg; *p; p++)
       if (*p == '\n' || *p == '\t') *p = ' ';

@@ -3,7 +3,9 @@
  * executor and compares with the stored ONNX Runtime outputs: float outputs by
  * max|kiln - ort| / max|ort| <= 1e-4, integer outputs exactly. Skips (exit 77)
  * with a message when the zoo is absent.
- * usage: kiln_models [--zoo DIR] [--filter SUBSTR] */
+ * With --via-text each model is first printed in kiln's text IR and parsed
+ * back, which proves the text form round-trips real models exactly.
+ * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] */
 #include "oracle.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 int main(int argc, char **argv) {
   const char *zoo = getenv("KILN_VLMODELS"), *filter = NULL;
+  unsigned flags = 0;
   char defzoo[4096];
   if (!zoo) {
     snprintf(defzoo, sizeof defzoo, "%s/../shared/vlmodels", KILN_SOURCE_DIR);
@@ -23,8 +26,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--zoo") && i + 1 < argc) zoo = argv[++i];
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+    else if (!strcmp(argv[i], "--via-text")) flags |= KT_VIA_TEXT;
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text]\n", argv[0]);
       return 2;
     }
   }
@@ -55,7 +59,7 @@ int main(int argc, char **argv) {
     char dir[8400];
     snprintf(dir, sizeof dir, "%s/%s", tiny, names[i]);
     kt_case_report rep;
-    kt_run_case(dir, &tol, &rep);
+    kt_run_case(dir, &tol, flags, &rep);
     printf("%-22s %-11s %5d %12.3g %12.3g %10.2f\n", names[i], kt_result_name(rep.result), rep.data_sets, rep.max_abs,
            rep.rel_to_max, rep.run_ms);
     if (rep.result != KT_PASS) {

@@ -13,6 +13,7 @@
 
 #define KKR_LANES 8
 #define KKR_BLOCK 1024
+#define KKR_CHUNK 16
 
 /* ---- per-dtype helpers ---- */
 static inline float kkr_abs_f32(float v) { return __builtin_fabsf(v); }
@@ -147,7 +148,14 @@ KKR_WRAP_ADD(uint64_t, u64)
         for (int64_t i = 0; i < nb; i++) a[i] = INIT;                                              \
         for (int64_t r = 0; r < red; r++) {                                                        \
           const T *p = x + (o * red + r) * inner + i0;                                             \
-          for (int64_t i = 0; i < nb; i++) {                                                       \
+          int64_t i = 0;                                                                           \
+          /* constant-length chunks vectorize even under gcc -O2's cheap cost model */             \
+          for (; i + KKR_CHUNK <= nb; i += KKR_CHUNK)                                              \
+            for (int j = 0; j < KKR_CHUNK; j++) {                                                  \
+              T v = p[i + j];                                                                      \
+              STEP(DT, a[i + j], v);                                                               \
+            }                                                                                      \
+          for (; i < nb; i++) {                                                                    \
             T v = p[i];                                                                            \
             STEP(DT, a[i], v);                                                                     \
           }                                                                                        \

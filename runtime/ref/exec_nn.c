@@ -183,11 +183,13 @@ static kn_status gemm_run(ref_ctx *c) {
   const double alpha = ir_attr_float(c->node, "alpha", 1.0f), beta = ir_attr_float(c->node, "beta", 1.0f);
   const int64_t M = a->dims[ta], K = a->dims[!ta], N = b->dims[!tb];
   if (b->dims[tb] != K) return ref_fail(c, KN_ESHAPE, "inner dims differ");
-  if (ct && beta != 0) {
-    for (int i = 0; i < ct->rank; i++) {
+  if (ct && beta != 0) { /* Y = beta * C first; the GEMM then accumulates alpha * A B */
+    bool bad = ct->rank > 2;
+    for (int i = 0; i < ct->rank && !bad; i++) {
       int64_t d = ct->dims[i], want = i == ct->rank - 1 ? N : M;
-      if (ct->rank > 2 || (d != 1 && d != want)) return ref_fail(c, KN_ESHAPE, "C does not broadcast to [M, N]");
+      bad = d != 1 && d != want;
     }
+    if (bad) return ref_fail(c, KN_ESHAPE, "C does not broadcast to [%lld, %lld]", (long long)M, (long long)N);
     switch (dt) {
 #define F(D, sfx)                                                                                   \
   case D: gemm_fill_c_##sfx(ct, beta, M, N, y->data); break;

@@ -79,7 +79,25 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
   free(ins), free(want), free(got);
 }
 
-void kt_run_case(const char *dir, const kt_tolerance *tol, kt_case_report *rep) {
+/* Replaces *g by the graph obtained from printing it as text and parsing it. */
+static kn_status through_text(kn_ctx *kn, ir_graph **g) {
+  ir_print_opts po = {.max_const_elems = -1};
+  char *text = ir_print(*g, &po);
+  if (!text) return kn_fail(kn, KN_ENOMEM, "out of memory printing the graph");
+  ir_graph *back = NULL;
+  kn_status st = ir_parse(kn, text, "printed.kir", &back);
+  free(text);
+  if (st == KN_OK) st = ir_infer_graph(back);
+  if (st != KN_OK) {
+    ir_graph_free(back);
+    return st;
+  }
+  ir_graph_free(*g);
+  *g = back;
+  return KN_OK;
+}
+
+void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep) {
   memset(rep, 0, sizeof *rep);
   rep->result = KT_PASS;
   kn_ctx *kn = kn_ctx_new();
@@ -87,6 +105,7 @@ void kt_run_case(const char *dir, const kt_tolerance *tol, kt_case_report *rep) 
   snprintf(path, sizeof path, "%s/model.onnx", dir);
   ir_graph *g = NULL;
   kn_status st = onnx_import_file(kn, path, &g);
+  if (st == KN_OK && (flags & KT_VIA_TEXT)) st = through_text(kn, &g);
   if (st != KN_OK) {
     set(rep, status_result(st), kn_errmsg(kn));
     kn_ctx_free(kn);

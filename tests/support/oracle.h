@@ -39,7 +39,10 @@ typedef struct kt_case_report {
   double run_ms;
 } kt_case_report;
 
-/* Runs every test_data_set_* of a case directory on the reference executor. */
-void kt_run_case(const char *dir, const kt_tolerance *tol, kt_case_report *rep);
+/* Runs every test_data_set_* of a case directory on the reference executor.
+ * KT_VIA_TEXT first prints the imported graph in the text IR and parses it back,
+ * so the run also checks that the text form round-trips a real model. */
+enum { KT_VIA_TEXT = 1 };
+void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
 
 #endif
