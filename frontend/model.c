@@ -24,6 +24,7 @@ kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out) {
   ir_graph *g = NULL;
   kn_status st = ir_parse(ctx, text, path, &g);
   free(text);
+  if (st == KN_OK) st = ir_verify(g);
   if (st == KN_OK) st = ir_infer_graph(g);
   if (st != KN_OK) {
     if (strncmp(ctx->msg, path, strlen(path)) != 0) kn_prefix(ctx, "%s: ", path);

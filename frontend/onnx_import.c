@@ -291,6 +291,7 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
     if (!g) st = KN_ENOMEM;
   }
   if (st == KN_OK) st = import_graph(&s, m->graph, g);
+  if (st == KN_OK) st = ir_verify(g);
   if (st == KN_OK) st = ir_infer_graph(g);
   kiln_onnx__model_proto__free_unpacked(m, NULL);
   if (st != KN_OK) {

@@ -8,11 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Exported to runtime/ref/exec_nn.c (declared there; candidates for ir.h). */
-kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_sp, const int64_t *wkernel,
-                       int64_t *stride, int64_t *dil, int64_t *pad_b, int64_t *pad_e, int64_t *out_sp);
-kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops, const int *ranks,
-                          int *op_lab, int *out_lab, int *nout);
 
 /* Bound on window attributes: keeps every product below int64 overflow. */
 #define NN_ATTR_MAX ((int64_t)1 << 31)

@@ -236,6 +236,15 @@ kn_status ir_infer_need_rank(ir_infer_ctx *c, int input);
 #include "ops.def"
 #undef OP
 
+/* ===== infer_nn.c: geometry shared by shape inference and the kernels ===== */
+/* Window geometry of Conv/ConvTranspose/pools: strides, dilations, pads
+ * (auto_pad resolved) and output spatial sizes for nsp spatial dims. */
+kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_sp, const int64_t *wkernel,
+                       int64_t *stride, int64_t *dil, int64_t *pad_b, int64_t *pad_e, int64_t *out_sp);
+/* Parses an einsum equation into per-operand and output label lists. */
+kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops, const int *ranks,
+                          int *op_lab, int *out_lab, int *nout);
+
 /* ===== verify.c ===== */
 kn_status ir_verify(const ir_graph *g);
 

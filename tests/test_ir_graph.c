@@ -107,6 +107,36 @@ static void test_infer_symbolic_broadcast(void **state) {
   kn_ctx_free(kn);
 }
 
+static void test_verifier(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = ir_graph_new(kn, "t");
+  int64_t d[1] = {4};
+  ir_id x = input(g, "x", 1, d);
+  ir_id a = ir_value_new(g, "a", NULL), b = ir_value_new(g, "b", NULL);
+  ir_node_new(g, IR_OP_Relu, "uses_a_early", 1, &a, 1, &b);
+  ir_node_new(g, IR_OP_Neg, "defines_a", 1, &x, 1, &a);
+  assert_int_equal(ir_graph_add_output(g, b), KN_OK);
+  assert_int_equal(ir_verify(g), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "used before it is defined"));
+  assert_int_equal(ir_graph_toposort(g), KN_OK);
+  assert_int_equal(ir_verify(g), KN_OK);
+  /* a second producer of b */
+  ir_id n3 = ir_node_new(g, IR_OP_Abs, "redefines_b", 1, &x, 1, &b);
+  assert_int_equal(ir_verify(g), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "value 'b'"));
+  g->nodes[n3].dead = true;
+  g->values[b].producer = 0;
+  assert_int_equal(ir_verify(g), KN_OK);
+  /* wrong arity: Add with one input */
+  ir_id c = ir_value_new(g, "c", NULL);
+  ir_node_new(g, IR_OP_Add, "lonely_add", 1, &x, 1, &c);
+  assert_int_equal(ir_verify(g), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "lonely_add"));
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
 static void test_tensor_limits(void **state) {
   (void)state;
   kn_ctx *kn = kn_ctx_new();
@@ -143,7 +173,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_build_and_lookup), cmocka_unit_test(test_attributes),
       cmocka_unit_test(test_toposort),         cmocka_unit_test(test_infer_symbolic_broadcast),
-      cmocka_unit_test(test_tensor_limits),    cmocka_unit_test(test_half_conversions),
+      cmocka_unit_test(test_verifier),         cmocka_unit_test(test_tensor_limits),    cmocka_unit_test(test_half_conversions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

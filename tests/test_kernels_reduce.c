@@ -165,6 +165,18 @@ static void topk_stable(void **state) {
   check_f32(v, (const float[]){1, 2}, 2);
   assert_int_equal(idx[0], 1);
   assert_int_equal(idx[1], 3);
+  /* along axis 0 of [[1, 9], [7, 9], [4, 2]] (inner 2), k = 2 largest:
+   * column 0 -> {7, 4} at {1, 2}; column 1 -> {9, 9} at {0, 1}; output [2, 2] */
+  const int32_t m[6] = {1, 9, 7, 9, 4, 2};
+  int32_t mv[4], mbuf[3];
+  int64_t mi[4];
+  kk_reduce_topk_i32(m, mv, mi, 1, 3, 2, 2, 1, mbuf, ibuf);
+  const int32_t want_v[4] = {7, 9, 4, 9};
+  const int64_t want_i[4] = {1, 0, 2, 1};
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(mv[i], want_v[i]);
+    assert_int_equal(mi[i], want_i[i]);
+  }
 }
 
 /* CumSum of {1, 2, 3}: inclusive {1, 3, 6}, exclusive {0, 1, 3},
@@ -184,6 +196,10 @@ static void cumsum_modes(void **state) {
   kk_reduce_cumsum_i64(a, b, 1, 2, 2, 0, 0);
   assert_int_equal(b[2], 4);
   assert_int_equal(b[3], 6);
+  /* reverse exclusive along axis 0: row 1 = 0, row 0 = row 1 of x = {3, 4} */
+  kk_reduce_cumsum_i64(a, b, 1, 2, 2, 1, 1);
+  const int64_t want_b[4] = {3, 4, 0, 0};
+  for (int i = 0; i < 4; i++) assert_int_equal(b[i], want_b[i]);
 }
 
 /* Periodic Hann of 4 points: 0.5 - 0.5 cos(2 pi n / 4) = {0, 0.5, 1, 0.5};

@@ -10,11 +10,6 @@
 #include "ref.h"
 #include <string.h>
 
-/* Defined in ir/infer_nn.c (shared with shape inference). */
-kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_sp, const int64_t *wkernel,
-                       int64_t *stride, int64_t *dil, int64_t *pad_b, int64_t *pad_e, int64_t *out_sp);
-kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops, const int *ranks,
-                          int *op_lab, int *out_lab, int *nout);
 
 /* ---- shared helpers ---- */
 static void *scratch_alloc(ref_ctx *c, int64_t n, size_t es) {
