@@ -9,8 +9,12 @@
 #include "text_lex.h"
 #include <math.h>
 
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF /* a fused multiply-add would change the bits */
+/* A fused multiply-add would change the bits. GCC in ISO mode (-std=c11, as
+ * CMake builds) never contracts, but say so for -std=gnu11 builds too. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 uint64_t ir_rng_next(ir_rng *r) {

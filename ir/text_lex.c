@@ -6,8 +6,9 @@
  * nested graph sit on one line in hand-written tests. A word is a run of
  * [A-Za-z0-9_.:/+-], so ONNX names such as onnx::Gather_12 and
  * /enc/layer.0/Add_output_0 need no quotes and numbers (-1e-3) are words too;
- * the parser interprets a word by position. A ':' belongs to a word only when a
- * word character follows it, so `x: f32[2]` splits into x, ':', f32. */
+ * the parser interprets a word by position. A ':' belongs to a word only inside
+ * it (a word character on both sides), so `x: f32[2]` and `y = Relu(x) :f32[2]`
+ * split into x, ':', f32; `x:f32` stays one word. */
 #include "text_lex.h"
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,7 @@ bool ir_text_is_keyword(const char *s, size_t n) {
 }
 
 bool ir_text_is_bare_name(const char *s, size_t n) {
-  if (n == 0 || s[n - 1] == ':') return false;
+  if (n == 0 || s[0] == ':' || s[n - 1] == ':') return false;
   for (size_t i = 0; i < n; i++)
     if (!ir_text_is_word_char((unsigned char)s[i]) || s[i] == '+') return false;
   return !ir_text_is_keyword(s, n);
@@ -113,7 +114,7 @@ ir_token ir_lex_next(ir_lexer *lx) {
     lx->p = p;
     return t;
   }
-  if (ir_text_is_word_char(c) && !(c == ':' && !ir_text_is_word_char((unsigned char)p[1]))) {
+  if (ir_text_is_word_char(c) && c != ':') {
     const char *q = p;
     while (ir_text_is_word_char((unsigned char)*q)) {
       if (*q == ':' && !ir_text_is_word_char((unsigned char)q[1])) break;

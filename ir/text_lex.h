@@ -22,7 +22,7 @@ typedef enum ir_tok_kind {
   IR_TK_RBRACK, /* ] */
   IR_TK_COMMA,  /* , */
   IR_TK_EQ,     /* = */
-  IR_TK_COLON,  /* : (a ':' followed by a word character is part of the word) */
+  IR_TK_COLON,  /* : (a ':' between two word characters is part of the word) */
   IR_TK_QUEST,  /* ? */
   IR_TK_STAR,   /* * */
   IR_TK_SEMI,   /* ; optional statement separator */
@@ -55,8 +55,8 @@ const char *ir_tok_kind_name(ir_tok_kind k);
 bool ir_text_is_word_char(int c);
 /* Reserved words that cannot be bare value/graph/attribute names. */
 bool ir_text_is_keyword(const char *s, size_t n);
-/* True when name can print without quotes: word characters only, not ending in
- * ':', not a keyword. */
+/* True when name can print without quotes: word characters but '+' only, not
+ * starting or ending with ':', not a keyword. */
 bool ir_text_is_bare_name(const char *s, size_t n);
 /* "[+-]?[0-9]+" */
 bool ir_text_is_int_literal(const char *s, size_t n);

@@ -238,6 +238,28 @@ static void test_symbolic_dims(void **state) {
   ir_graph_free(g);
 }
 
+/* Lexer corners: colons inside and around words, separators, CRLF, comments at
+ * the end, columns in messages. */
+static void test_lexer_edges(void **state) {
+  kn_ctx *ctx = *state;
+  ir_graph *g = parse_ok(ctx, "graph g {\r\n input x: f32[2]; input \":lead\": f32[2];\r\n"
+                              " a::b = Relu(x) :f32[2]; y = Add(a::b, \":lead\") : f32[2] output y } # end");
+  char *p = ir_print(g, NULL);
+  assert_contains(p, "  input \":lead\": f32[2]\n");
+  assert_contains(p, "  a::b = Relu(x) : f32[2]\n");
+  assert_contains(p, "  y = Add(a::b, \":lead\") : f32[2]\n");
+  free(p);
+  ir_graph_free(g);
+
+  ir_graph *bad = NULL;
+  assert_int_equal(ir_parse(ctx, "graph g {\n  input x:f32[2] }", "c.kir", &bad), KN_EPARSE);
+  assert_contains(kn_errmsg(ctx), "c.kir:2:9: expected ':' after the input name, got '}'");
+  assert_int_equal(ir_parse(ctx, "graph g {\n\tinput x: f32[2]\n  y = Relu(nope) }", "c.kir", &bad), KN_EPARSE);
+  assert_string_equal(kn_errmsg(ctx), "c.kir:3:12: use of undefined value nope");
+  assert_int_equal(ir_parse(ctx, NULL, NULL, &bad), KN_EPARSE);
+  assert_contains(kn_errmsg(ctx), "<input>:1:1: no graph");
+}
+
 /* A graph built with the API (as passes and the importer do) prints, parses
  * back and prints again identically; dead nodes are not printed. */
 static void test_api_graph_round_trip(void **state) {
@@ -587,6 +609,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_round_trip_attribute_values, setup, teardown),
       cmocka_unit_test_setup_teardown(test_round_trip_nested, setup, teardown),
       cmocka_unit_test_setup_teardown(test_symbolic_dims, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lexer_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(test_api_graph_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hex_bit_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(test_elided_constants, setup, teardown),
