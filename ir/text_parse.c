@@ -487,6 +487,15 @@ static kn_status resolve(parser *p, ir_graph *g, const ir_token *nt, ir_id *out)
 /* ---- statements ---- */
 static kn_status parse_graph(parser *p, ir_graph *parent, const char *attr_name, ir_graph **out);
 
+/* ':' after a declared name; `x:f32[2]` lexes as the word x:f32, so say how to fix it. */
+static kn_status expect_decl_colon(parser *p, const ir_token *nt, const char *what) {
+  char descbuf[80];
+  if (p->tok.kind == IR_TK_COLON) return advance(p);
+  bool glued = nt->kind == IR_TK_WORD && memchr(nt->start, ':', nt->len) && p->tok.kind == IR_TK_LBRACK;
+  return PERR("expected ':' after the %s name, got %s%s", what, DESC(&p->tok),
+              glued ? " (put a space after the colon: `x: f32[2]`)" : "");
+}
+
 /* input NAME ':' TYPE ['=' DATA] */
 static kn_status parse_input(parser *p, ir_graph *g) {
   ir_token nt;
@@ -494,7 +503,7 @@ static kn_status parse_input(parser *p, ir_graph *g) {
   ir_id v;
   KN_TRY(advance(p));
   KN_TRY(expect_name(p, "an input name", &nt));
-  KN_TRY(expect(p, IR_TK_COLON, "after the input name"));
+  KN_TRY(expect_decl_colon(p, &nt, "input"));
   ir_token tat = p->tok;
   KN_TRY(parse_type(p, g, &ty, false));
   if (p->tok.kind == IR_TK_EQ) { /* an input with a default value (ONNX initializer listed as input) */
@@ -517,7 +526,7 @@ static kn_status parse_const(parser *p, ir_graph *g) {
   KN_TRY(advance(p));
   KN_TRY(expect_name(p, "a constant name", &nt));
   snprintf(what, sizeof what, "%.*s", (int)(nt.len > 200 ? 200 : nt.len), nt.start);
-  KN_TRY(expect(p, IR_TK_COLON, "after the constant name"));
+  KN_TRY(expect_decl_colon(p, &nt, "constant"));
   ir_token tat = p->tok;
   KN_TRY(parse_type(p, g, &ty, true));
   KN_TRY(expect(p, IR_TK_EQ, "before the constant's data"));

@@ -54,14 +54,15 @@ int main(int argc, char **argv) {
   if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
   kt_tolerance tol = {KT_REL_TO_MAX, 1e-4, 0};
   int failed = 0;
-  printf("%-22s %-11s %5s %12s %12s %10s\n", "model", "result", "sets", "max_abs", "rel_to_max", "ms");
+  printf("%-22s %-11s %5s %10s %10s %9s %11s %11s\n", "model", "result", "sets", "max_abs", "rel_to_max", "ms",
+         "ws_bytes", "naive_bytes");
   for (int i = 0; i < n; i++) {
     char dir[8400];
     snprintf(dir, sizeof dir, "%s/%s", tiny, names[i]);
     kt_case_report rep;
     kt_run_case(dir, &tol, flags, &rep);
-    printf("%-22s %-11s %5d %12.3g %12.3g %10.2f\n", names[i], kt_result_name(rep.result), rep.data_sets, rep.max_abs,
-           rep.rel_to_max, rep.run_ms);
+    printf("%-22s %-11s %5d %10.3g %10.3g %9.2f %11lld %11lld\n", names[i], kt_result_name(rep.result), rep.data_sets,
+           rep.max_abs, rep.rel_to_max, rep.run_ms, (long long)rep.workspace_bytes, (long long)rep.naive_bytes);
     if (rep.result != KT_PASS) {
       printf("    %s\n", rep.msg);
       failed++;

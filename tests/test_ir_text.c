@@ -253,7 +253,7 @@ static void test_lexer_edges(void **state) {
 
   ir_graph *bad = NULL;
   assert_int_equal(ir_parse(ctx, "graph g {\n  input x:f32[2] }", "c.kir", &bad), KN_EPARSE);
-  assert_contains(kn_errmsg(ctx), "c.kir:2:9: expected ':' after the input name, got '}'");
+  assert_contains(kn_errmsg(ctx), "c.kir:2:14: expected ':' after the input name, got '[' (put a space after the colon");
   assert_int_equal(ir_parse(ctx, "graph g {\n\tinput x: f32[2]\n  y = Relu(nope) }", "c.kir", &bad), KN_EPARSE);
   assert_string_equal(kn_errmsg(ctx), "c.kir:3:12: use of undefined value nope");
   assert_int_equal(ir_parse(ctx, NULL, NULL, &bad), KN_EPARSE);

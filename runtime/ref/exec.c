@@ -3,8 +3,9 @@
  * functions the compiler uses, now with every value known), allocates the
  * outputs, calls the op's kernel adapter, and frees each intermediate tensor
  * after its last use. Subgraphs (If/Loop bodies) run in a child executor that
- * resolves outer-scope names through its parent. */
-#include "ref.h"
+ * resolves outer-scope names through its parent. With a run plan (plan.c),
+ * top-level intermediates live at planned offsets of one workspace. */
+#include "plan.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,17 @@ struct ref_exec {
   ref_exec *parent;
   const kn_tensor **ptr; /* current tensor of each value (NULL = not computed) */
   kn_tensor *owned;      /* storage for values computed by this executor */
+  bool *borrowed;        /* owned[v].data points into the plan's workspace */
   int32_t *uses;         /* remaining uses of each value */
+  ref_plan *plan;        /* top-level executor with a plan, else NULL */
 };
+
+static void drop(ref_exec *ex, ir_id v) {
+  if (ex->borrowed[v]) memset(&ex->owned[v], 0, sizeof ex->owned[v]);
+  else kn_tensor_free(&ex->owned[v]);
+  ex->borrowed[v] = false;
+  ex->ptr[v] = NULL;
+}
 
 static void type_of(const kn_tensor *t, ir_type *ty) {
   memset(ty, 0, sizeof *ty);
@@ -41,9 +51,10 @@ static const kn_tensor *lookup_outer(ref_exec *ex, const char *name) {
 
 static void exec_free(ref_exec *ex) {
   if (!ex->g) return;
-  for (int32_t v = 0; v < ex->g->nvalues; v++) kn_tensor_free(&ex->owned[v]);
+  for (int32_t v = 0; v < ex->g->nvalues; v++) drop(ex, v);
   free(ex->ptr);
   free(ex->owned);
+  free(ex->borrowed);
   free(ex->uses);
 }
 
@@ -56,7 +67,8 @@ static kn_status exec_init(ref_exec *ex, kn_ctx *kn, ir_graph *g, ref_exec *pare
   ex->ptr = calloc(n, sizeof *ex->ptr);
   ex->owned = calloc(n, sizeof *ex->owned);
   ex->uses = calloc(n, sizeof *ex->uses);
-  if (!ex->ptr || !ex->owned || !ex->uses) {
+  ex->borrowed = calloc(n, sizeof *ex->borrowed);
+  if (!ex->ptr || !ex->owned || !ex->uses || !ex->borrowed) {
     exec_free(ex);
     return kn_fail(kn, KN_ENOMEM, "out of memory preparing to run graph %s", g->name);
   }
@@ -97,10 +109,7 @@ static void pin_captures(ref_exec *ex, const ir_graph *sub, int delta) {
 
 static void release(ref_exec *ex, ir_id v) {
   if (v == IR_NONE) return;
-  if (--ex->uses[v] <= 0 && ex->owned[v].data) {
-    kn_tensor_free(&ex->owned[v]);
-    ex->ptr[v] = NULL;
-  }
+  if (--ex->uses[v] <= 0 && ex->ptr[v] == &ex->owned[v]) drop(ex, v);
 }
 
 static kn_status run_node(ref_exec *ex, int32_t ni) {
@@ -111,9 +120,10 @@ static kn_status run_node(ref_exec *ex, int32_t ni) {
   const ir_type **tin = calloc((size_t)nin + 1, sizeof *tin);
   ir_type *tys = calloc((size_t)nin + 1, sizeof *tys), *tout = calloc((size_t)nout + 1, sizeof *tout);
   kn_tensor *out = calloc((size_t)nout + 1, sizeof *out);
-  bool *wanted = calloc((size_t)nout + 1, sizeof *wanted);
+  bool *wanted = calloc((size_t)nout + 1, sizeof *wanted), *borrowed = calloc((size_t)nout + 1, sizeof *borrowed);
   kn_status st = KN_OK;
-  if (!in || !tin || !tys || !tout || !out || !wanted) st = kn_fail(ex->kn, KN_ENOMEM, "out of memory");
+  if (!in || !tin || !tys || !tout || !out || !wanted || !borrowed) st = kn_fail(ex->kn, KN_ENOMEM, "out of memory");
+  ref_plan *plan = ex->plan;
   for (int i = 0; st == KN_OK && i < nin; i++) {
     if (nd->in[i] == IR_NONE) continue;
     in[i] = ex->ptr[nd->in[i]];
@@ -128,7 +138,18 @@ static kn_status run_node(ref_exec *ex, int32_t ni) {
   if (st == KN_OK) st = ir_infer_node(ex->kn, g, nd, tin, in, tout);
   for (int k = 0; st == KN_OK && k < nout; k++) {
     wanted[k] = nd->out[k] != IR_NONE;
-    if (ir_type_is_concrete(&tout[k])) {
+    ir_id v = nd->out[k];
+    if (ir_type_is_concrete(&tout[k]) && plan && plan->ready && v != IR_NONE && plan->offset[v] >= 0 &&
+        kn_dims_numel(tout[k].rank, tout[k].dims) * (int64_t)kn_dtype_size(tout[k].dtype) == plan->size[v]) {
+      out[k].dtype = tout[k].dtype;
+      out[k].rank = tout[k].rank;
+      memcpy(out[k].dims, tout[k].dims, sizeof(int64_t) * (size_t)tout[k].rank);
+      out[k].nbytes = plan->size[v];
+      out[k].data = plan->ws + plan->offset[v];
+      memset(out[k].data, 0, (size_t)out[k].nbytes);
+      borrowed[k] = true;
+    } else if (ir_type_is_concrete(&tout[k])) {
+      if (plan && plan->ready && v != IR_NONE && plan->offset[v] >= 0) plan->heap_fallbacks++;
       st = kn_tensor_alloc(ex->kn, &out[k], tout[k].dtype, tout[k].rank, tout[k].dims);
       if (st != KN_OK) kn_prefix(ex->kn, "node %s (%s): output %d: ", nd->name, ir_op_table[nd->op].name, k);
     } else {
@@ -138,7 +159,7 @@ static kn_status run_node(ref_exec *ex, int32_t ni) {
   }
   if (st == KN_OK) {
     ref_ctx c = {.kn = ex->kn, .ex = ex, .g = g, .node = nd, .nin = nin, .in = in, .nout = nout, .out = out,
-                 .out_wanted = wanted};
+                 .out_wanted = wanted, .out_borrowed = borrowed};
     st = exec_table[nd->op](&c);
   }
   for (int k = 0; st == KN_OK && k < nout; k++)
@@ -147,17 +168,19 @@ static kn_status run_node(ref_exec *ex, int32_t ni) {
                    ir_op_table[nd->op].name, k);
   for (int k = 0; k < nout; k++) {
     ir_id v = nd->out[k];
+    if (st == KN_OK && plan && !plan->ready && v != IR_NONE) plan->size[v] = out[k].nbytes;
     if (st == KN_OK && v != IR_NONE && ex->uses[v] > 0) {
-      kn_tensor_free(&ex->owned[v]);
+      drop(ex, v);
       ex->owned[v] = out[k];
+      ex->borrowed[v] = borrowed[k];
       ex->ptr[v] = &ex->owned[v];
-    } else {
+    } else if (!borrowed[k]) {
       kn_tensor_free(&out[k]);
     }
   }
   if (st == KN_OK)
     for (int i = 0; i < nin; i++) release(ex, nd->in[i]);
-  free(in), free(tin), free(tys), free(tout), free(out), free(wanted);
+  free(in), free(tin), free(tys), free(tout), free(out), free(wanted), free(borrowed);
   return st;
 }
 
@@ -229,6 +252,11 @@ static kn_status exec_graph(ref_exec *ex, const kn_tensor *const *inputs, int ni
 
 kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ninputs, kn_tensor *outputs,
                         int noutputs) {
+  return ref_exec_run(kn, g, NULL, inputs, ninputs, outputs, noutputs);
+}
+
+kn_status ref_exec_run(kn_ctx *kn, ir_graph *g, ref_plan *plan, const kn_tensor *inputs, int ninputs,
+                       kn_tensor *outputs, int noutputs) {
   for (int i = 0; i < noutputs; i++) memset(&outputs[i], 0, sizeof outputs[i]);
   const kn_tensor **ins = malloc(sizeof(*ins) * ((size_t)ninputs + 1));
   if (!ins) return kn_fail(kn, KN_ENOMEM, "out of memory");
@@ -236,6 +264,7 @@ kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ni
   ref_exec ex;
   kn_status st = exec_init(&ex, kn, g, NULL);
   if (st == KN_OK) {
+    ex.plan = plan;
     st = exec_graph(&ex, ins, ninputs, outputs, noutputs, true);
     exec_free(&ex);
   }

@@ -11,7 +11,7 @@ static ir_graph *graph_attr(ref_ctx *c, const char *name) {
 }
 
 static void move_out(ref_ctx *c, int k, kn_tensor *t) {
-  kn_tensor_free(&c->out[k]);
+  ref_release_out(c, k);
   c->out[k] = *t;
   memset(t, 0, sizeof *t);
 }

@@ -26,6 +26,7 @@ typedef struct ref_ctx {
    * allocated when its shape is known; ops may ignore it. */
   kn_tensor *out;
   const bool *out_wanted; /* out_wanted[k]: output k is used by the graph */
+  bool *out_borrowed;     /* out_borrowed[k]: out[k].data lives in the plan's workspace */
 } ref_ctx;
 
 typedef kn_status (*ref_exec_fn)(ref_ctx *c);
@@ -34,6 +35,9 @@ typedef kn_status (*ref_exec_fn)(ref_ctx *c);
 kn_status ref_fail(ref_ctx *c, kn_status st, const char *fmt, ...) KN_PRINTF(3, 4);
 /* Allocates (or re-allocates) output k with the given dtype and dims. */
 kn_status ref_alloc_out(ref_ctx *c, int k, int dtype, int rank, const int64_t *dims);
+/* Drops output k's storage (freeing it unless it is workspace memory). Use
+ * this, never kn_tensor_free, before replacing c->out[k]. */
+void ref_release_out(ref_ctx *c, int k);
 /* Fails with a clean "unsupported dtype" error naming the node. */
 kn_status ref_unsupported_dtype(ref_ctx *c, int dtype);
 
@@ -43,13 +47,30 @@ kn_status ref_run_subgraph(ref_ctx *c, ir_graph *sub, int nin, const kn_tensor *
                            int nout, kn_tensor *outs);
 
 /* Executor API (exec.c). */
-typedef struct ref_options {
-  int threads;
-} ref_options;
-/* Runs g on inputs (one per graph input, in order). outputs[] receives owned
- * tensors (free with kn_tensor_free). */
+/* Runs g once on inputs (one per graph input, in order), allocating each
+ * intermediate tensor separately. outputs[] receives owned tensors (free with
+ * kn_tensor_free). */
 kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ninputs,
                         kn_tensor *outputs, int noutputs);
+
+/* A run plan (plan.c): the first run with given input shapes records every
+ * intermediate's size and lifetime; kiln then lays them out by liveness in
+ * one 64-byte aligned workspace, allocated once, and later runs with the same
+ * input shapes place every intermediate there (no allocation per tensor).
+ * A tensor whose size differs from the plan (data-dependent shapes) falls
+ * back to its own allocation. New input shapes re-plan. */
+typedef struct ref_plan ref_plan;
+typedef struct ref_plan_stats {
+  int64_t workspace_bytes; /* size of the one workspace */
+  int64_t naive_bytes;     /* sum of all planned intermediates (no reuse) */
+  int64_t planned_values;
+  int64_t heap_fallbacks; /* tensors of the last run that did not fit their slot */
+  int runs;
+} ref_plan_stats;
+kn_status ref_plan_new(kn_ctx *kn, ir_graph *g, ref_plan **out);
+kn_status ref_plan_run(ref_plan *p, const kn_tensor *inputs, int ninputs, kn_tensor *outputs, int noutputs);
+void ref_plan_get_stats(const ref_plan *p, ref_plan_stats *st);
+void ref_plan_free(ref_plan *p);
 
 /* ops kernels, one per IR op */
 #define OP(name, mi, ma, mo, mao, inf) kn_status ref_exec_##name(ref_ctx *c);

@@ -16,9 +16,19 @@ kn_status ref_unsupported_dtype(ref_ctx *c, int dtype) {
   return ref_fail(c, KN_EUNSUPPORTED, "dtype %s is not supported by this op", kn_dtype_name(dtype));
 }
 
+void ref_release_out(ref_ctx *c, int k) {
+  if (c->out_borrowed && c->out_borrowed[k]) {
+    c->out[k].data = NULL;
+    c->out[k].nbytes = 0;
+    c->out_borrowed[k] = false;
+  } else {
+    kn_tensor_free(&c->out[k]);
+  }
+}
+
 kn_status ref_alloc_out(ref_ctx *c, int k, int dtype, int rank, const int64_t *dims) {
   if (k < 0 || k >= c->nout) return ref_fail(c, KN_EINTERNAL, "output %d out of range", k);
-  kn_tensor_free(&c->out[k]);
+  ref_release_out(c, k);
   kn_status st = kn_tensor_alloc(c->kn, &c->out[k], dtype, rank, dims);
   if (st != KN_OK) {
     c->out[k].rank = -1;

@@ -36,10 +36,13 @@ typedef struct kt_case_report {
   char msg[1024];
   double max_abs, rel_to_max; /* worst over outputs and data sets */
   int data_sets;
-  double run_ms;
+  double run_ms;                       /* the planned (second) runs */
+  int64_t workspace_bytes, naive_bytes; /* of the run plan (largest data set) */
 } kt_case_report;
 
-/* Runs every test_data_set_* of a case directory on the reference executor.
+/* Runs every test_data_set_* of a case directory on the reference executor,
+ * twice per data set through one run plan (recording run, then the planned
+ * workspace run); both runs must match.
  * KT_VIA_TEXT first prints the imported graph in the text IR and parses it back,
  * so the run also checks that the text form round-trips a real model. */
 enum { KT_VIA_TEXT = 1 };
