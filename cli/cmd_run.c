@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char run_help[] =
     "usage: kiln run MODEL [options]\n"
@@ -99,16 +100,18 @@ int cmd_run(int argc, char **argv) {
   kn_status st = ins && outs ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
   char path[4096];
   for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    bool has_default = g->values[g->inputs[i]].constant != NULL;
     if (in_dir) {
       snprintf(path, sizeof path, "%s/input_%d.pb", in_dir, i);
+      if (has_default && access(path, F_OK) != 0) continue; /* keep the model's default */
       st = onnx_read_tensor_file(kn, path, &ins[i], NULL);
-    } else {
+    } else if (!has_default) {
       st = synthesize(kn, &o, g, i, &ins[i]);
     }
   }
   if (st == KN_OK && save_dir) {
     if (ensure_dir(save_dir) != 0) st = kn_fail(kn, KN_EIO, "cannot create %s", save_dir);
-    for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    for (int i = 0; st == KN_OK && i < g->ninputs && ins[i].dtype != KN_UNDEF; i++) {
       snprintf(path, sizeof path, "%s/input_%d.pb", save_dir, i);
       st = onnx_write_tensor_file(kn, path, &ins[i], g->values[g->inputs[i]].name);
     }

@@ -226,18 +226,43 @@ static kn_status import_graph(import_state *s, const KilnOnnx__GraphProto *gp, i
       return kn_fail(s->ctx, KN_ENOMEM, "out of memory");
     }
   }
+  ir_id *defaults = malloc(sizeof(ir_id) * (gp->n_input + 1));
+  int32_t ndefaults = 0;
+  if (!defaults) return kn_fail(s->ctx, KN_ENOMEM, "out of memory");
   for (size_t i = 0; i < gp->n_input; i++) {
     const KilnOnnx__ValueInfoProto *vi = gp->input[i];
-    if (!vi->name || !*vi->name) return kn_fail(s->ctx, KN_EINVAL, "graph input %zu has no name", i);
-    if (ir_value_find(g, vi->name) != IR_NONE) continue; /* an initializer: a constant, not an input */
+    if (!vi->name || !*vi->name) {
+      free(defaults);
+      return kn_fail(s->ctx, KN_EINVAL, "graph input %zu has no name", i);
+    }
+    ir_id init = ir_value_find(g, vi->name);
+    if (init != IR_NONE) { /* an initializer: an input whose default is the initializer */
+      if (!g->values[init].is_input) defaults[ndefaults++] = init;
+      continue;
+    }
     ir_type t;
-    KN_TRY(type_from_proto(s, g, vi, &t));
+    kn_status st = type_from_proto(s, g, vi, &t);
     /* loop bodies may leave input types to be inferred from the Loop node */
-    if (!t.dtype && !g->parent) return kn_fail(s->ctx, KN_EINVAL, "graph input %s has no element type", vi->name);
-    ir_id v = ir_value_new(g, vi->name, &t);
-    if (v == IR_NONE) return KN_ENOMEM;
-    KN_TRY(ir_graph_add_input(g, v));
+    if (st == KN_OK && !t.dtype && !g->parent)
+      st = kn_fail(s->ctx, KN_EINVAL, "graph input %s has no element type", vi->name);
+    ir_id v = st == KN_OK ? ir_value_new(g, vi->name, &t) : IR_NONE;
+    if (st == KN_OK && v == IR_NONE) st = KN_ENOMEM;
+    if (st == KN_OK) st = ir_graph_add_input(g, v);
+    if (st != KN_OK) {
+      free(defaults);
+      return st;
+    }
   }
+  /* Inputs with defaults come after the required ones, so input_K.pb files
+   * (which number the inputs that are not initializers) keep their meaning. */
+  for (int32_t i = 0; i < ndefaults; i++) {
+    kn_status st = ir_graph_add_input(g, defaults[i]);
+    if (st != KN_OK) {
+      free(defaults);
+      return st;
+    }
+  }
+  free(defaults);
   for (size_t i = 0; i < gp->n_node; i++) KN_TRY(import_node(s, g, gp->node[i], (int)i));
   for (size_t i = 0; i < gp->n_output; i++) {
     const KilnOnnx__ValueInfoProto *vi = gp->output[i];
@@ -253,6 +278,21 @@ static kn_status import_graph(import_state *s, const KilnOnnx__GraphProto *gp, i
     KN_TRY(ir_graph_add_output(g, v));
   }
   return ir_graph_toposort(g);
+}
+
+/* value_info declares types of intermediate values. Inference is the
+ * authority; value_info fills in what inference could not tell (unknown rank). */
+static kn_status apply_value_info(import_state *s, const KilnOnnx__GraphProto *gp, ir_graph *g) {
+  for (size_t i = 0; i < gp->n_value_info; i++) {
+    const KilnOnnx__ValueInfoProto *vi = gp->value_info[i];
+    ir_id v = vi->name ? ir_value_find(g, vi->name) : IR_NONE;
+    if (v == IR_NONE || g->values[v].type.rank >= 0) continue;
+    ir_type t;
+    if (type_from_proto(s, g, vi, &t) != KN_OK) continue; /* a type kiln cannot use is simply not used */
+    if (t.rank >= 0 && (t.dtype == g->values[v].type.dtype || g->values[v].type.dtype == KN_UNDEF))
+      g->values[v].type = t;
+  }
+  return KN_OK;
 }
 
 static int default_opset(import_state *s, const KilnOnnx__ModelProto *m, const char *name) {
@@ -293,6 +333,7 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
   if (st == KN_OK) st = import_graph(&s, m->graph, g);
   if (st == KN_OK) st = ir_verify(g);
   if (st == KN_OK) st = ir_infer_graph(g);
+  if (st == KN_OK) st = apply_value_info(&s, m->graph, g);
   kiln_onnx__model_proto__free_unpacked(m, NULL);
   if (st != KN_OK) {
     ir_graph_free(g);

@@ -207,7 +207,8 @@ kn_status ir_infer_graph(ir_graph *g) {
     for (int i = 0; i < n->nin; i++) {
       ir_id v = n->in[i];
       in[i] = v == IR_NONE ? NULL : &g->values[v].type;
-      val[i] = v == IR_NONE ? NULL : g->values[v].constant;
+      /* an input's default value may be overridden at run time: not a constant */
+      val[i] = v == IR_NONE || g->values[v].is_input ? NULL : g->values[v].constant;
       if (in[i] && in[i]->dtype == KN_UNDEF) {
         if (in != inb) free(in), free(val), free(out);
         return kn_fail(g->ctx, KN_EINVAL, "node %s (%s): input '%s' has no type (not produced before use?)",

@@ -32,6 +32,7 @@ typedef struct spec {
   int64_t ext_offset, ext_length;
   const char *node_input1; /* name of the second input (default "W") */
   int64_t xdim;
+  bool w_is_input; /* list W among the graph inputs too (an overridable default) */
 } spec;
 
 static built build(const spec *s) {
@@ -65,9 +66,12 @@ static built build(const spec *s) {
   xi.name = "X";
   xi.type = &tp;
   yi.name = "Y";
-  KilnOnnx__ValueInfoProto *inp = &xi, *outp = &yi;
-  g.n_input = 1;
-  g.input = &inp;
+  KilnOnnx__ValueInfoProto wi = KILN_ONNX__VALUE_INFO_PROTO__INIT;
+  wi.name = "W";
+  wi.type = &tp;
+  KilnOnnx__ValueInfoProto *inps[2] = {&wi, &xi}, *outp = &yi; /* W first: defaults must move last */
+  g.n_input = s->w_is_input ? 2 : 1;
+  g.input = s->w_is_input ? inps : inps + 1;
   g.n_output = 1;
   g.output = &outp;
   /* initializer W */
@@ -167,6 +171,35 @@ static void test_good_model_runs(void **state) {
   assert_int_equal(ref_run_graph(kn, g, NULL, 0, &y, 1), KN_EINVAL);
   assert_non_null(strstr(kn_errmsg(kn), "inputs"));
   kn_tensor_free(&x);
+  ir_graph_free(g);
+  free(b.buf);
+  kn_ctx_free(kn);
+}
+
+static void test_initializer_input_default_and_override(void **state) {
+  (void)state;
+  spec s = good;
+  s.w_is_input = true;
+  kn_ctx *kn = kn_ctx_new();
+  built b = build(&s);
+  ir_graph *g = NULL;
+  assert_int_equal(import(kn, &b, NULL, &g), KN_OK);
+  assert_int_equal(g->ninputs, 2);
+  assert_string_equal(g->values[g->inputs[0]].name, "X"); /* required inputs first */
+  assert_string_equal(g->values[g->inputs[1]].name, "W");
+  kn_tensor in[2], y;
+  int64_t d = 4;
+  assert_int_equal(kn_tensor_alloc(kn, &in[0], KN_F32, 1, &d), KN_OK);
+  assert_int_equal(kn_tensor_alloc(kn, &in[1], KN_F32, 1, &d), KN_OK);
+  for (int i = 0; i < 4; i++) ((float *)in[0].data)[i] = 1.0f, ((float *)in[1].data)[i] = 10.0f * (float)i;
+  assert_int_equal(ref_run_graph(kn, g, in, 1, &y, 1), KN_OK); /* W defaults to zeros */
+  assert_float_equal(((float *)y.data)[3], 1.0f, 0.0f);
+  kn_tensor_free(&y);
+  assert_int_equal(ref_run_graph(kn, g, in, 2, &y, 1), KN_OK); /* W overridden */
+  assert_float_equal(((float *)y.data)[3], 31.0f, 0.0f);
+  kn_tensor_free(&y);
+  kn_tensor_free(&in[0]);
+  kn_tensor_free(&in[1]);
   ir_graph_free(g);
   free(b.buf);
   kn_ctx_free(kn);
@@ -296,7 +329,8 @@ static void test_external_data(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_good_model_runs),      cmocka_unit_test(test_truncated_and_garbage),
+      cmocka_unit_test(test_good_model_runs),      cmocka_unit_test(test_initializer_input_default_and_override),
+      cmocka_unit_test(test_truncated_and_garbage),
       cmocka_unit_test(test_unknown_op_and_domain), cmocka_unit_test(test_unsupported_opset),
       cmocka_unit_test(test_bad_dims),             cmocka_unit_test(test_undefined_input),
       cmocka_unit_test(test_external_data),

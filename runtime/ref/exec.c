@@ -217,7 +217,7 @@ static kn_status bind_input(ref_exec *ex, int idx, const kn_tensor *t, int64_t *
 static kn_status exec_graph(ref_exec *ex, const kn_tensor *const *inputs, int ninputs, kn_tensor *outputs,
                             int noutputs, bool check_types) {
   ir_graph *g = ex->g;
-  if (ninputs != g->ninputs)
+  if (ninputs > g->ninputs)
     return kn_fail(ex->kn, KN_EINVAL, "graph %s takes %d inputs, got %d", g->name, g->ninputs, ninputs);
   if (noutputs != g->noutputs)
     return kn_fail(ex->kn, KN_EINVAL, "graph %s has %d outputs, caller expects %d", g->name, g->noutputs, noutputs);
@@ -225,8 +225,13 @@ static kn_status exec_graph(ref_exec *ex, const kn_tensor *const *inputs, int ni
   if (!symvals) return kn_fail(ex->kn, KN_ENOMEM, "out of memory");
   for (int32_t i = 0; i < g->nsyms; i++) symvals[i] = -1;
   kn_status st = KN_OK;
-  for (int i = 0; st == KN_OK && i < ninputs; i++) {
-    if (!inputs[i]) st = kn_fail(ex->kn, KN_EINVAL, "input '%s' is missing", g->values[g->inputs[i]].name);
+  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    const ir_value *iv = &g->values[g->inputs[i]];
+    if (i >= ninputs || !inputs[i]) { /* absent: use the default value (an ONNX initializer) if there is one */
+      if (iv->constant) ex->ptr[g->inputs[i]] = iv->constant;
+      else st = kn_fail(ex->kn, KN_EINVAL, "graph %s takes %d inputs, input '%s' is missing", g->name, g->ninputs,
+                        iv->name);
+    }
     else if (check_types) st = bind_input(ex, i, inputs[i], symvals);
     else ex->ptr[g->inputs[i]] = inputs[i];
   }
@@ -260,7 +265,7 @@ kn_status ref_exec_run(kn_ctx *kn, ir_graph *g, ref_plan *plan, const kn_tensor 
   for (int i = 0; i < noutputs; i++) memset(&outputs[i], 0, sizeof outputs[i]);
   const kn_tensor **ins = malloc(sizeof(*ins) * ((size_t)ninputs + 1));
   if (!ins) return kn_fail(kn, KN_ENOMEM, "out of memory");
-  for (int i = 0; i < ninputs; i++) ins[i] = &inputs[i];
+  for (int i = 0; i < ninputs; i++) ins[i] = inputs[i].dtype == KN_UNDEF ? NULL : &inputs[i];
   ref_exec ex;
   kn_status st = exec_init(&ex, kn, g, NULL);
   if (st == KN_OK) {

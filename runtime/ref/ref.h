@@ -48,7 +48,9 @@ kn_status ref_run_subgraph(ref_ctx *c, ir_graph *sub, int nin, const kn_tensor *
 
 /* Executor API (exec.c). */
 /* Runs g once on inputs (one per graph input, in order), allocating each
- * intermediate tensor separately. outputs[] receives owned tensors (free with
+ * intermediate tensor separately. An input left out (ninputs smaller than the
+ * graph's, or dtype KN_UNDEF) takes its default value if it has one (ONNX
+ * initializers listed as graph inputs). outputs[] receives owned tensors (free with
  * kn_tensor_free). */
 kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ninputs,
                         kn_tensor *outputs, int noutputs);
