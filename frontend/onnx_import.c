@@ -61,7 +61,9 @@ static ir_id resolve_input(ir_graph *g, const char *name) {
   for (ir_graph *p = g->parent; p; p = p->parent) {
     ir_id pv = ir_value_find(p, name);
     if (pv != IR_NONE) {
-      v = ir_value_new(g, name, &p->values[pv].type);
+      ir_type t;
+      ir_type_import(g, p, &p->values[pv].type, &t);
+      v = ir_value_new(g, name, &t);
       if (v != IR_NONE) g->values[v].is_outer = true;
       return v;
     }

@@ -234,6 +234,15 @@ const char *ir_sym_name(const ir_graph *g, int32_t s) {
   return s >= 0 && s < g->nsyms ? g->syms[s] : NULL;
 }
 
+void ir_type_import(ir_graph *dst, const ir_graph *src, const ir_type *t, ir_type *out) {
+  *out = *t;
+  for (int i = 0; i < t->rank && i < KN_MAX_RANK; i++) {
+    if (t->dims[i] >= 0) continue;
+    int32_t s = ir_sym_get(dst, ir_sym_name(src, IR_SYM_ID(t->dims[i])));
+    out->dims[i] = IR_SYM(s < 0 ? 0 : s);
+  }
+}
+
 bool ir_type_is_concrete(const ir_type *t) {
   if (t->rank < 0) return false;
   for (int i = 0; i < t->rank; i++)

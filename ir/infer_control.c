@@ -5,10 +5,13 @@
 #include "ir.h"
 #include <string.h>
 
-static const ir_type *outer_type(const ir_graph *g, const char *name) {
+static const ir_type *outer_type(const ir_graph *g, const char *name, const ir_graph **owner) {
   for (const ir_graph *p = g; p; p = p->parent) {
     ir_id v = ir_value_find(p, name);
-    if (v != IR_NONE && !p->values[v].is_outer) return &p->values[v].type;
+    if (v != IR_NONE && !p->values[v].is_outer) {
+      *owner = p;
+      return &p->values[v].type;
+    }
   }
   return NULL;
 }
@@ -23,10 +26,11 @@ static kn_status type_subgraph(ir_infer_ctx *c, ir_graph *sub) {
   if (subgraph_typed(sub)) return KN_OK;
   for (int32_t v = 0; v < sub->nvalues; v++) {
     if (!sub->values[v].is_outer) continue;
-    const ir_type *t = outer_type(sub->parent, sub->values[v].name);
+    const ir_graph *owner = NULL;
+    const ir_type *t = outer_type(sub->parent, sub->values[v].name, &owner);
     if (!t || t->dtype == KN_UNDEF)
       return ir_infer_fail(c, KN_EINVAL, "subgraph %s uses '%s', which has no type here", sub->name, sub->values[v].name);
-    sub->values[v].type = *t;
+    ir_type_import(sub, owner, t, &sub->values[v].type);
   }
   kn_status st = ir_infer_graph(sub);
   if (st != KN_OK) kn_prefix(c->kn, "node %s (%s) subgraph %s: ", c->node->name, ir_op_table[c->node->op].name, sub->name);
@@ -36,14 +40,6 @@ static kn_status type_subgraph(ir_infer_ctx *c, ir_graph *sub) {
 static ir_graph *graph_attr(ir_infer_ctx *c, const char *name) {
   const ir_attr *a = ir_attr_get(c->node, name);
   return a && a->kind == IR_ATTR_GRAPH ? a->g : NULL;
-}
-
-/* Copies a subgraph type into the parent; symbolic dims of the subgraph have no
- * meaning outside it, so they become fresh unknowns. */
-static void import_type(ir_infer_ctx *c, const ir_type *t, ir_type *out) {
-  *out = *t;
-  for (int i = 0; i < t->rank; i++)
-    if (t->dims[i] < 0) out->dims[i] = ir_infer_unknown_dim(c);
 }
 
 kn_status infer_if(ir_infer_ctx *c) {
@@ -60,7 +56,7 @@ kn_status infer_if(ir_infer_ctx *c) {
       return ir_infer_fail(c, KN_ETYPE, "output %d is %s in then_branch but %s in else_branch", k,
                            kn_dtype_name(a->dtype), kn_dtype_name(b->dtype));
     const ir_type *pick = c->val[0] ? (kn_tensor_get_i64(c->val[0], 0) ? a : b) : a;
-    import_type(c, pick, &c->out[k]);
+    ir_type_import(c->g, pick == a ? tb : eb, pick, &c->out[k]);
     if (!c->val[0]) {
       if (a->rank != b->rank) c->out[k].rank = IR_RANK_UNKNOWN;
       else
@@ -86,11 +82,11 @@ kn_status infer_loop(ir_infer_ctx *c) {
   for (int i = 0; i < ncarried; i++) {
     ir_type *bt = &body->values[body->inputs[2 + i]].type;
     if (!c->in[2 + i]) return ir_infer_fail(c, KN_EINVAL, "loop-carried input %d is missing", i);
-    if (bt->dtype == KN_UNDEF || bt->rank < 0) *bt = *c->in[2 + i];
+    if (bt->dtype == KN_UNDEF || bt->rank < 0) ir_type_import(body, c->g, c->in[2 + i], bt);
   }
   KN_TRY(type_subgraph(c, body));
   for (int i = 0; i < ncarried; i++) {
-    import_type(c, &body->values[body->outputs[1 + i]].type, &c->out[i]);
+    ir_type_import(c->g, body, &body->values[body->outputs[1 + i]].type, &c->out[i]);
     if (c->out[i].dtype == KN_UNDEF) c->out[i] = *c->in[2 + i];
   }
   for (int j = 0; j < nscan; j++) {

@@ -176,6 +176,9 @@ ir_id ir_node_new(ir_graph *g, ir_op op, const char *name, int nin, const ir_id 
                   const ir_id *out);
 kn_status ir_graph_add_input(ir_graph *g, ir_id v);
 kn_status ir_graph_add_output(ir_graph *g, ir_id v);
+/* Copies a type from graph src into graph dst, mapping symbolic dims by name
+ * (anonymous symbols become fresh ones): symbol ids are per graph. */
+void ir_type_import(ir_graph *dst, const ir_graph *src, const ir_type *t, ir_type *out);
 /* Symbols: returns the id of the named symbol, creating it; name NULL = fresh anonymous. */
 int32_t ir_sym_get(ir_graph *g, const char *name);
 const char *ir_sym_name(const ir_graph *g, int32_t sym); /* may be NULL */

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# tools/test.sh: builds kiln (Release) and runs the whole test suite with ctest:
-# unit tests, the ONNX backend conformance runner and the tiny vision-language
-# model runner (skipped with a message when ../shared/vlmodels is absent).
+# tools/test.sh: the whole test suite. Builds kiln twice from scratch-able
+# build folders and runs every ctest in each:
+#   build/       Release: unit tests, ONNX conformance, tiny vision-language models
+#   build-asan/  Debug with AddressSanitizer + UndefinedBehaviorSanitizer, so a
+#                leak, overflow or undefined behaviour anywhere fails the run
+# The tiny-model tests skip with a message when ../shared/vlmodels is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
-ctest --test-dir build --output-on-failure -j"$(nproc)"
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKILN_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan --output-on-failure -j"$jobs"

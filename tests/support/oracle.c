@@ -17,7 +17,7 @@ void kt_compare_tensors(const kn_tensor *got, const kn_tensor *want, const kt_to
     char a[128] = "", b[128] = "";
     for (int i = 0; i < got->rank; i++) snprintf(a + strlen(a), sizeof a - strlen(a), "%s%lld", i ? "x" : "", (long long)got->dims[i]);
     for (int i = 0; i < want->rank; i++) snprintf(b + strlen(b), sizeof b - strlen(b), "%s%lld", i ? "x" : "", (long long)want->dims[i]);
-    snprintf(out->why, sizeof out->why, "shape [%s], expected [%s]", a, b);
+    snprintf(out->why, sizeof out->why, "shape [%.100s], expected [%.100s]", a, b);
     return;
   }
   int64_t n = kn_tensor_numel(want);
