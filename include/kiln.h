@@ -12,6 +12,12 @@ extern "C" {
 #endif
 
 #define KN_VERSION "0.1.0"
+/* Everything else is built with hidden visibility; the public API is exported. */
+#if defined(__GNUC__)
+#define KN_API __attribute__((visibility("default")))
+#else
+#define KN_API
+#endif
 #define KN_MAX_RANK 8
 
 typedef enum kn_status {
@@ -58,19 +64,19 @@ typedef struct kn_tensor {
 
 /* Error/limit context: holds the last error message and settings. */
 typedef struct kn_ctx kn_ctx;
-kn_ctx *kn_ctx_new(void);
-void kn_ctx_free(kn_ctx *ctx);
-const char *kn_errmsg(const kn_ctx *ctx);
-kn_status kn_last_status(const kn_ctx *ctx);
+KN_API kn_ctx *kn_ctx_new(void);
+KN_API void kn_ctx_free(kn_ctx *ctx);
+KN_API const char *kn_errmsg(const kn_ctx *ctx);
+KN_API kn_status kn_last_status(const kn_ctx *ctx);
 /* Upper bound for any single tensor or workspace allocation (default 8 GiB). */
-void kn_set_mem_limit(kn_ctx *ctx, uint64_t bytes);
-void kn_set_verbose(kn_ctx *ctx, int level);
+KN_API void kn_set_mem_limit(kn_ctx *ctx, uint64_t bytes);
+KN_API void kn_set_verbose(kn_ctx *ctx, int level);
 
-const char *kn_status_name(kn_status s);
-const char *kn_dtype_name(int dtype);
-size_t kn_dtype_size(int dtype);
-int64_t kn_tensor_numel(const kn_tensor *t);
-void kn_tensor_free(kn_tensor *t);
+KN_API const char *kn_status_name(kn_status s);
+KN_API const char *kn_dtype_name(int dtype);
+KN_API size_t kn_dtype_size(int dtype);
+KN_API int64_t kn_tensor_numel(const kn_tensor *t);
+KN_API void kn_tensor_free(kn_tensor *t);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ir_infer_fn infer_table[IR_OP_COUNT] = {
+static const ir_infer_fn ir_infer_table[IR_OP_COUNT] = {
 #define OP(name, mi, ma, mo, mao, inf) inf,
 #include "ops.def"
 #undef OP
@@ -75,16 +75,16 @@ kn_status ir_broadcast_dims(ir_infer_ctx *c, const ir_type *a, const ir_type *b,
 }
 
 /* ---- generic infer functions shared by many ops ---- */
-kn_status infer_unary(ir_infer_ctx *c) {
+kn_status ir_infer_unary(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   c->out[0] = *c->in[0];
   return KN_OK;
 }
 
-kn_status infer_first_input(ir_infer_ctx *c) { return infer_unary(c); }
+kn_status ir_infer_first_input(ir_infer_ctx *c) { return ir_infer_unary(c); }
 
-kn_status infer_unary_bool(ir_infer_ctx *c) {
-  KN_TRY(infer_unary(c));
+kn_status ir_infer_unary_bool(ir_infer_ctx *c) {
+  KN_TRY(ir_infer_unary(c));
   c->out[0].dtype = KN_BOOL;
   return KN_OK;
 }
@@ -122,26 +122,26 @@ static kn_status check_same_dtype(ir_infer_ctx *c, int from) {
   return KN_OK;
 }
 
-kn_status infer_broadcast(ir_infer_ctx *c) {
+kn_status ir_infer_broadcast(ir_infer_ctx *c) {
   /* Pow and BitShift's exponent may differ in dtype; PRelu slope must match */
   if (c->node->op != IR_OP_Pow) KN_TRY(check_same_dtype(c, 0));
   return broadcast_all(c, 0);
 }
 
-kn_status infer_broadcast_bool(ir_infer_ctx *c) {
+kn_status ir_infer_broadcast_bool(ir_infer_ctx *c) {
   KN_TRY(check_same_dtype(c, 0));
   return broadcast_all(c, KN_BOOL);
 }
 
-kn_status infer_where(ir_infer_ctx *c) {
+kn_status ir_infer_where(ir_infer_ctx *c) {
   if (c->in[0]->dtype != KN_BOOL)
     return ir_infer_fail(c, KN_ETYPE, "condition must be bool, got %s", kn_dtype_name(c->in[0]->dtype));
   KN_TRY(check_same_dtype(c, 1));
   return broadcast_all(c, c->in[1]->dtype);
 }
 
-kn_status infer_cast(ir_infer_ctx *c) {
-  KN_TRY(infer_unary(c));
+kn_status ir_infer_cast(ir_infer_ctx *c) {
+  KN_TRY(ir_infer_unary(c));
   int64_t to = ir_attr_int(c->node, "to", 0);
   if (to <= 0 || to >= KN_DTYPE_END || kn_dtype_size((int)to) == 0)
     return ir_infer_fail(c, KN_EUNSUPPORTED, "cast to dtype %lld (%s) is not supported", (long long)to,
@@ -150,14 +150,14 @@ kn_status infer_cast(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_castlike(ir_infer_ctx *c) {
-  KN_TRY(infer_unary(c));
+kn_status ir_infer_castlike(ir_infer_ctx *c) {
+  KN_TRY(ir_infer_unary(c));
   c->out[0].dtype = c->in[1]->dtype;
   return KN_OK;
 }
 
-kn_status infer_dropout(ir_infer_ctx *c) {
-  KN_TRY(infer_unary(c));
+kn_status ir_infer_dropout(ir_infer_ctx *c) {
+  KN_TRY(ir_infer_unary(c));
   if (c->nout > 1) {
     c->out[1] = *c->in[0];
     c->out[1].dtype = KN_BOOL;
@@ -182,7 +182,7 @@ kn_status ir_infer_node(kn_ctx *kn, ir_graph *g, const ir_node *n, const ir_type
     if (!in[i] && !(n->op == IR_OP_Loop || n->op == IR_OP_Clip || n->op == IR_OP_Pad))
       return ir_infer_fail(&c, KN_EINVAL, "required input %d is missing", i);
   (void)present;
-  return infer_table[n->op](&c);
+  return ir_infer_table[n->op](&c);
 }
 
 kn_status ir_infer_graph(ir_graph *g) {

@@ -1,4 +1,4 @@
-/* infer_control.c: shape inference for If and Loop. A subgraph is typed once
+/* ir_infer_control.c: shape inference for If and Loop. A subgraph is typed once
  * (outer-scope references take the types of the values they name), and the
  * node's outputs take the branch/body output types; dims that differ between
  * branches, or that depend on the trip count, become unknown. */
@@ -42,7 +42,7 @@ static ir_graph *graph_attr(ir_infer_ctx *c, const char *name) {
   return a && a->kind == IR_ATTR_GRAPH ? a->g : NULL;
 }
 
-kn_status infer_if(ir_infer_ctx *c) {
+kn_status ir_infer_if(ir_infer_ctx *c) {
   ir_graph *tb = graph_attr(c, "then_branch"), *eb = graph_attr(c, "else_branch");
   if (!tb || !eb) return ir_infer_fail(c, KN_EINVAL, "needs then_branch and else_branch graph attributes");
   if (tb->noutputs != c->nout || eb->noutputs != c->nout)
@@ -67,7 +67,7 @@ kn_status infer_if(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_loop(ir_infer_ctx *c) {
+kn_status ir_infer_loop(ir_infer_ctx *c) {
   ir_graph *body = graph_attr(c, "body");
   if (!body) return ir_infer_fail(c, KN_EINVAL, "needs a body graph attribute");
   int ncarried = c->nin - 2, nscan = c->nout - ncarried;

@@ -1,4 +1,4 @@
-/* infer_image.c: shape/dtype inference for the image family (Resize,
+/* ir_infer_image.c: shape/dtype inference for the image family (Resize,
  * NonMaxSuppression, RoiAlign). Resize's output dims come from its scales or
  * sizes input, so they are exact whenever that value is known (always at run
  * time) and fresh unknown dims otherwise. NonMaxSuppression's row count is
@@ -44,7 +44,7 @@ static kn_status resize_axes(ir_infer_ctx *c, int rank, int *axes, int *naxes) {
   return KN_OK;
 }
 
-kn_status infer_resize(ir_infer_ctx *c) {
+kn_status ir_infer_resize(ir_infer_ctx *c) {
   static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
   static const char *const ctms[] = {"half_pixel",   "half_pixel_symmetric", "pytorch_half_pixel",
                                      "align_corners", "asymmetric",          "tf_crop_and_resize",
@@ -139,7 +139,7 @@ kn_status infer_resize(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_nms(ir_infer_ctx *c) {
+kn_status ir_infer_nms(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(ir_infer_need_rank(c, 1));
   const ir_type *b = c->in[0], *s = c->in[1];
@@ -167,7 +167,7 @@ kn_status infer_nms(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_roi_align(ir_infer_ctx *c) {
+kn_status ir_infer_roi_align(ir_infer_ctx *c) {
   for (int i = 0; i < 3; i++) KN_TRY(ir_infer_need_rank(c, i));
   const ir_type *x = c->in[0], *r = c->in[1], *bi = c->in[2];
   if (x->rank != 4) return ir_infer_fail(c, KN_ESHAPE, "X must be 4-D [N,C,H,W], got rank %d", x->rank);

@@ -1,4 +1,4 @@
-/* infer_index.c: shape/dtype inference for the INDEX family (Gather*,
+/* ir_infer_index.c: shape/dtype inference for the INDEX family (Gather*,
  * EyeLike, OneHot, DepthToSpace, SpaceToDepth, NonZero, Compress; the
  * scatters, Trilu and ReverseSequence keep their first input's type).
  * Output shapes here are value-independent except where the op's output size
@@ -39,7 +39,7 @@ static kn_status unify_dim(ir_infer_ctx *c, int64_t a, int64_t b, const char *wh
   return KN_OK;
 }
 
-kn_status infer_gather(ir_infer_ctx *c) {
+kn_status ir_infer_gather(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(ir_infer_need_rank(c, 1));
   KN_TRY(need_index_dtype(c, 1));
@@ -71,7 +71,7 @@ kn_status infer_gather(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_gather_elements(ir_infer_ctx *c) {
+kn_status ir_infer_gather_elements(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(ir_infer_need_rank(c, 1));
   KN_TRY(need_index_dtype(c, 1));
@@ -91,7 +91,7 @@ kn_status infer_gather_elements(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_gather_nd(ir_infer_ctx *c) {
+kn_status ir_infer_gather_nd(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(ir_infer_need_rank(c, 1));
   KN_TRY(need_index_dtype(c, 1));
@@ -124,7 +124,7 @@ kn_status infer_gather_nd(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_eye_like(ir_infer_ctx *c) {
+kn_status ir_infer_eye_like(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   if (c->in[0]->rank != 2) return ir_infer_fail(c, KN_ESHAPE, "input must be 2-D, got rank %d", c->in[0]->rank);
   int64_t dt = ir_attr_int(c->node, "dtype", c->in[0]->dtype);
@@ -135,7 +135,7 @@ kn_status infer_eye_like(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_one_hot(ir_infer_ctx *c) {
+kn_status ir_infer_one_hot(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *idx = c->in[0], *depth = c->in[1], *values = c->in[2];
   if (!kn_dtype_is_int(idx->dtype) && !kn_dtype_is_float(idx->dtype))
@@ -182,7 +182,7 @@ static kn_status div_dim(ir_infer_ctx *c, int64_t d, int64_t m, const char *what
   return KN_OK;
 }
 
-kn_status infer_depth_to_space(ir_infer_ctx *c) {
+kn_status ir_infer_depth_to_space(ir_infer_ctx *c) {
   int64_t b = 1;
   KN_TRY(block_op_prologue(c, &b));
   const char *mode = ir_attr_str(c->node, "mode", "DCR");
@@ -196,7 +196,7 @@ kn_status infer_depth_to_space(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_space_to_depth(ir_infer_ctx *c) {
+kn_status ir_infer_space_to_depth(ir_infer_ctx *c) {
   int64_t b = 1;
   KN_TRY(block_op_prologue(c, &b));
   const int64_t *in = c->in[0]->dims;
@@ -214,7 +214,7 @@ static int64_t count_nonzero(const kn_tensor *t) {
   return nnz;
 }
 
-kn_status infer_nonzero(ir_infer_ctx *c) {
+kn_status ir_infer_nonzero(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   if (kn_dtype_size(x->dtype) == 0)
     return ir_infer_fail(c, KN_EUNSUPPORTED, "dtype %s is not supported", kn_dtype_name(x->dtype));
@@ -227,7 +227,7 @@ kn_status infer_nonzero(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_compress(ir_infer_ctx *c) {
+kn_status ir_infer_compress(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0], *cond = c->in[1];
   if (cond->dtype != KN_BOOL) return ir_infer_fail(c, KN_ETYPE, "condition must be bool, got %s", kn_dtype_name(cond->dtype));

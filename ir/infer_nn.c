@@ -1,4 +1,4 @@
-/* infer_nn.c: shape/dtype inference of the NN family (MatMul, Gemm, Einsum,
+/* ir_infer_nn.c: shape/dtype inference of the NN family (MatMul, Gemm, Einsum,
  * Conv, ConvTranspose, the pools). The window geometry (auto_pad, pads,
  * ceil_mode, ConvTranspose output_shape) and the einsum equation parser are
  * exported (ir_nn_window, ir_einsum_parse) because the reference executor
@@ -160,7 +160,7 @@ static kn_status same_dtype(ir_infer_ctx *c, int a, int b) {
 static bool dims_conflict(int64_t a, int64_t b) { return a >= 0 && b >= 0 && a != b; }
 
 /* ---- MatMul: numpy semantics (1-D operands promoted then squeezed) ---- */
-kn_status infer_matmul(ir_infer_ctx *c) {
+kn_status ir_infer_matmul(ir_infer_ctx *c) {
   KN_TRY(same_dtype(c, 0, 1));
   const ir_type *a = c->in[0], *b = c->in[1];
   ir_type *y = &c->out[0];
@@ -187,7 +187,7 @@ kn_status infer_matmul(ir_infer_ctx *c) {
 }
 
 /* ---- Gemm: Y = alpha * A' B' + beta * C, C broadcast to [M, N] ---- */
-kn_status infer_gemm(ir_infer_ctx *c) {
+kn_status ir_infer_gemm(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(ir_infer_need_rank(c, 1));
   KN_TRY(same_dtype(c, 0, 1));
@@ -318,7 +318,7 @@ kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops
   return KN_OK;
 }
 
-kn_status infer_einsum(ir_infer_ctx *c) {
+kn_status ir_infer_einsum(ir_infer_ctx *c) {
   const char *eq = ir_attr_str(c->node, "equation", NULL);
   if (!eq) return ir_infer_fail(c, KN_EINVAL, "Einsum needs an equation");
   int ranks[KN_MAX_RANK + 1], op_lab[(KN_MAX_RANK + 1) * KN_MAX_RANK], out_lab[KN_MAX_RANK], nout;
@@ -411,10 +411,10 @@ static kn_status conv_common(ir_infer_ctx *c, bool transpose) {
   return KN_OK;
 }
 
-kn_status infer_conv(ir_infer_ctx *c) { return conv_common(c, false); }
-kn_status infer_conv_transpose(ir_infer_ctx *c) { return conv_common(c, true); }
+kn_status ir_infer_conv(ir_infer_ctx *c) { return conv_common(c, false); }
+kn_status ir_infer_conv_transpose(ir_infer_ctx *c) { return conv_common(c, true); }
 
-kn_status infer_pool(ir_infer_ctx *c) {
+kn_status ir_infer_pool(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   if (x->rank < 3) return ir_infer_fail(c, KN_ESHAPE, "input must be [N, C, spatial...], got rank %d", x->rank);
@@ -430,7 +430,7 @@ kn_status infer_pool(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_global_pool(ir_infer_ctx *c) {
+kn_status ir_infer_global_pool(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   if (x->rank < 2) return ir_infer_fail(c, KN_ESHAPE, "input must be [N, C, spatial...], got rank %d", x->rank);

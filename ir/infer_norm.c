@@ -1,4 +1,4 @@
-/* infer_norm.c: shape/dtype inference for the NORM family (normalizations,
+/* ir_infer_norm.c: shape/dtype inference for the NORM family (normalizations,
  * softmax-like ops, losses, Det). Most of these ops return their first
  * input's type; the functions here exist for the ones whose extra outputs
  * (BatchNormalization's running stats, LayerNormalization's Mean/InvStdDev,
@@ -10,11 +10,11 @@
 #include <string.h>
 
 /* validators that ops.def may route ops to (not yet referenced there) */
-kn_status infer_batch_norm(ir_infer_ctx *c);
-kn_status infer_channel_norm(ir_infer_ctx *c);
-kn_status infer_softmax(ir_infer_ctx *c);
-kn_status infer_lrn(ir_infer_ctx *c);
-kn_status infer_mvn(ir_infer_ctx *c);
+kn_status ir_infer_batch_norm(ir_infer_ctx *c);
+kn_status ir_infer_channel_norm(ir_infer_ctx *c);
+kn_status ir_infer_softmax(ir_infer_ctx *c);
+kn_status ir_infer_lrn(ir_infer_ctx *c);
+kn_status ir_infer_mvn(ir_infer_ctx *c);
 
 static bool dims_conflict(int64_t a, int64_t b) { return a >= 0 && b >= 0 && a != b; }
 
@@ -50,7 +50,7 @@ static kn_status need_nc(ir_infer_ctx *c, int min_rank, int64_t *ch) {
   return KN_OK;
 }
 
-kn_status infer_batch_norm(ir_infer_ctx *c) {
+kn_status ir_infer_batch_norm(ir_infer_ctx *c) {
   int64_t ch;
   KN_TRY(need_nc(c, 1, &ch));
   static const char *names[] = {"", "scale", "B", "input_mean", "input_var"};
@@ -72,7 +72,7 @@ kn_status infer_batch_norm(ir_infer_ctx *c) {
 }
 
 /* InstanceNormalization and GroupNormalization: X (N, C, ...), scale, bias. */
-kn_status infer_channel_norm(ir_infer_ctx *c) {
+kn_status ir_infer_channel_norm(ir_infer_ctx *c) {
   int64_t ch;
   KN_TRY(need_nc(c, 2, &ch));
   if (c->node->op == IR_OP_GroupNormalization) {
@@ -98,7 +98,7 @@ kn_status infer_channel_norm(ir_infer_ctx *c) {
 }
 
 /* Softmax, LogSoftmax, Hardmax, LpNormalization: same type, valid axis. */
-kn_status infer_softmax(ir_infer_ctx *c) {
+kn_status ir_infer_softmax(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(need_float(c, 0));
   bool legacy = ir_attr_int(c->node, "legacy_coerce_2d", 0) != 0;
@@ -115,7 +115,7 @@ kn_status infer_softmax(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_lrn(ir_infer_ctx *c) {
+kn_status ir_infer_lrn(ir_infer_ctx *c) {
   int64_t ch;
   KN_TRY(need_nc(c, 2, &ch));
   int64_t size = ir_attr_int(c->node, "size", 0);
@@ -124,7 +124,7 @@ kn_status infer_lrn(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_mvn(ir_infer_ctx *c) {
+kn_status ir_infer_mvn(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(need_float(c, 0));
   const ir_attr *ax = ir_attr_get(c->node, "axes");
@@ -142,7 +142,7 @@ kn_status infer_mvn(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_layer_norm(ir_infer_ctx *c) {
+kn_status ir_infer_layer_norm(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(need_float(c, 0));
   const ir_type *x = c->in[0];
@@ -183,7 +183,7 @@ kn_status infer_layer_norm(ir_infer_ctx *c) {
 
 /* Shared by the two losses: input (N, C, d1..dk), target (N, d1..dk) int,
  * weight (C). Output 0 is the loss: target-shaped for reduction none, else a scalar. */
-static kn_status infer_loss(ir_infer_ctx *c) {
+static kn_status ir_infer_loss(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(need_float(c, 0));
   const ir_type *x = c->in[0], *t = c->in[1];
@@ -227,15 +227,15 @@ static kn_status infer_loss(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_nll_loss(ir_infer_ctx *c) { return infer_loss(c); }
+kn_status ir_infer_nll_loss(ir_infer_ctx *c) { return ir_infer_loss(c); }
 
-kn_status infer_sce_loss(ir_infer_ctx *c) {
-  KN_TRY(infer_loss(c));
+kn_status ir_infer_sce_loss(ir_infer_ctx *c) {
+  KN_TRY(ir_infer_loss(c));
   if (c->nout > 1) c->out[1] = *c->in[0]; /* log_prob */
   return KN_OK;
 }
 
-kn_status infer_det(ir_infer_ctx *c) {
+kn_status ir_infer_det(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   KN_TRY(need_float(c, 0));
   const ir_type *x = c->in[0];

@@ -1,4 +1,4 @@
-/* infer_reduce.c: shape/dtype inference for the REDUCE family (Reduce*,
+/* ir_infer_reduce.c: shape/dtype inference for the REDUCE family (Reduce*,
  * ArgMax/ArgMin, TopK, the window generators, Quantize/DequantizeLinear).
  * Reduce* take their axes as input 1 (the IR's newest-opset form): when that
  * input is a known value the output shape is exact; when it is a runtime
@@ -17,7 +17,7 @@ static bool const_scalar(ir_infer_ctx *c, int i, int64_t *v) {
 static bool is_index_dtype(int dt) { return dt == KN_I64 || dt == KN_I32; }
 
 /* ---- Reduce* ---- */
-kn_status infer_reduce(ir_infer_ctx *c) {
+kn_status ir_infer_reduce(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   int rank = x->rank;
@@ -80,7 +80,7 @@ kn_status infer_reduce(ir_infer_ctx *c) {
 }
 
 /* ---- ArgMax / ArgMin ---- */
-kn_status infer_argreduce(ir_infer_ctx *c) {
+kn_status ir_infer_argreduce(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   int axis;
@@ -99,7 +99,7 @@ kn_status infer_argreduce(ir_infer_ctx *c) {
 }
 
 /* ---- TopK ---- */
-kn_status infer_topk(ir_infer_ctx *c) {
+kn_status ir_infer_topk(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0], *kt = c->in[1];
   if (x->rank == 0) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
@@ -127,7 +127,7 @@ kn_status infer_topk(ir_infer_ctx *c) {
 }
 
 /* ---- Hann / Hamming / Blackman windows ---- */
-kn_status infer_window(ir_infer_ctx *c) {
+kn_status ir_infer_window(ir_infer_ctx *c) {
   const ir_type *s = c->in[0];
   if (!is_index_dtype(s->dtype))
     return ir_infer_fail(c, KN_ETYPE, "size must be int32 or int64, got %s", kn_dtype_name(s->dtype));
@@ -173,7 +173,7 @@ static kn_status check_qparams(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_quantize(ir_infer_ctx *c) {
+kn_status ir_infer_quantize(ir_infer_ctx *c) {
   KN_TRY(check_qparams(c));
   const ir_type *z = c->nin > 2 ? c->in[2] : NULL;
   int64_t dt = z ? z->dtype : ir_attr_int(c->node, "output_dtype", 0);
@@ -187,7 +187,7 @@ kn_status infer_quantize(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_dequantize(ir_infer_ctx *c) {
+kn_status ir_infer_dequantize(ir_infer_ctx *c) {
   KN_TRY(check_qparams(c));
   const ir_type *x = c->in[0], *z = c->nin > 2 ? c->in[2] : NULL;
   if (z && z->dtype != x->dtype)

@@ -1,4 +1,4 @@
-/* infer_shape.c: shape inference for the SHAPE family (Reshape, Flatten,
+/* ir_infer_shape.c: shape inference for the SHAPE family (Reshape, Flatten,
  * Squeeze, Unsqueeze, Transpose, Concat, Split, Slice, Expand, Tile, Pad,
  * Shape, Size, ConstantOfShape, Range).
  * These ops carry the shape arithmetic of exported models, so each function
@@ -94,7 +94,7 @@ static void dp_cancel(dimprod *a, dimprod *b) {
 }
 
 /* ---- Reshape ---- */
-kn_status infer_reshape(ir_infer_ctx *c) {
+kn_status ir_infer_reshape(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
   bool allowzero = ir_attr_int(c->node, "allowzero", 0) != 0;
@@ -163,7 +163,7 @@ kn_status infer_reshape(ir_infer_ctx *c) {
 }
 
 /* ---- Flatten ---- */
-kn_status infer_flatten(ir_infer_ctx *c) {
+kn_status ir_infer_flatten(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
   o->dtype = x->dtype;
@@ -186,7 +186,7 @@ kn_status infer_flatten(ir_infer_ctx *c) {
 }
 
 /* ---- Squeeze / Unsqueeze ---- */
-kn_status infer_squeeze(ir_infer_ctx *c) {
+kn_status ir_infer_squeeze(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
@@ -223,7 +223,7 @@ kn_status infer_squeeze(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_unsqueeze(ir_infer_ctx *c) {
+kn_status ir_infer_unsqueeze(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
@@ -269,7 +269,7 @@ static kn_status transpose_perm(ir_infer_ctx *c, int r, int *perm) {
   return KN_OK;
 }
 
-kn_status infer_transpose(ir_infer_ctx *c) {
+kn_status ir_infer_transpose(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
   o->dtype = x->dtype;
@@ -287,7 +287,7 @@ kn_status infer_transpose(ir_infer_ctx *c) {
 }
 
 /* ---- Concat ---- */
-kn_status infer_concat(ir_infer_ctx *c) {
+kn_status ir_infer_concat(ir_infer_ctx *c) {
   const ir_type *first = NULL;
   int r = IR_RANK_UNKNOWN;
   for (int i = 0; i < c->nin; i++) {
@@ -342,7 +342,7 @@ kn_status infer_concat(ir_infer_ctx *c) {
 }
 
 /* ---- Split ---- */
-kn_status infer_split(ir_infer_ctx *c) {
+kn_status ir_infer_split(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   int nout = c->nout;
   for (int k = 0; k < nout; k++) {
@@ -420,7 +420,7 @@ static int64_t slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step,
   return diff ? (int64_t)((diff - 1) / ustep + 1) : 0;
 }
 
-kn_status infer_slice(ir_infer_ctx *c) {
+kn_status ir_infer_slice(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
   *o = *x;
@@ -472,7 +472,7 @@ kn_status infer_slice(ir_infer_ctx *c) {
 }
 
 /* ---- Expand / Tile ---- */
-kn_status infer_expand(ir_infer_ctx *c) {
+kn_status ir_infer_expand(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
@@ -505,7 +505,7 @@ kn_status infer_expand(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_tile(ir_infer_ctx *c) {
+kn_status ir_infer_tile(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
@@ -530,7 +530,7 @@ kn_status infer_tile(ir_infer_ctx *c) {
 }
 
 /* ---- Pad ---- */
-kn_status infer_pad(ir_infer_ctx *c) {
+kn_status ir_infer_pad(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
@@ -580,7 +580,7 @@ kn_status infer_pad(ir_infer_ctx *c) {
 }
 
 /* ---- Shape / Size ---- */
-kn_status infer_shape_op(ir_infer_ctx *c) {
+kn_status ir_infer_shape_op(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
   o->dtype = KN_I64;
@@ -598,14 +598,14 @@ kn_status infer_shape_op(ir_infer_ctx *c) {
   return KN_OK;
 }
 
-kn_status infer_size_op(ir_infer_ctx *c) {
+kn_status ir_infer_size_op(ir_infer_ctx *c) {
   c->out[0].dtype = KN_I64;
   c->out[0].rank = 0;
   return KN_OK;
 }
 
 /* ---- ConstantOfShape ---- */
-kn_status infer_constant_of_shape(ir_infer_ctx *c) {
+kn_status ir_infer_constant_of_shape(ir_infer_ctx *c) {
   ir_type *o = &c->out[0];
   const ir_attr *a = ir_attr_get(c->node, "value");
   o->dtype = KN_F32;
@@ -634,7 +634,7 @@ kn_status infer_constant_of_shape(ir_infer_ctx *c) {
 }
 
 /* ---- Range ---- */
-kn_status infer_range(ir_infer_ctx *c) {
+kn_status ir_infer_range(ir_infer_ctx *c) {
   int32_t dt = c->in[0]->dtype;
   for (int i = 0; i < 3; i++) {
     if (c->in[i]->dtype != dt)

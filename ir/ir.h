@@ -239,7 +239,7 @@ kn_status ir_infer_need_rank(ir_infer_ctx *c, int input);
 #include "ops.def"
 #undef OP
 
-/* ===== infer_nn.c: geometry shared by shape inference and the kernels ===== */
+/* ===== ir_infer_nn.c: geometry shared by shape inference and the kernels ===== */
 /* Window geometry of Conv/ConvTranspose/pools: strides, dilations, pads
  * (auto_pad resolved) and output spatial sizes for nsp spatial dims. */
 kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_sp, const int64_t *wkernel,

@@ -297,7 +297,7 @@ static void test_exec_nll_targets(void **state) {
 }
 
 /* ---- inference ---- */
-static kn_status infer_one(graph_fix *f, ir_op op, int nin, const ir_type *const *in, int nout, ir_type *out,
+static kn_status ir_infer_one(graph_fix *f, ir_op op, int nin, const ir_type *const *in, int nout, ir_type *out,
                            void (*set_attrs)(ir_graph *, ir_node *)) {
   ir_id ins[4], outs[4];
   for (int i = 0; i < nin; i++) ins[i] = in[i] ? ir_value_new(f->g, NULL, in[i]) : IR_NONE;
@@ -318,36 +318,36 @@ static void test_infer(void **state) {
   /* LayerNorm [B,3,4] axis 1: Mean/InvStdDev are [B,1,1] in the stash type */
   ir_type x = {.dtype = KN_F32, .rank = 3, .dims = {B, 3, 4}}, w = {.dtype = KN_F32, .rank = 2, .dims = {3, 4}};
   ir_type out[3];
-  assert_int_equal(infer_one(f, IR_OP_LayerNormalization, 2, (const ir_type *[]){&x, &w}, 3, out, axis1), KN_OK);
+  assert_int_equal(ir_infer_one(f, IR_OP_LayerNormalization, 2, (const ir_type *[]){&x, &w}, 3, out, axis1), KN_OK);
   assert_true(out[1].rank == 3 && out[1].dims[0] == B && out[1].dims[1] == 1 && out[1].dims[2] == 1);
   /* a scale of [5] cannot broadcast onto [3,4] */
   ir_type w5 = {.dtype = KN_F32, .rank = 1, .dims = {5}};
-  assert_int_equal(infer_one(f, IR_OP_LayerNormalization, 2, (const ir_type *[]){&x, &w5}, 1, out, axis1),
+  assert_int_equal(ir_infer_one(f, IR_OP_LayerNormalization, 2, (const ir_type *[]){&x, &w5}, 1, out, axis1),
                    KN_ESHAPE);
   /* NLL: input [B,5,6], target [B,6]; none -> [B,6], default mean -> scalar */
   ir_type in = {.dtype = KN_F32, .rank = 3, .dims = {B, 5, 6}}, t = {.dtype = KN_I64, .rank = 2, .dims = {B, 6}};
-  assert_int_equal(infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &t}, 1, out, reduce_none),
+  assert_int_equal(ir_infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &t}, 1, out, reduce_none),
                    KN_OK);
   assert_true(out[0].rank == 2 && out[0].dims[0] == B && out[0].dims[1] == 6);
-  assert_int_equal(infer_one(f, IR_OP_SoftmaxCrossEntropyLoss, 2, (const ir_type *[]){&in, &t}, 2, out, NULL), KN_OK);
+  assert_int_equal(ir_infer_one(f, IR_OP_SoftmaxCrossEntropyLoss, 2, (const ir_type *[]){&in, &t}, 2, out, NULL), KN_OK);
   assert_true(out[0].rank == 0 && out[1].rank == 3 && out[1].dims[1] == 5);
-  assert_int_equal(infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &t}, 1, out, reduce_bad),
+  assert_int_equal(ir_infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &t}, 1, out, reduce_bad),
                    KN_EINVAL);
   /* target [B,7] does not match input dim 2 (6); a float target is a type error */
   ir_type t7 = {.dtype = KN_I64, .rank = 2, .dims = {B, 7}}, tf = {.dtype = KN_F32, .rank = 2, .dims = {B, 6}};
-  assert_int_equal(infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &t7}, 1, out, NULL),
+  assert_int_equal(ir_infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &t7}, 1, out, NULL),
                    KN_ESHAPE);
-  assert_int_equal(infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &tf}, 1, out, NULL),
+  assert_int_equal(ir_infer_one(f, IR_OP_NegativeLogLikelihoodLoss, 2, (const ir_type *[]){&in, &tf}, 1, out, NULL),
                    KN_ETYPE);
   /* Det [B,3,3] -> [B]; [2,3] is not square */
   ir_type m = {.dtype = KN_F32, .rank = 3, .dims = {B, 3, 3}}, r = {.dtype = KN_F32, .rank = 2, .dims = {2, 3}};
-  assert_int_equal(infer_one(f, IR_OP_Det, 1, (const ir_type *[]){&m}, 1, out, NULL), KN_OK);
+  assert_int_equal(ir_infer_one(f, IR_OP_Det, 1, (const ir_type *[]){&m}, 1, out, NULL), KN_OK);
   assert_true(out[0].rank == 1 && out[0].dims[0] == B);
-  assert_int_equal(infer_one(f, IR_OP_Det, 1, (const ir_type *[]){&r}, 1, out, NULL), KN_ESHAPE);
+  assert_int_equal(ir_infer_one(f, IR_OP_Det, 1, (const ir_type *[]){&r}, 1, out, NULL), KN_ESHAPE);
 }
 
-/* infer_batch_norm is not routed from ops.def yet: call it directly */
-kn_status infer_batch_norm(ir_infer_ctx *c);
+/* ir_infer_batch_norm is not routed from ops.def yet: call it directly */
+kn_status ir_infer_batch_norm(ir_infer_ctx *c);
 static void test_infer_batch_norm(void **state) {
   graph_fix *f = *state;
   ir_type x = {.dtype = KN_F32, .rank = 4, .dims = {2, 3, 4, 5}}, v = {.dtype = KN_F32, .rank = 1, .dims = {3}};
@@ -359,10 +359,10 @@ static void test_infer_batch_norm(void **state) {
   const ir_type *in[5] = {&x, &v, &v, &v, &v};
   const kn_tensor *val[5] = {NULL};
   ir_infer_ctx c = {.kn = f->kn, .g = f->g, .node = &f->g->nodes[n], .nin = 5, .in = in, .val = val, .nout = 3, .out = out};
-  assert_int_equal(infer_batch_norm(&c), KN_OK);
+  assert_int_equal(ir_infer_batch_norm(&c), KN_OK);
   assert_true(out[0].rank == 4 && out[1].rank == 1 && out[1].dims[0] == 3 && out[2].dims[0] == 3);
   in[3] = &v4; /* a mean of 4 entries for 3 channels */
-  assert_int_equal(infer_batch_norm(&c), KN_ESHAPE);
+  assert_int_equal(ir_infer_batch_norm(&c), KN_ESHAPE);
 }
 
 int main(void) {

@@ -127,20 +127,20 @@ static void test_range(void **state) {
 }
 
 /* ---- inference with symbolic dims ---- */
-typedef struct infer_fix {
+typedef struct ir_infer_fix {
   kn_ctx *kn;
   ir_graph *g;
-} infer_fix;
+} ir_infer_fix;
 
 static int setup_infer(void **state) {
-  infer_fix *f = calloc(1, sizeof *f);
+  ir_infer_fix *f = calloc(1, sizeof *f);
   f->kn = kn_ctx_new();
   f->g = ir_graph_new(f->kn, "t");
   *state = f;
   return f->g ? 0 : -1;
 }
 static int teardown_infer(void **state) {
-  infer_fix *f = *state;
+  ir_infer_fix *f = *state;
   ir_graph_free(f->g);
   kn_ctx_free(f->kn);
   free(f);
@@ -148,7 +148,7 @@ static int teardown_infer(void **state) {
 }
 
 /* Runs one node of op with typed inputs; vals may hold constants. */
-static kn_status run_infer(infer_fix *f, ir_op op, int nin, const ir_type *const *in,
+static kn_status run_infer(ir_infer_fix *f, ir_op op, int nin, const ir_type *const *in,
                            const kn_tensor *const *val, ir_type *out, int nout) {
   ir_id ins[8], outs[8];
   for (int i = 0; i < nin; i++) ins[i] = in[i] ? ir_value_new(f->g, NULL, in[i]) : IR_NONE;
@@ -164,7 +164,7 @@ static kn_tensor i64_vec(int64_t *v, int n) {
 
 /* [B,S,12,64] reshaped by [0,0,-1] -> [B,S,768]: the -1 cancels the copied symbols */
 static void test_infer_reshape_symbolic(void **state) {
-  infer_fix *f = *state;
+  ir_infer_fix *f = *state;
   int64_t B = IR_SYM(ir_sym_get(f->g, "B")), S = IR_SYM(ir_sym_get(f->g, "S"));
   ir_type x = {.dtype = KN_F32, .rank = 4, .dims = {B, S, 12, 64}};
   ir_type s = {.dtype = KN_I64, .rank = 1, .dims = {3}};
@@ -197,7 +197,7 @@ static void test_infer_reshape_symbolic(void **state) {
 
 /* Concat of [B,3] and [B,5] on axis 1 -> [B,8]; Transpose permutes symbols */
 static void test_infer_concat_transpose(void **state) {
-  infer_fix *f = *state;
+  ir_infer_fix *f = *state;
   int64_t B = IR_SYM(ir_sym_get(f->g, "B"));
   ir_type a = {.dtype = KN_F32, .rank = 2, .dims = {B, 3}}, b = {.dtype = KN_F32, .rank = 2, .dims = {B, 5}};
   const ir_type *in[2] = {&a, &b};
@@ -217,7 +217,7 @@ static void test_infer_concat_transpose(void **state) {
 
 /* Slice [0:INT64_MAX] keeps a symbolic dim; [1:3] of 10 gives 2 */
 static void test_infer_slice(void **state) {
-  infer_fix *f = *state;
+  ir_infer_fix *f = *state;
   int64_t S = IR_SYM(ir_sym_get(f->g, "S"));
   ir_type x = {.dtype = KN_F32, .rank = 2, .dims = {S, 10}};
   ir_type l = {.dtype = KN_I64, .rank = 1, .dims = {2}};
@@ -232,7 +232,7 @@ static void test_infer_slice(void **state) {
 
 /* Bad parameters are clean errors, never crashes. */
 static void test_infer_errors(void **state) {
-  infer_fix *f = *state;
+  ir_infer_fix *f = *state;
   ir_type x = {.dtype = KN_F32, .rank = 2, .dims = {2, 3}}, out;
   ir_type l1 = {.dtype = KN_I64, .rank = 1, .dims = {1}}, l2 = {.dtype = KN_I64, .rank = 1, .dims = {2}};
   int64_t two_neg[2] = {-1, -1}, zero[1] = {0}, big_axis[1] = {5}, one[1] = {1}, pads[4] = {0, -4, 0, 0};

@@ -4,7 +4,7 @@
  * one separable pass per axis that is not an identity, ping-ponging between
  * two scratch buffers; NonMaxSuppression runs into a worst-case buffer and
  * then allocates its data-dependent output. Output shapes come from
- * infer_resize/infer_nms/infer_roi_align, which already validated attributes. */
+ * ir_infer_resize/infer_nms/infer_roi_align, which already validated attributes. */
 #include "k_image.h"
 #include "ref.h"
 #include <string.h>

@@ -125,7 +125,7 @@ kn_status ref_exec_BatchNormalization(ref_ctx *c) {
   float momentum = ir_attr_float(c->node, "momentum", 0.9f);
   bool training = ir_attr_int(c->node, "training_mode", 0) != 0;
   /* running_mean/var are [C] like the statistics; they are allocated here when
-   * the op's infer function (infer_first_input) left them untyped */
+   * the op's infer function (ir_infer_first_input) left them untyped */
   for (int k = 1; k < c->nout && k < 3; k++)
     if (c->out[k].rank < 0) KN_TRY(ref_alloc_out(c, k, c->in[k + 2]->dtype, 1, &ch));
   norm_io io;

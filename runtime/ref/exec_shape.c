@@ -1,5 +1,5 @@
 /* exec_shape.c: reference-executor adapters of the SHAPE family. The output
- * shapes were already computed (and validated) by infer_shape.c with concrete
+ * shapes were already computed (and validated) by ir_infer_shape.c with concrete
  * inputs, so each adapter only turns tensors into the strided views the
  * element-size generic kernels of codegen/kernels/shape.c take: it computes
  * strides, folds offsets into base pointers, and coalesces dims so the
