@@ -1,0 +1,56 @@
+#!/bin/sh
+# cli_test.sh: the kiln CLI's contract: exit codes (0 ok, 1 model error,
+# 2 usage error), one clear error line naming the file for bad models, help for
+# every command, and a run/inspect round trip through input/output .pb files.
+# usage: cli_test.sh KILN_BINARY SOURCE_DIR
+set -u
+kiln=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+expect() { # expect CODE PATTERN CMD...
+  want=$1 pat=$2
+  shift 2
+  out=$("$@" 2>&1)
+  got=$?
+  if [ "$got" != "$want" ] || ! printf '%s' "$out" | grep -q -- "$pat"; then
+    echo "FAIL: $* -> exit $got (want $want), output:"
+    printf '%s\n' "$out" | head -5
+    fails=$((fails + 1))
+  else
+    echo "ok: $*"
+  fi
+}
+expect 0 "usage: kiln COMMAND" "$kiln" --help
+expect 2 "usage: kiln COMMAND" "$kiln"
+expect 0 "\-\-save-inputs" "$kiln" run --help
+expect 0 "\-\-full" "$kiln" inspect --help
+expect 2 "unknown command" "$kiln" frobnicate
+expect 2 "unknown option" "$kiln" run --bogus "$src/models/clip_vit_tiny.kir"
+expect 2 "no model given" "$kiln" run
+expect 2 "bad dims" "$kiln" run "$src/models/clip_vit_tiny.kir" --shape x=3xq
+expect 2 "no input named" "$kiln" run "$src/models/clip_vit_tiny.kir" --shape nope=1x3
+# bad model files: exit 1 and a message naming the file
+printf 'this is not a protobuf at all' > "$tmp/garbage.onnx"
+expect 1 "garbage.onnx" "$kiln" run "$tmp/garbage.onnx"
+head -c 1000 /dev/urandom > "$tmp/random.onnx"
+expect 1 "random.onnx" "$kiln" inspect "$tmp/random.onnx"
+: > "$tmp/empty.onnx"
+expect 1 "empty.onnx" "$kiln" run "$tmp/empty.onnx"
+expect 1 "cannot open" "$kiln" run "$tmp/missing.onnx"
+printf 'graph g {\n  input x: f32[2]\n  y = Frob(x)\n  output y\n}\n' > "$tmp/unknown_op.kir"
+expect 1 "Frob" "$kiln" run "$tmp/unknown_op.kir"
+printf 'graph g {\n  input x: f32[99999999999, 99999999999]\n  y = Relu(x)\n  output y\n}\n' > "$tmp/huge.kir"
+expect 1 "64 bits" "$kiln" run "$tmp/huge.kir"
+expect 1 "memory limit" "$kiln" run "$src/models/clip_vit_tiny.kir" --mem-limit 1K
+# the main job, and outputs that read back as inputs of an identical run
+expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --save-inputs "$tmp/in" -o "$tmp/out1"
+expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" -i "$tmp/in" -o "$tmp/out2"
+if ! cmp -s "$tmp/out1/output_0.pb" "$tmp/out2/output_0.pb"; then
+  echo "FAIL: outputs of the same inputs differ"
+  fails=$((fails + 1))
+fi
+expect 0 "ops:" "$kiln" inspect "$src/models/clip_vit_tiny.kir"
+echo "$fails failures"
+[ "$fails" = 0 ]
