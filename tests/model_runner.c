@@ -5,7 +5,9 @@
  * with a message when the zoo is absent.
  * With --via-text each model is first printed in kiln's text IR and parsed
  * back, which proves the text form round-trips real models exactly.
- * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] */
+ * With --fold each model is specialized to the data set's input shapes and
+ * its constants folded first (the compile-time path of the JIT).
+ * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] */
 #include "oracle.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -27,8 +29,9 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--zoo") && i + 1 < argc) zoo = argv[++i];
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!strcmp(argv[i], "--via-text")) flags |= KT_VIA_TEXT;
+    else if (!strcmp(argv[i], "--fold")) flags |= KT_FOLD;
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold]\n", argv[0]);
       return 2;
     }
   }
@@ -63,6 +66,7 @@ int main(int argc, char **argv) {
     kt_run_case(dir, &tol, flags, &rep);
     printf("%-22s %-11s %5d %10.3g %10.3g %9.2f %11lld %11lld\n", names[i], kt_result_name(rep.result), rep.data_sets,
            rep.max_abs, rep.rel_to_max, rep.run_ms, (long long)rep.workspace_bytes, (long long)rep.naive_bytes);
+    if (flags & KT_FOLD) printf("    folded %d nodes, %d live\n", rep.folded_nodes, rep.live_nodes);
     if (rep.result != KT_PASS) {
       printf("    %s\n", rep.msg);
       failed++;

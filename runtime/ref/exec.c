@@ -289,3 +289,46 @@ kn_status ref_run_subgraph(ref_ctx *c, ir_graph *sub, int nin, const kn_tensor *
     kn_prefix(c->kn, "node %s (%s) subgraph %s: ", c->node->name, ir_op_table[c->node->op].name, sub->name);
   return st;
 }
+
+kn_status ref_eval_node(kn_ctx *kn, ir_graph *g, const ir_node *nd, const kn_tensor *const *in, kn_tensor *out,
+                        bool prealloc) {
+  if (nd->op == IR_OP_If || nd->op == IR_OP_Loop)
+    return kn_fail(kn, KN_EUNSUPPORTED, "node %s (%s): control flow cannot run as a single node", nd->name,
+                   ir_op_table[nd->op].name);
+  int nin = nd->nin, nout = nd->nout;
+  const ir_type **tin = calloc((size_t)nin + 1, sizeof *tin);
+  ir_type *tys = calloc((size_t)nin + 1, sizeof *tys), *tout = calloc((size_t)nout + 1, sizeof *tout);
+  bool *wanted = calloc((size_t)nout + 1, sizeof *wanted), *borrowed = calloc((size_t)nout + 1, sizeof *borrowed);
+  kn_status st = tin && tys && tout && wanted && borrowed ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
+  for (int i = 0; st == KN_OK && i < nin; i++)
+    if (in[i]) {
+      type_of(in[i], &tys[i]);
+      tin[i] = &tys[i];
+    }
+  if (st == KN_OK) st = ir_infer_node(kn, g, nd, tin, in, tout);
+  for (int k = 0; st == KN_OK && k < nout; k++) {
+    wanted[k] = nd->out[k] != IR_NONE;
+    if (prealloc) {
+      borrowed[k] = true; /* caller's storage: kernels that re-allocate must not free it */
+      continue;
+    }
+    if (ir_type_is_concrete(&tout[k])) st = kn_tensor_alloc(kn, &out[k], tout[k].dtype, tout[k].rank, tout[k].dims);
+    else {
+      memset(&out[k], 0, sizeof out[k]);
+      out[k].rank = -1;
+      out[k].dtype = tout[k].dtype;
+    }
+  }
+  if (st == KN_OK) {
+    ref_ctx c = {.kn = kn, .ex = NULL, .g = g, .node = nd, .nin = nin, .in = in, .nout = nout, .out = out,
+                 .out_wanted = wanted, .out_borrowed = borrowed};
+    st = exec_table[nd->op](&c);
+  }
+  for (int k = 0; st == KN_OK && k < nout; k++)
+    if (wanted[k] && out[k].rank < 0)
+      st = kn_fail(kn, KN_EINTERNAL, "node %s (%s): output %d was not produced", nd->name, ir_op_table[nd->op].name, k);
+  if (st != KN_OK && !prealloc)
+    for (int k = 0; k < nout; k++) kn_tensor_free(&out[k]);
+  free(tin), free(tys), free(tout), free(wanted), free(borrowed);
+  return st;
+}

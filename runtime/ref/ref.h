@@ -55,6 +55,14 @@ kn_status ref_run_subgraph(ref_ctx *c, ir_graph *sub, int nin, const kn_tensor *
 kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ninputs,
                         kn_tensor *outputs, int noutputs);
 
+/* Evaluates one node on concrete inputs (in[i] NULL when absent) outside any
+ * run: infers the output shapes, allocates out[0..nout) (owned by the caller)
+ * and runs the kernel. Used by constant folding and by compiled code that falls
+ * back to the reference kernel for one node. Not for If/Loop. When prealloc is
+ * true, out[] already holds correctly shaped storage that the kernel writes. */
+kn_status ref_eval_node(kn_ctx *kn, ir_graph *g, const ir_node *nd, const kn_tensor *const *in, kn_tensor *out,
+                        bool prealloc);
+
 /* A run plan (plan.c): the first run with given input shapes records every
  * intermediate's size and lifetime; kiln then lays them out by liveness in
  * one 64-byte aligned workspace, allocated once, and later runs with the same

@@ -3,6 +3,7 @@
  * reference executor and compares every output with the stored one. */
 #include "frontend.h"
 #include "oracle.h"
+#include "passes.h"
 #include "ref.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -29,7 +30,42 @@ static void set(kt_case_report *rep, kt_result r, const char *msg) {
 
 static kt_result status_result(kn_status st) { return st == KN_EUNSUPPORTED ? KT_UNSUPPORTED : KT_ERROR; }
 
-static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolerance *tol, kt_case_report *rep) {
+/* A copy of the graph specialized to these inputs' shapes and folded. */
+static kn_status specialize(kn_ctx *kn, const char *model, const kn_tensor *ins, int nin, ir_graph **out,
+                            kt_case_report *rep) {
+  ir_graph *g = NULL;
+  KN_TRY(onnx_import_file(kn, model, &g));
+  int *ranks = calloc((size_t)g->ninputs + 1, sizeof *ranks);
+  int64_t(*dims)[KN_MAX_RANK] = calloc((size_t)g->ninputs + 1, sizeof *dims);
+  kn_status st = ranks && dims ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
+  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    const kn_tensor *t = i < nin ? &ins[i] : g->values[g->inputs[i]].constant;
+    ranks[i] = t ? t->rank : -1;
+    if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
+  }
+  int32_t folded = 0;
+  if (st == KN_OK) st = pass_bind_input_shapes(g, ranks, (const int64_t(*)[KN_MAX_RANK])dims);
+  if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
+  if (st == KN_OK) st = ir_verify(g);
+  const char *why = NULL;
+  bool has_control = false;
+  for (int32_t i = 0; i < g->nnodes; i++) has_control |= !g->nodes[i].dead && (g->nodes[i].op == IR_OP_If || g->nodes[i].op == IR_OP_Loop);
+  if (st == KN_OK && !has_control && !pass_graph_is_static(g, &why))
+    st = kn_fail(kn, KN_EINTERNAL, "after folding, node %s still has a non-static output type", why);
+  free(ranks);
+  free(dims);
+  if (st != KN_OK) {
+    ir_graph_free(g);
+    return st;
+  }
+  rep->folded_nodes = folded;
+  rep->live_nodes = ir_graph_live_nodes(g);
+  *out = g;
+  return KN_OK;
+}
+
+static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolerance *tol, unsigned flags,
+                    const char *model, kt_case_report *rep) {
   char path[4200];
   int nin = 0, nout = 0;
   while (snprintf(path, sizeof path, "%s/input_%d.pb", setdir, nin), file_exists(path)) nin++;
@@ -57,6 +93,12 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       if (ins[i].dtype == KN_U16 && g->values[g->inputs[i]].type.dtype == KN_BF16) ins[i].dtype = KN_BF16;
     for (int i = 0; i < nout; i++)
       if (want[i].dtype == KN_U16 && g->values[g->outputs[i]].type.dtype == KN_BF16) want[i].dtype = KN_BF16;
+    ir_graph *spec = NULL;
+    if (flags & KT_FOLD) {
+      st = specialize(kn, model, ins, nin, &spec, rep);
+      if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
+      else g = spec;
+    }
     /* two runs of one plan: the first records sizes, the second runs in the
      * planned workspace; both must match the oracle */
     ref_plan *plan = NULL;
@@ -87,6 +129,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       if (ps.naive_bytes > rep->naive_bytes) rep->naive_bytes = ps.naive_bytes;
     }
     ref_plan_free(plan);
+    ir_graph_free(spec);
   }
   for (int i = 0; i < nin; i++) kn_tensor_free(&ins[i]);
   for (int i = 0; i < nout; i++) kn_tensor_free(&want[i]);
@@ -129,7 +172,9 @@ void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_ca
   for (int s = 0; rep->result == KT_PASS; s++) {
     snprintf(path, sizeof path, "%s/test_data_set_%d", dir, s);
     if (!file_exists(path)) break;
-    run_set(kn, g, path, tol, rep);
+    char model[4200];
+    snprintf(model, sizeof model, "%s/model.onnx", dir);
+    run_set(kn, g, path, tol, flags, model, rep);
     rep->data_sets++;
   }
   if (rep->result == KT_PASS && rep->data_sets == 0) set(rep, KT_ERROR, "no test_data_set_* folders");

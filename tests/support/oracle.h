@@ -38,6 +38,7 @@ typedef struct kt_case_report {
   int data_sets;
   double run_ms;                       /* the planned (second) runs */
   int64_t workspace_bytes, naive_bytes; /* of the run plan (largest data set) */
+  int32_t live_nodes, folded_nodes;     /* with KT_FOLD: after folding (last data set) */
 } kt_case_report;
 
 /* Runs every test_data_set_* of a case directory on the reference executor,
@@ -45,7 +46,9 @@ typedef struct kt_case_report {
  * workspace run); both runs must match.
  * KT_VIA_TEXT first prints the imported graph in the text IR and parses it back,
  * so the run also checks that the text form round-trips a real model. */
-enum { KT_VIA_TEXT = 1 };
+/* KT_FOLD binds the input shapes of each data set, folds constants and checks
+ * the graph became fully static before running it. */
+enum { KT_VIA_TEXT = 1, KT_FOLD = 2 };
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
 
 #endif
