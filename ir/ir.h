@@ -260,6 +260,12 @@ char *ir_print(const ir_graph *g, const ir_print_opts *opts);
 kn_status ir_parse(kn_ctx *ctx, const char *text, const char *filename, ir_graph **out);
 void ir_print_type(char *buf, size_t n, const ir_graph *g, const ir_type *t);
 
+/* ===== buffer_pack.c ===== */
+/* Assigns offset[i] to n buffers (size[i] bytes, alive over node indices
+ * [begin[i], end[i]]) so that buffers alive at the same time never overlap;
+ * size <= 0 gets offset -1. Returns the arena size, or -1 on OOM. */
+int64_t ir_pack_buffers(int32_t n, const int64_t *size, const int32_t *begin, const int32_t *end, int64_t *offset);
+
 /* ===== stats.c ===== */
 int64_t ir_graph_params(const ir_graph *g);
 int64_t ir_node_macs(const ir_graph *g, const ir_node *n);

@@ -1,10 +1,8 @@
 /* plan.c: run plans for the reference executor: one workspace per plan.
  * The first run with a set of input shapes records each intermediate's size;
  * lifetimes come from the graph (producer index to last reader, subgraph
- * captures included, graph outputs to the end). Intermediates are then placed
- * largest first at the lowest 64-byte aligned offset that does not overlap any
- * already placed tensor whose lifetime intersects (a greedy interval packing),
- * and the workspace is allocated once. */
+ * captures included, graph outputs to the end). Intermediates are then packed
+ * by ir_pack_buffers and the workspace is allocated once. */
 #include "plan.h"
 #include <stdlib.h>
 #include <string.h>
@@ -81,63 +79,29 @@ static bool same_signature(const ref_plan *p, const kn_tensor *in, int n) {
   return true;
 }
 
-typedef struct slot {
-  ir_id v;
-  int64_t size, begin, end; /* lifetime [begin, end] in node indices */
-} slot;
-
-static int by_size_desc(const void *a, const void *b) {
-  const slot *x = a, *y = b;
-  if (x->size != y->size) return x->size < y->size ? 1 : -1;
-  return x->v - y->v;
-}
-
-static int by_offset(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
-#define ALIGN64(x) (((x) + 63) & ~(int64_t)63)
-
-/* Greedy packing; returns the workspace size or -1 on OOM. */
+/* Lays out the recorded intermediates; returns the workspace size or -1 on OOM. */
 static int64_t assign_offsets(ref_plan *p) {
   ir_graph *g = p->g;
-  slot *s = malloc(sizeof *s * ((size_t)g->nvalues + 1));
-  int64_t *busy = malloc(sizeof(int64_t) * 2 * ((size_t)g->nvalues + 1));
-  if (!s || !busy) {
-    free(s), free(busy);
+  int32_t *begin = malloc(sizeof(int32_t) * ((size_t)g->nvalues + 1));
+  int64_t *size = malloc(sizeof(int64_t) * ((size_t)g->nvalues + 1));
+  if (!begin || !size) {
+    free(begin), free(size);
     return -1;
   }
-  int32_t n = 0;
   p->naive_bytes = 0;
+  p->planned_values = 0;
   for (int32_t v = 0; v < g->nvalues; v++) {
-    p->offset[v] = -1;
-    if (p->size[v] <= 0 || g->values[v].producer == IR_NONE) continue;
-    s[n++] = (slot){v, ALIGN64(p->size[v]), g->values[v].producer, p->last_use[v]};
-    p->naive_bytes += ALIGN64(p->size[v]);
-  }
-  qsort(s, (size_t)n, sizeof *s, by_size_desc);
-  int64_t total = 0;
-  for (int32_t i = 0; i < n; i++) {
-    int32_t nb = 0; /* [offset, offset+size) pairs of conflicting placed slots */
-    for (int32_t j = 0; j < i; j++)
-      if (s[j].begin <= s[i].end && s[i].begin <= s[j].end) {
-        busy[2 * nb] = p->offset[s[j].v];
-        busy[2 * nb + 1] = p->offset[s[j].v] + s[j].size;
-        nb++;
-      }
-    qsort(busy, (size_t)nb, 2 * sizeof(int64_t), by_offset);
-    int64_t off = 0;
-    for (int32_t j = 0; j < nb; j++) {
-      if (busy[2 * j] >= off + s[i].size) break; /* fits in the gap before this one */
-      if (busy[2 * j + 1] > off) off = busy[2 * j + 1];
+    bool planned = p->size[v] > 0 && g->values[v].producer != IR_NONE;
+    size[v] = planned ? p->size[v] : 0;
+    begin[v] = g->values[v].producer;
+    if (planned) {
+      p->naive_bytes += (p->size[v] + 63) & ~(int64_t)63;
+      p->planned_values++;
     }
-    p->offset[s[i].v] = off;
-    if (off + s[i].size > total) total = off + s[i].size;
   }
-  p->planned_values = n;
-  free(s);
-  free(busy);
+  int64_t total = ir_pack_buffers(g->nvalues, size, begin, p->last_use, p->offset);
+  free(begin);
+  free(size);
   return total;
 }
 
