@@ -8,7 +8,9 @@
  * passes is reported so the list can be trimmed.
  *
  * usage: kiln_conformance [--data DIR] [--suite NAME]... [--filter SUBSTR]
- *                         [--expect FILE] [--write-expect FILE] [-v] */
+ *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-v]
+ * --engine jit compiles each case with the LLVM JIT instead of running the
+ * reference executor; the same expectation list applies to both engines. */
 #include "oracle.h"
 #include <dirent.h>
 #include <signal.h>
@@ -53,6 +55,8 @@ static const entry *find(const list *l, const char *name) {
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Runs one case in a child; the child writes "status\tmessage" into a pipe. */
+static unsigned case_flags;
+
 static void run_forked(const char *dir, entry *e) {
   int fd[2];
   if (pipe(fd) != 0) {
@@ -67,7 +71,7 @@ static void run_forked(const char *dir, entry *e) {
     alarm(CASE_TIMEOUT_S);
     kt_tolerance tol = {KT_ELEMENTWISE, 1e-3, 1e-5};
     kt_case_report rep;
-    kt_run_case(dir, &tol, 0, &rep);
+    kt_run_case(dir, &tol, case_flags, &rep);
     char buf[1200];
     for (char *p = rep.msg; *p; p++)
       if (*p == '\n' || *p == '\t') *p = ' ';
@@ -136,9 +140,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--expect") && i + 1 < argc) expect = argv[++i];
     else if (!strcmp(argv[i], "--write-expect") && i + 1 < argc) write_expect = argv[++i];
     else if (!strcmp(argv[i], "-v")) verbose = 1;
+    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) case_flags = KT_JIT, i++;
+    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) case_flags = 0, i++;
     else {
       fprintf(stderr, "usage: %s [--data DIR] [--suite NAME]... [--filter SUBSTR] [--expect FILE] "
-                      "[--write-expect FILE] [-v]\n", argv[0]);
+                      "[--write-expect FILE] [--engine ref|jit] [-v]\n", argv[0]);
       return 2;
     }
   }
@@ -202,7 +208,7 @@ int main(int argc, char **argv) {
       free(names[i]);
     }
     free(names);
-    printf("suite %-18s %4d cases: %4d pass, %3d mismatch, %3d unsupported, %3d error, %3d crash/timeout\n", suites[s],
+    printf("%s suite %-18s %4d cases: %4d pass, %3d mismatch, %3d unsupported, %3d error, %3d crash/timeout\n", case_flags & KT_JIT ? "jit" : "ref", suites[s],
            nn, counts[0], counts[1], counts[2], counts[3], counts[4]);
   }
   if (write_expect) {

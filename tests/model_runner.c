@@ -7,7 +7,9 @@
  * back, which proves the text form round-trips real models exactly.
  * With --fold each model is specialized to the data set's input shapes and
  * its constants folded first (the compile-time path of the JIT).
- * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] */
+ * With --engine jit each model is compiled by the LLVM JIT for the data set's
+ * shapes and the compiled code runs (the default engine is ref).
+ * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] */
 #include "oracle.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -30,8 +32,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!strcmp(argv[i], "--via-text")) flags |= KT_VIA_TEXT;
     else if (!strcmp(argv[i], "--fold")) flags |= KT_FOLD;
+    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) flags |= KT_JIT, i++;
+    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) i++;
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit]\n", argv[0]);
       return 2;
     }
   }
@@ -67,6 +71,10 @@ int main(int argc, char **argv) {
     printf("%-22s %-11s %5d %10.3g %10.3g %9.2f %11lld %11lld\n", names[i], kt_result_name(rep.result), rep.data_sets,
            rep.max_abs, rep.rel_to_max, rep.run_ms, (long long)rep.workspace_bytes, (long long)rep.naive_bytes);
     if (flags & KT_FOLD) printf("    folded %d nodes, %d live\n", rep.folded_nodes, rep.live_nodes);
+    if (flags & KT_JIT)
+      printf("    jit: %d live nodes, %d lowered, %d on reference kernels%s, compile %.1f ms\n", rep.live_nodes,
+             rep.lowered_nodes, rep.fallback_nodes, rep.whole_graph_ref ? " (whole graph on the reference executor)" : "",
+             rep.compile_ms);
     if (rep.result != KT_PASS) {
       printf("    %s\n", rep.msg);
       failed++;

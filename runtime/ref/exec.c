@@ -308,7 +308,7 @@ kn_status ref_eval_node(kn_ctx *kn, ir_graph *g, const ir_node *nd, const kn_ten
   if (st == KN_OK) st = ir_infer_node(kn, g, nd, tin, in, tout);
   for (int k = 0; st == KN_OK && k < nout; k++) {
     wanted[k] = nd->out[k] != IR_NONE;
-    if (prealloc) {
+    if (prealloc && out[k].data) {
       borrowed[k] = true; /* caller's storage: kernels that re-allocate must not free it */
       continue;
     }
@@ -327,8 +327,9 @@ kn_status ref_eval_node(kn_ctx *kn, ir_graph *g, const ir_node *nd, const kn_ten
   for (int k = 0; st == KN_OK && k < nout; k++)
     if (wanted[k] && out[k].rank < 0)
       st = kn_fail(kn, KN_EINTERNAL, "node %s (%s): output %d was not produced", nd->name, ir_op_table[nd->op].name, k);
-  if (st != KN_OK && !prealloc)
-    for (int k = 0; k < nout; k++) kn_tensor_free(&out[k]);
+  if (st != KN_OK)
+    for (int k = 0; k < nout; k++)
+      if (!borrowed || !borrowed[k]) kn_tensor_free(&out[k]);
   free(tin), free(tys), free(tout), free(wanted), free(borrowed);
   return st;
 }

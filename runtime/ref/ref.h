@@ -59,7 +59,8 @@ kn_status ref_run_graph(kn_ctx *kn, ir_graph *g, const kn_tensor *inputs, int ni
  * run: infers the output shapes, allocates out[0..nout) (owned by the caller)
  * and runs the kernel. Used by constant folding and by compiled code that falls
  * back to the reference kernel for one node. Not for If/Loop. When prealloc is
- * true, out[] already holds correctly shaped storage that the kernel writes. */
+ * true, each out[k] with data already holds correctly shaped storage that the
+ * kernel writes (it stays the caller's); outputs without data are allocated. */
 kn_status ref_eval_node(kn_ctx *kn, ir_graph *g, const ir_node *nd, const kn_tensor *const *in, kn_tensor *out,
                         bool prealloc);
 

@@ -4,6 +4,7 @@
 #include "frontend.h"
 #include "oracle.h"
 #include "passes.h"
+#include "cg.h"
 #include "ref.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -99,13 +100,40 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
       else g = spec;
     }
-    /* two runs of one plan: the first records sizes, the second runs in the
-     * planned workspace; both must match the oracle */
+    /* two runs: of one plan (the first records sizes, the second runs in the
+     * planned workspace), or of one JIT-compiled model; both must match */
     ref_plan *plan = NULL;
-    st = ref_plan_new(kn, g, &plan);
+    cg_model *jit = NULL;
+    if (st == KN_OK && (flags & KT_JIT)) {
+      ir_graph *fresh = NULL;
+      st = onnx_import_file(kn, model, &fresh);
+      int *ranks = calloc((size_t)g->ninputs + 1, sizeof *ranks);
+      int64_t(*dims)[KN_MAX_RANK] = calloc((size_t)g->ninputs + 1, sizeof *dims);
+      if (st == KN_OK && (!ranks || !dims)) st = kn_fail(kn, KN_ENOMEM, "out of memory");
+      for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+        const kn_tensor *t = i < nin ? &ins[i] : g->values[g->inputs[i]].constant;
+        ranks[i] = t ? t->rank : -1;
+        if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
+      }
+      cg_options opt = {.opt_level = 2};
+      if (st == KN_OK) st = cg_compile(kn, fresh, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &jit);
+      else ir_graph_free(fresh);
+      free(ranks);
+      free(dims);
+      if (st == KN_OK) {
+        cg_stats cs;
+        cg_model_stats(jit, &cs);
+        rep->lowered_nodes = cs.lowered_nodes;
+        rep->fallback_nodes = cs.fallback_nodes;
+        rep->live_nodes = cs.live_nodes;
+        rep->folded_nodes = cs.folded_nodes;
+        rep->whole_graph_ref = cs.whole_graph_ref;
+        if (cs.total_ms > rep->compile_ms) rep->compile_ms = cs.total_ms;
+      } else set(rep, status_result(st), kn_errmsg(kn));
+    } else if (st == KN_OK) st = ref_plan_new(kn, g, &plan);
     for (int pass = 0; st == KN_OK && pass < 2 && rep->result == KT_PASS; pass++) {
       double t0 = now_ms();
-      st = ref_plan_run(plan, ins, nin, got, g->noutputs);
+      st = jit ? cg_run(jit, ins, nin, got, g->noutputs) : ref_plan_run(plan, ins, nin, got, g->noutputs);
       if (pass == 1) rep->run_ms += now_ms() - t0;
       if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
       for (int i = 0; st == KN_OK && i < nout && rep->result == KT_PASS; i++) {
@@ -129,6 +157,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       if (ps.naive_bytes > rep->naive_bytes) rep->naive_bytes = ps.naive_bytes;
     }
     ref_plan_free(plan);
+    cg_model_free(jit);
     ir_graph_free(spec);
   }
   for (int i = 0; i < nin; i++) kn_tensor_free(&ins[i]);

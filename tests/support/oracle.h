@@ -38,7 +38,10 @@ typedef struct kt_case_report {
   int data_sets;
   double run_ms;                       /* the planned (second) runs */
   int64_t workspace_bytes, naive_bytes; /* of the run plan (largest data set) */
-  int32_t live_nodes, folded_nodes;     /* with KT_FOLD: after folding (last data set) */
+  int32_t live_nodes, folded_nodes;     /* with KT_FOLD/KT_JIT: after folding (last data set) */
+  int32_t lowered_nodes, fallback_nodes; /* with KT_JIT */
+  double compile_ms;                     /* with KT_JIT: the largest */
+  bool whole_graph_ref;                  /* with KT_JIT: ran on the reference executor */
 } kt_case_report;
 
 /* Runs every test_data_set_* of a case directory on the reference executor,
@@ -48,7 +51,9 @@ typedef struct kt_case_report {
  * so the run also checks that the text form round-trips a real model. */
 /* KT_FOLD binds the input shapes of each data set, folds constants and checks
  * the graph became fully static before running it. */
-enum { KT_VIA_TEXT = 1, KT_FOLD = 2 };
+/* KT_JIT compiles the model with the LLVM JIT for each data set's shapes and
+ * runs the compiled code (twice). */
+enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4 };
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
 
 #endif

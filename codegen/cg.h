@@ -1,0 +1,121 @@
+/* cg.h: internal header of codegen/, kiln's LLVM code generator and JIT.
+ * A model is compiled in four steps: specialize (bind input shapes, fold the
+ * shape arithmetic: passes/), place every value (constants table, graph I/O,
+ * or an offset in one static workspace), lower each node into one LLVM module
+ * (generated IR or a call into the kernel library linked in as bitcode; a node
+ * that has no lowering calls back into the reference kernel), then optimize
+ * with LLVM's new pass manager and JIT with ORC LLJIT. */
+#ifndef KILN_CG_H
+#define KILN_CG_H
+
+#include "ir.h"
+#include "passes.h"
+#include "ref.h"
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+/* ===== where a value lives at run time ===== */
+typedef enum cg_loc_kind {
+  CG_LOC_NONE = 0, /* not used by compiled code */
+  CG_LOC_CONST,    /* consts[index] */
+  CG_LOC_INPUT,    /* io[index] */
+  CG_LOC_OUTPUT,   /* io[ninputs + index] */
+  CG_LOC_WS        /* ws + offset */
+} cg_loc_kind;
+typedef struct cg_loc {
+  cg_loc_kind kind;
+  int32_t index;
+  int64_t offset;
+} cg_loc;
+
+/* ===== options (from the CLI flags) ===== */
+typedef struct cg_options {
+  int opt_level;        /* LLVM pipeline default<On>, 0..3 */
+  const char *cpu;      /* NULL: the host CPU */
+  const char *features; /* NULL: the host CPU's features */
+  const char *dump_llvm; /* file for the IR after kiln's lowering (before LLVM opt) */
+  const char *dump_asm;  /* file for the target assembly */
+  bool no_lower;         /* every node calls its reference kernel (testing the fallback path) */
+  bool no_cache;
+  const char *cache_dir; /* NULL: $KILN_CACHE_DIR or ~/.cache/kiln */
+  uint64_t model_hash;   /* identity of the model file for the compile cache (0: no caching) */
+} cg_options;
+
+/* ===== the code generation context (lowering functions use it) ===== */
+typedef struct cg_ctx {
+  kn_ctx *kn;
+  ir_graph *g;
+  const cg_options *opt;
+  LLVMContextRef c;
+  LLVMModuleRef m;
+  LLVMBuilderRef b; /* positioned in the entry function */
+  LLVMTargetMachineRef tm;
+  LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, void_t;
+  int vec_bytes; /* widest vector register: 64 AVX-512, 32 AVX2, 16 SSE/NEON */
+  LLVMValueRef entry, io, ws, consts, rt;
+  const cg_loc *loc;
+  int32_t node; /* index of the node being lowered */
+} cg_ctx;
+
+/* Helpers for lowerings (cg_module.c). All emit at c->b's position. */
+LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v);       /* data pointer of value v */
+LLVMValueRef cg_i64(cg_ctx *c, int64_t v);
+LLVMValueRef cg_i32(cg_ctx *c, int32_t v);
+LLVMValueRef cg_f32(cg_ctx *c, float v);
+LLVMValueRef cg_f64(cg_ctx *c, double v);
+/* A function of the linked kernel library; NULL when it does not exist. */
+LLVMValueRef cg_kernel(cg_ctx *c, const char *name);
+LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n);
+/* A private array of constant int64 values in the module (for shape/stride
+ * arrays passed to kernels); returns a pointer to its first element. */
+LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n);
+/* Name for values and functions of the current node ("n12_MatMul"). */
+const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
+
+/* Lowering one node: return KN_OK after emitting its code, KN_EUNSUPPORTED
+ * (before emitting anything) to make the node call its reference kernel, or
+ * another status for a real error. */
+typedef kn_status (*cg_lower_fn)(cg_ctx *c, const ir_node *n);
+/* The lowering for an op (cg_lower.c asks each family in turn); NULL: the
+ * node calls its reference kernel. */
+cg_lower_fn cg_lowering_for(ir_op op);
+
+/* ===== lowerings, one file (or a few) per family; each family answers
+ * which ops it lowers ===== */
+cg_lower_fn cg_lowering_elementwise(ir_op op); /* lower_elementwise.c */
+cg_lower_fn cg_lowering_movement(ir_op op);    /* lower_movement.c: Reshape, Transpose, Concat, Gather, ... */
+cg_lower_fn cg_lowering_gemm(ir_op op);        /* lower_gemm.c: MatMul, Gemm, Conv */
+cg_lower_fn cg_lowering_rows(ir_op op);        /* lower_rows.c: Softmax, LayerNormalization, reductions */
+
+/* ===== cg_target.c ===== */
+kn_status cg_target_machine(kn_ctx *kn, const cg_options *opt, LLVMTargetMachineRef *tm, int *vec_bytes);
+void cg_llvm_init(void);
+
+/* ===== cg_module.c: the kernel library as bitcode ===== */
+/* Parses the embedded kernel bitcode for the target and links it into m. */
+kn_status cg_link_kernels(kn_ctx *kn, LLVMContextRef c, LLVMModuleRef m, const char *triple);
+/* Gives every function of m the target's cpu/features and makes the kernel
+ * library's functions internal (inlined where used, dropped otherwise). */
+void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *entry);
+
+/* ===== engine.c: compile and run ===== */
+typedef struct cg_model cg_model;
+typedef struct cg_stats {
+  double specialize_ms, lower_ms, llvm_ms, total_ms;
+  int32_t live_nodes, folded_nodes, lowered_nodes, fallback_nodes;
+  int64_t workspace_bytes;
+  bool whole_graph_ref; /* the graph stays dynamic: it runs on the reference executor */
+  bool cache_hit;
+  char why_ref[256];
+  bool fallback_op[IR_OP_COUNT]; /* op types that call their reference kernel */
+} cg_stats;
+/* Compiles g (taking ownership) for the given input shapes (ranks[i] -1 keeps
+ * the declared shape). */
+kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
+                     const cg_options *opt, cg_model **out);
+kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *outputs, int noutputs);
+void cg_model_stats(const cg_model *m, cg_stats *st);
+const ir_graph *cg_model_graph(const cg_model *m);
+void cg_model_free(cg_model *m);
+
+#endif

@@ -1,0 +1,58 @@
+/* cg_lower.c: builds a model's entry function. For every live node in
+ * schedule order it asks the lowering table for generated code; a node without
+ * a lowering (or whose lowering declines its dtype/attributes) becomes a call
+ * to kiln_fallback(rt, node), which runs the node's reference kernel on the
+ * same workspace. The entry returns 0, or the first failing fallback's status.
+ *   i32 kiln_main(ptr io, ptr ws, ptr consts, ptr rt) */
+#include "cg_internal.h"
+#include <string.h>
+
+cg_lower_fn cg_lowering_for(ir_op op) {
+  cg_lower_fn (*const families[])(ir_op) = {cg_lowering_gemm, cg_lowering_rows, cg_lowering_elementwise,
+                                             cg_lowering_movement};
+  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+    cg_lower_fn f = families[i](op);
+    if (f) return f;
+  }
+  return NULL;
+}
+
+kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
+  LLVMTypeRef params[4] = {c->ptr, c->ptr, c->ptr, c->ptr};
+  c->entry = LLVMAddFunction(c->m, CG_ENTRY_NAME, LLVMFunctionType(c->i32, params, 4, 0));
+  c->io = LLVMGetParam(c->entry, 0);
+  c->ws = LLVMGetParam(c->entry, 1);
+  c->consts = LLVMGetParam(c->entry, 2);
+  c->rt = LLVMGetParam(c->entry, 3);
+  LLVMTypeRef fbp[2] = {c->ptr, c->i32};
+  LLVMTypeRef fbty = LLVMFunctionType(c->i32, fbp, 2, 0);
+  LLVMValueRef fb = LLVMAddFunction(c->m, CG_FALLBACK_NAME, fbty);
+  LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->c, c->entry, "entry"));
+  for (int32_t i = 0; i < c->g->nnodes; i++) {
+    const ir_node *n = &c->g->nodes[i];
+    if (n->dead) continue;
+    c->node = i;
+    cg_lower_fn lower = c->opt->no_lower ? NULL : cg_lowering_for(n->op);
+    if (lower) {
+      kn_status ls = lower(c, n);
+      if (ls == KN_OK) {
+        st->lowered_nodes++;
+        continue;
+      }
+      if (ls != KN_EUNSUPPORTED) return ls;
+    }
+    /* the reference kernel for this node; stop at the first failure */
+    LLVMValueRef args[2] = {c->rt, cg_i32(c, i)};
+    LLVMValueRef status = LLVMBuildCall2(c->b, fbty, fb, args, 2, "status");
+    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(c->c, c->entry, "fail");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->c, c->entry, "next");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, status, cg_i32(c, 0), ""), fail, next);
+    LLVMPositionBuilderAtEnd(c->b, fail);
+    LLVMBuildRet(c->b, status);
+    LLVMPositionBuilderAtEnd(c->b, next);
+    st->fallback_nodes++;
+    st->fallback_op[n->op] = true;
+  }
+  LLVMBuildRet(c->b, cg_i32(c, 0));
+  return KN_OK;
+}

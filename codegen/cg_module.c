@@ -1,0 +1,117 @@
+/* cg_module.c: the pieces of an LLVM module every lowering needs: the kernel
+ * library (embedded bitcode, linked in per target triple), value addresses,
+ * constants, calls, and the final function attributes. The kernel bitcode is
+ * built unoptimized (clang -O2 with LLVM passes disabled), so the model's
+ * pipeline optimizes each used kernel once, for the real target CPU, after
+ * inlining it with constant arguments. */
+#include "cg.h"
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Linker.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const unsigned char cg_kernels_x86_64_linux_gnu_bc[];
+extern const size_t cg_kernels_x86_64_linux_gnu_bc_len;
+extern const unsigned char cg_kernels_aarch64_linux_gnu_bc[];
+extern const size_t cg_kernels_aarch64_linux_gnu_bc_len;
+
+kn_status cg_link_kernels(kn_ctx *kn, LLVMContextRef c, LLVMModuleRef m, const char *triple) {
+  const unsigned char *data;
+  size_t len;
+  if (strncmp(triple, "x86_64", 6) == 0) data = cg_kernels_x86_64_linux_gnu_bc, len = cg_kernels_x86_64_linux_gnu_bc_len;
+  else if (strncmp(triple, "aarch64", 7) == 0)
+    data = cg_kernels_aarch64_linux_gnu_bc, len = cg_kernels_aarch64_linux_gnu_bc_len;
+  else return kn_fail(kn, KN_EUNSUPPORTED, "no kernel library for target %s (kiln has x86_64 and aarch64)", triple);
+  LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange((const char *)data, len, "kiln_kernels", 0);
+  LLVMModuleRef km = NULL;
+  if (LLVMParseBitcodeInContext2(c, buf, &km) != 0) {
+    LLVMDisposeMemoryBuffer(buf);
+    return kn_fail(kn, KN_EINTERNAL, "the embedded kernel bitcode for %s does not parse", triple);
+  }
+  LLVMDisposeMemoryBuffer(buf);
+  LLVMSetTarget(km, LLVMGetTarget(m));
+  LLVMSetDataLayout(km, LLVMGetDataLayoutStr(m));
+  if (LLVMLinkModules2(m, km) != 0) return kn_fail(kn, KN_EINTERNAL, "linking the kernel library failed");
+  return KN_OK;
+}
+
+static void set_string_attr(LLVMContextRef c, LLVMValueRef fn, const char *k, const char *v) {
+  LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, k, (unsigned)strlen(k));
+  if (v && *v)
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(c, k, (unsigned)strlen(k), v, (unsigned)strlen(v)));
+}
+
+void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *entry) {
+  LLVMContextRef c = LLVMGetModuleContext(m);
+  char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm);
+  for (LLVMValueRef fn = LLVMGetFirstFunction(m); fn; fn = LLVMGetNextFunction(fn)) {
+    if (LLVMIsDeclaration(fn)) continue;
+    size_t n;
+    const char *name = LLVMGetValueName2(fn, &n);
+    if (strcmp(name, entry) != 0) LLVMSetLinkage(fn, LLVMInternalLinkage);
+    set_string_attr(c, fn, "target-cpu", cpu);
+    set_string_attr(c, fn, "target-features", features);
+    set_string_attr(c, fn, "tune-cpu", NULL);
+  }
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+}
+
+LLVMValueRef cg_i64(cg_ctx *c, int64_t v) { return LLVMConstInt(c->i64, (unsigned long long)v, 1); }
+LLVMValueRef cg_i32(cg_ctx *c, int32_t v) { return LLVMConstInt(c->i32, (unsigned long long)(int64_t)v, 1); }
+LLVMValueRef cg_f32(cg_ctx *c, float v) { return LLVMConstReal(c->f32, v); }
+LLVMValueRef cg_f64(cg_ctx *c, double v) { return LLVMConstReal(c->f64, v); }
+
+const char *cg_node_label(cg_ctx *c, char *buf, size_t n) {
+  snprintf(buf, n, "n%d_%s", c->node, ir_op_table[c->g->nodes[c->node].op].name);
+  return buf;
+}
+
+static LLVMValueRef load_slot(cg_ctx *c, LLVMValueRef base, int64_t index) {
+  LLVMValueRef idx = cg_i64(c, index);
+  LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, base, &idx, 1, "");
+  LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, slot, "");
+  LLVMSetAlignment(p, 8);
+  return p;
+}
+
+LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v) {
+  const cg_loc *l = &c->loc[v];
+  switch (l->kind) {
+  case CG_LOC_CONST: return load_slot(c, c->consts, l->index);
+  case CG_LOC_INPUT: return load_slot(c, c->io, l->index);
+  case CG_LOC_OUTPUT: return load_slot(c, c->io, c->g->ninputs + l->index);
+  case CG_LOC_WS: {
+    LLVMValueRef off = cg_i64(c, l->offset);
+    return LLVMBuildGEP2(c->b, c->i8, c->ws, &off, 1, "");
+  }
+  default: return LLVMConstNull(c->ptr);
+  }
+}
+
+LLVMValueRef cg_kernel(cg_ctx *c, const char *name) {
+  LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
+  return fn && !LLVMIsDeclaration(fn) ? fn : NULL;
+}
+
+LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
+  return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
+}
+
+LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n) {
+  LLVMValueRef *elems = malloc(sizeof *elems * (size_t)(n > 0 ? n : 1));
+  if (!elems) return LLVMConstNull(c->ptr);
+  for (int i = 0; i < n; i++) elems[i] = cg_i64(c, v[i]);
+  LLVMTypeRef at = LLVMArrayType2(c->i64, (uint64_t)(n > 0 ? n : 1));
+  if (n == 0) elems[0] = cg_i64(c, 0);
+  LLVMValueRef init = LLVMConstArray2(c->i64, elems, (uint64_t)(n > 0 ? n : 1));
+  free(elems);
+  LLVMValueRef gv = LLVMAddGlobal(c->m, at, "shape");
+  LLVMSetInitializer(gv, init);
+  LLVMSetGlobalConstant(gv, 1);
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+  return gv;
+}
