@@ -55,6 +55,7 @@ typedef struct cg_ctx {
   LLVMValueRef entry, io, ws, consts, rt;
   const cg_loc *loc;
   int32_t node; /* index of the node being lowered */
+  struct cg_model *model;
 } cg_ctx;
 
 /* Helpers for lowerings (cg_module.c). All emit at c->b's position. */
@@ -69,6 +70,10 @@ LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n)
 /* A private array of constant int64 values in the module (for shape/stride
  * arrays passed to kernels); returns a pointer to its first element. */
 LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n);
+/* Adds a compile-time tensor (e.g. weights packed for a GEMM micro-kernel) to
+ * the model's constants; takes ownership of t->data. Emits and returns the
+ * pointer to its data (64-byte aligned) at the builder's position. */
+LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
 /* Name for values and functions of the current node ("n12_MatMul"). */
 const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
 

@@ -26,7 +26,9 @@ struct cg_model {
   cg_loc *loc;
   uint8_t *ws;
   const void **consts;
-  int32_t nconsts;
+  int32_t nconsts, cap_consts;
+  void **owned; /* data of constants made at compile time */
+  int32_t nowned;
   LLVMOrcLLJITRef jit;
   cg_entry_fn entry;
 };
@@ -54,7 +56,8 @@ static kn_status place_values(cg_model *m) {
   ir_graph *g = m->g;
   int32_t n = g->nvalues;
   m->loc = calloc((size_t)n + 1, sizeof *m->loc);
-  m->consts = calloc((size_t)n + 1, sizeof *m->consts);
+  m->cap_consts = n + 1;
+  m->consts = calloc((size_t)m->cap_consts, sizeof *m->consts);
   int64_t *size = calloc((size_t)n + 1, sizeof *size), *off = calloc((size_t)n + 1, sizeof *off);
   int32_t *begin = calloc((size_t)n + 1, sizeof *begin), *end = calloc((size_t)n + 1, sizeof *end);
   kn_status st = KN_OK;
@@ -101,6 +104,29 @@ static kn_status place_values(cg_model *m) {
   }
   free(size), free(off), free(begin), free(end);
   return st;
+}
+
+LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
+  cg_model *m = c->model;
+  if (m->nconsts == m->cap_consts) {
+    int32_t cap = m->cap_consts * 2 + 16;
+    const void **nc = realloc(m->consts, sizeof *nc * (size_t)cap);
+    if (!nc) return LLVMConstNull(c->ptr);
+    m->consts = nc;
+    m->cap_consts = cap;
+  }
+  void **no = realloc(m->owned, sizeof *no * (size_t)(m->nowned + 1));
+  if (!no) return LLVMConstNull(c->ptr);
+  m->owned = no;
+  m->owned[m->nowned++] = t->data;
+  int32_t idx = m->nconsts++;
+  m->consts[idx] = t->data;
+  memset(t, 0, sizeof *t);
+  LLVMValueRef i = cg_i64(c, idx);
+  LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, c->consts, &i, 1, "");
+  LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, slot, "packed");
+  LLVMSetAlignment(p, 8);
+  return p;
 }
 
 /* ---- the fallback: one node on its reference kernel, in place ---- */
@@ -182,7 +208,8 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   LLVMDisposeTargetData(td);
   kn_status st = cg_link_kernels(kn, c, mod, triple);
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
-  cg_ctx cx = {.kn = kn, .g = m->g, .opt = opt, .c = c, .m = mod, .b = b, .tm = tm, .vec_bytes = vec_bytes, .loc = m->loc};
+  cg_ctx cx = {.kn = kn, .g = m->g, .opt = opt, .c = c, .m = mod, .b = b, .tm = tm, .vec_bytes = vec_bytes, .loc = m->loc,
+               .model = m};
   cx.i1 = LLVMInt1TypeInContext(c);
   cx.i8 = LLVMInt8TypeInContext(c);
   cx.i32 = LLVMInt32TypeInContext(c);
@@ -375,6 +402,8 @@ void cg_model_free(cg_model *m) {
   kn_aligned_free(m->ws);
   free(m->loc);
   free(m->consts);
+  for (int32_t i = 0; i < m->nowned; i++) kn_aligned_free(m->owned[i]);
+  free(m->owned);
   ir_graph_free(m->g);
   free(m);
 }
