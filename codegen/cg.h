@@ -74,6 +74,10 @@ LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n);
  * the model's constants; takes ownership of t->data. Emits and returns the
  * pointer to its data (64-byte aligned) at the builder's position. */
 LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
+/* Scratch memory for the node being lowered (e.g. an im2col buffer): a
+ * 64-byte aligned pointer into a region after the workspace, valid while the
+ * node runs (every node's scratch starts at the same place). */
+LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
 /* Name for values and functions of the current node ("n12_MatMul"). */
 const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
 

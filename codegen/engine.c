@@ -31,6 +31,7 @@ struct cg_model {
   int32_t nowned;
   LLVMOrcLLJITRef jit;
   cg_entry_fn entry;
+  int64_t scratch_bytes; /* largest scratch any node asked for */
 };
 
 typedef struct cg_run_state {
@@ -97,9 +98,7 @@ static kn_status place_values(cg_model *m) {
           if (off[v] < 0) m->loc[v].kind = CG_LOC_NONE; /* empty tensor */
           else m->loc[v].offset = off[v];
         }
-      m->stats.workspace_bytes = total;
-      m->ws = kn_aligned_alloc((size_t)(total > 0 ? total : 64));
-      if (!m->ws) st = kn_fail(m->kn, KN_ENOMEM, "out of memory allocating a %lld-byte workspace", (long long)total);
+      m->stats.workspace_bytes = total; /* allocated after lowering, with the scratch region */
     }
   }
   free(size), free(off), free(begin), free(end);
@@ -127,6 +126,23 @@ LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
   LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, slot, "packed");
   LLVMSetAlignment(p, 8);
   return p;
+}
+
+LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes) {
+  cg_model *m = c->model;
+  if (bytes > m->scratch_bytes) m->scratch_bytes = bytes;
+  LLVMValueRef off = cg_i64(c, (m->stats.workspace_bytes + 63) & ~(int64_t)63);
+  return LLVMBuildGEP2(c->b, c->i8, c->ws, &off, 1, "scratch");
+}
+
+static kn_status alloc_workspace(cg_model *m) {
+  int64_t total = ((m->stats.workspace_bytes + 63) & ~(int64_t)63) + m->scratch_bytes;
+  if ((uint64_t)total > m->kn->mem_limit)
+    return kn_fail(m->kn, KN_ELIMIT, "the workspace of %lld bytes exceeds the memory limit", (long long)total);
+  m->ws = kn_aligned_alloc((size_t)(total > 0 ? total : 64));
+  if (!m->ws) return kn_fail(m->kn, KN_ENOMEM, "out of memory allocating a %lld-byte workspace", (long long)total);
+  m->stats.workspace_bytes = total;
+  return KN_OK;
 }
 
 /* ---- the fallback: one node on its reference kernel, in place ---- */
@@ -333,6 +349,7 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   else if (st == KN_OK) {
     st = place_values(m);
     if (st == KN_OK) st = build_and_jit(m, opt);
+    if (st == KN_OK) st = alloc_workspace(m);
   }
   m->stats.total_ms = now_ms() - t0;
   if (st != KN_OK) {
