@@ -4,6 +4,7 @@
 #ifndef KILN_CLI_H
 #define KILN_CLI_H
 
+#include "cg.h"
 #include "frontend.h"
 #include "ref.h"
 #include <stdio.h>
@@ -19,8 +20,36 @@ typedef struct cli_common {
   int nshapes;
   uint64_t mem_limit;
   int verbose;
+  /* engine and compiler options */
+  const char *engine; /* "jit" (default) or "ref" */
+  int opt_level;      /* -O0..-O3, default 2 */
+  const char *cpu, *features, *dump_llvm, *dump_asm, *cache_dir;
+  bool no_cache;
 } cli_common;
 
+/* A loaded model with its inputs, ready to run on the chosen engine. */
+typedef struct cli_session {
+  kn_ctx *kn;
+  const cli_common *o;
+  ir_graph *g;        /* ref engine: the graph; jit: owned by the compiled model */
+  cg_model *jit;
+  ref_plan *plan;
+  const ir_graph *view; /* the graph to read names/types from */
+  kn_tensor *ins, *outs;
+  int nin, nout;
+  double load_ms, compile_ms;
+  int64_t macs; /* for the bound input shapes */
+} cli_session;
+/* Loads o->model, reads inputs from in_dir or synthesizes them, compiles
+ * for the engine. Prints errors; returns an exit code. */
+int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char *in_dir);
+/* One run; outputs land in s->outs (replacing the previous ones). */
+kn_status cli_session_run(cli_session *s);
+void cli_session_close(cli_session *s);
+/* Lists op types that run on reference kernels under the JIT (verbose). */
+void cli_report_engine(FILE *f, const cli_session *s);
+
+void cli_common_init(cli_common *o); /* defaults: engine jit, -O2 */
 /* Tries to consume a common option at argv[*i]; returns 1 if consumed, 0 if
  * not a common option, -1 on a usage error (message printed). */
 int cli_common_option(cli_common *o, int argc, char **argv, int *i);
@@ -33,6 +62,7 @@ void cli_input_shape(const cli_common *o, const ir_graph *g, int idx, int *rank,
 void cli_print_tensor_summary(FILE *f, const char *name, const kn_tensor *t);
 
 int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 
 #endif

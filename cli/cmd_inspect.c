@@ -8,10 +8,14 @@ static const char inspect_help[] =
     "usage: kiln inspect MODEL [options]\n"
     "Prints MODEL's IR in kiln's text form, its op histogram, params and MACs.\n"
     "  --full                 print every constant's data (default: elide > 16 elements)\n"
-    "  --no-ir                print only the statistics\n";
+    "  --no-ir                print only the statistics\n"
+    "With --engine jit (the default) the model is compiled for its input shapes\n"
+    "(--shape, free dims 1) and inspect also lists the ops that run on reference\n"
+    "kernels; --engine ref inspects the graph as imported.\n";
 
 int cmd_inspect(int argc, char **argv) {
-  cli_common o = {0};
+  cli_common o;
+  cli_common_init(&o);
   bool full = false, no_ir = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -39,8 +43,15 @@ int cmd_inspect(int argc, char **argv) {
   }
   kn_ctx *kn = kn_ctx_new();
   ir_graph *g = NULL;
-  int rc = cli_load(kn, &o, &g);
+  cli_session s;
+  memset(&s, 0, sizeof s);
+  int rc;
+  if (!strcmp(o.engine, "jit")) {
+    rc = cli_session_open(&s, kn, &o, NULL);
+    g = (ir_graph *)s.view;
+  } else rc = cli_load(kn, &o, &g);
   if (rc != EXIT_OK) {
+    cli_session_close(&s);
     kn_ctx_free(kn);
     return rc;
   }
@@ -61,7 +72,9 @@ int cmd_inspect(int argc, char **argv) {
   for (int k = 0; k < IR_OP_COUNT; k++)
     if (hist[k]) printf(" %s=%lld", ir_op_table[k].name, (long long)hist[k]);
   printf("\n");
-  ir_graph_free(g);
+  if (s.jit) cli_report_engine(stdout, &s);
+  else ir_graph_free(g);
+  cli_session_close(&s);
   kn_ctx_free(kn);
   for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
   return EXIT_OK;

@@ -1,23 +1,19 @@
-/* cmd_run.c: `kiln run MODEL`: load, execute, summarize and save outputs.
- * Inputs come from input_K.pb files (-i DIR) or are synthesized
- * deterministically (floats sin(i), integers small ids, bools true), the same
- * recipe as ../shared/vlmodels/ort_run.mjs so runs are comparable. */
+/* cmd_run.c: `kiln run MODEL`: load, compile (JIT by default), execute once,
+ * print one summary line per output, and optionally save inputs/outputs as
+ * TensorProto files in the ONNX backend test layout. */
 #include "cli.h"
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 static const char run_help[] =
     "usage: kiln run MODEL [options]\n"
     "Runs MODEL (.onnx or .kir) and prints one summary line per output.\n"
     "  -i, --inputs DIR       read inputs from DIR/input_K.pb (K = graph input order)\n"
     "  -o, --outputs DIR      write outputs to DIR/output_K.pb (created if missing)\n"
-    "  --save-inputs DIR      write the inputs used to DIR/input_K.pb\n"
-    "  --engine ref           execution engine (ref: the reference executor)\n";
+    "  --save-inputs DIR      write the inputs used to DIR/input_K.pb\n";
 
 static double now_ms(void) {
   struct timespec ts;
@@ -25,31 +21,21 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int ensure_dir(const char *d) {
-  if (mkdir(d, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "kiln: error: cannot create %s: %s\n", d, strerror(errno));
-    return -1;
-  }
-  return 0;
-}
-
-static kn_status synthesize(kn_ctx *kn, const cli_common *o, const ir_graph *g, int idx, kn_tensor *t) {
-  int rank;
-  int64_t dims[KN_MAX_RANK];
-  cli_input_shape(o, g, idx, &rank, dims);
-  int dt = g->values[g->inputs[idx]].type.dtype;
-  KN_TRY(kn_tensor_alloc(kn, t, dt, rank, dims));
-  int64_t n = kn_tensor_numel(t);
-  for (int64_t i = 0; i < n; i++) {
-    double v = kn_dtype_is_float(dt) ? sin((double)i) : dt == KN_BOOL ? 1.0 : (double)(1 + i % 7);
-    kn_tensor_set_f64(t, i, v);
+static kn_status save_all(kn_ctx *kn, const char *dir, const char *stem, const kn_tensor *t, int n,
+                          const ir_graph *g, const ir_id *names) {
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) return kn_fail(kn, KN_EIO, "cannot create %s: %s", dir, strerror(errno));
+  char path[4096];
+  for (int i = 0; i < n && t[i].dtype != KN_UNDEF; i++) {
+    snprintf(path, sizeof path, "%s/%s_%d.pb", dir, stem, i);
+    KN_TRY(onnx_write_tensor_file(kn, path, &t[i], g->values[names[i]].name));
   }
   return KN_OK;
 }
 
 int cmd_run(int argc, char **argv) {
-  cli_common o = {0};
-  const char *in_dir = NULL, *out_dir = NULL, *save_dir = NULL, *engine = "ref";
+  cli_common o;
+  cli_common_init(&o);
+  const char *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int r = cli_common_option(&o, argc, argv, &i);
@@ -62,7 +48,6 @@ int cmd_run(int argc, char **argv) {
     const char **dst = !strcmp(a, "-i") || !strcmp(a, "--inputs")    ? &in_dir
                        : !strcmp(a, "-o") || !strcmp(a, "--outputs") ? &out_dir
                        : !strcmp(a, "--save-inputs")                 ? &save_dir
-                       : !strcmp(a, "--engine")                      ? &engine
                                                                      : NULL;
     if (dst) {
       if (i + 1 >= argc) {
@@ -83,65 +68,26 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "kiln run: no model given (see kiln run --help)\n");
     return EXIT_USAGE;
   }
-  if (strcmp(engine, "ref") != 0) {
-    fprintf(stderr, "kiln run: unknown engine '%s' (available: ref)\n", engine);
-    return EXIT_USAGE;
-  }
   kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = NULL;
-  double t0 = now_ms();
-  int rc = cli_load(kn, &o, &g);
-  if (rc != EXIT_OK) {
-    kn_ctx_free(kn);
-    return rc;
-  }
-  double t_load = now_ms() - t0;
-  kn_tensor *ins = calloc((size_t)g->ninputs + 1, sizeof *ins), *outs = calloc((size_t)g->noutputs + 1, sizeof *outs);
-  kn_status st = ins && outs ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
-  char path[4096];
-  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
-    bool has_default = g->values[g->inputs[i]].constant != NULL;
-    if (in_dir) {
-      snprintf(path, sizeof path, "%s/input_%d.pb", in_dir, i);
-      if (has_default && access(path, F_OK) != 0) continue; /* keep the model's default */
-      st = onnx_read_tensor_file(kn, path, &ins[i], NULL);
-    } else if (!has_default) {
-      st = synthesize(kn, &o, g, i, &ins[i]);
+  cli_session s;
+  int rc = cli_session_open(&s, kn, &o, in_dir);
+  if (rc == EXIT_OK) {
+    kn_status st = save_dir ? save_all(kn, save_dir, "input", s.ins, s.nin, s.view, s.view->inputs) : KN_OK;
+    double t0 = now_ms();
+    if (st == KN_OK) st = cli_session_run(&s);
+    double t_run = now_ms() - t0;
+    if (st == KN_OK && out_dir) st = save_all(kn, out_dir, "output", s.outs, s.nout, s.view, s.view->outputs);
+    if (st == KN_OK) {
+      printf("model %s: %d nodes, load %.1f ms, compile %.1f ms, run %.1f ms (engine %s)\n", o.model,
+             ir_graph_live_nodes(s.view), s.load_ms, s.compile_ms, t_run, o.engine);
+      if (o.verbose) cli_report_engine(stdout, &s);
+      for (int i = 0; i < s.nout; i++) cli_print_tensor_summary(stdout, s.view->values[s.view->outputs[i]].name, &s.outs[i]);
+    } else {
+      fprintf(stderr, "kiln: error: %s: %s\n", o.model, kn_errmsg(kn));
+      rc = EXIT_MODEL;
     }
   }
-  if (st == KN_OK && save_dir) {
-    if (ensure_dir(save_dir) != 0) st = kn_fail(kn, KN_EIO, "cannot create %s", save_dir);
-    for (int i = 0; st == KN_OK && i < g->ninputs && ins[i].dtype != KN_UNDEF; i++) {
-      snprintf(path, sizeof path, "%s/input_%d.pb", save_dir, i);
-      st = onnx_write_tensor_file(kn, path, &ins[i], g->values[g->inputs[i]].name);
-    }
-  }
-  double t_run = 0;
-  if (st == KN_OK) {
-    t0 = now_ms();
-    st = ref_run_graph(kn, g, ins, g->ninputs, outs, g->noutputs);
-    t_run = now_ms() - t0;
-  }
-  if (st == KN_OK && out_dir) {
-    if (ensure_dir(out_dir) != 0) st = kn_fail(kn, KN_EIO, "cannot create %s", out_dir);
-    for (int i = 0; st == KN_OK && i < g->noutputs; i++) {
-      snprintf(path, sizeof path, "%s/output_%d.pb", out_dir, i);
-      st = onnx_write_tensor_file(kn, path, &outs[i], g->values[g->outputs[i]].name);
-    }
-  }
-  if (st == KN_OK) {
-    printf("model %s: %d nodes, load %.1f ms, run %.1f ms (engine ref)\n", o.model, ir_graph_live_nodes(g), t_load,
-           t_run);
-    for (int i = 0; i < g->noutputs; i++) cli_print_tensor_summary(stdout, g->values[g->outputs[i]].name, &outs[i]);
-  } else {
-    fprintf(stderr, "kiln: error: %s: %s\n", o.model, kn_errmsg(kn));
-    rc = EXIT_MODEL;
-  }
-  for (int i = 0; ins && i < g->ninputs; i++) kn_tensor_free(&ins[i]);
-  for (int i = 0; outs && i < g->noutputs; i++) kn_tensor_free(&outs[i]);
-  free(ins);
-  free(outs);
-  ir_graph_free(g);
+  cli_session_close(&s);
   kn_ctx_free(kn);
   for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
   return rc;

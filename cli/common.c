@@ -7,8 +7,16 @@
 const char cli_common_help[] =
     "  --shape NAME=DxDx...   bind the dims of input NAME (e.g. pixel_values=1x3x224x224);\n"
     "                         free dims of other inputs default to 1\n"
+    "  --engine jit|ref       jit: compile with LLVM for this CPU (default); ref: reference executor\n"
+    "  -O0 .. -O3             LLVM optimization level of the JIT (default -O2)\n"
+    "  --cpu NAME             CPU to generate code for (default: this machine's)\n"
+    "  --features LIST        CPU features, e.g. +avx2,-avx512f (default: this machine's)\n"
+    "  --dump-llvm FILE       write the LLVM IR after kiln's lowering\n"
+    "  --dump-asm FILE        write the generated assembly\n"
+    "  --no-cache             compile even if the compile cache has this model\n"
+    "  --cache-dir DIR        compile cache folder (default $KILN_CACHE_DIR or ~/.cache/kiln)\n"
     "  --mem-limit BYTES      largest single allocation allowed (default 8G; suffixes K M G)\n"
-    "  -v, --verbose          more output\n";
+    "  -v, --verbose          more output (-v: ops on reference kernels under the JIT)\n";
 
 static int parse_size(const char *s, uint64_t *out) {
   char *end;
@@ -23,10 +31,43 @@ static int parse_size(const char *s, uint64_t *out) {
   return 0;
 }
 
+void cli_common_init(cli_common *o) {
+  memset(o, 0, sizeof *o);
+  o->engine = "jit";
+  o->opt_level = 2;
+}
+
 int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
     o->verbose++;
+    return 1;
+  }
+  if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+    o->opt_level = a[2] - '0';
+    return 1;
+  }
+  if (!strcmp(a, "--no-cache")) {
+    o->no_cache = true;
+    return 1;
+  }
+  const char **sv = !strcmp(a, "--engine")      ? &o->engine
+                    : !strcmp(a, "--cpu")       ? &o->cpu
+                    : !strcmp(a, "--features")  ? &o->features
+                    : !strcmp(a, "--dump-llvm") ? &o->dump_llvm
+                    : !strcmp(a, "--dump-asm")  ? &o->dump_asm
+                    : !strcmp(a, "--cache-dir") ? &o->cache_dir
+                                                : NULL;
+  if (sv) {
+    if (*i + 1 >= argc) {
+      fprintf(stderr, "kiln: %s needs a value\n", a);
+      return -1;
+    }
+    *sv = argv[++*i];
+    if (sv == &o->engine && strcmp(*sv, "jit") != 0 && strcmp(*sv, "ref") != 0) {
+      fprintf(stderr, "kiln: unknown engine '%s' (available: jit, ref)\n", *sv);
+      return -1;
+    }
     return 1;
   }
   if (!strcmp(a, "--mem-limit") || !strcmp(a, "--shape")) {
@@ -88,6 +129,7 @@ int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
       fprintf(stderr, "kiln: error: --shape %s: the model has no input named '%s'\n", o->shape_names[k],
               o->shape_names[k]);
       ir_graph_free(*g);
+      *g = NULL;
       return EXIT_USAGE;
     }
     const ir_type *t = &(*g)->values[v].type;
@@ -95,6 +137,7 @@ int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
       fprintf(stderr, "kiln: error: --shape %s: input has rank %d, got %d dims\n", o->shape_names[k], t->rank,
               o->shape_ranks[k]);
       ir_graph_free(*g);
+      *g = NULL;
       return EXIT_USAGE;
     }
   }

@@ -6,7 +6,8 @@ static const char main_help[] =
     "kiln " KN_VERSION ": a dataflow graph compiler and runtime for vision-language models\n"
     "usage: kiln COMMAND [options]   (kiln COMMAND --help for its options)\n"
     "commands:\n"
-    "  run MODEL       import, execute and summarize a model (.onnx or .kir)\n"
+    "  run MODEL       import, compile, execute and summarize a model (.onnx or .kir)\n"
+    "  bench MODEL     compile once and time repeated runs\n"
     "  inspect MODEL   print the IR, op histogram, params and MACs\n"
     "  help            this text\n"
     "exit codes: 0 ok, 1 model error, 2 usage error\n";
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
     return EXIT_OK;
   }
   if (!strcmp(argv[1], "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
   if (!strcmp(argv[1], "inspect")) return cmd_inspect(argc - 2, argv + 2);
   fprintf(stderr, "kiln: unknown command '%s' (see kiln --help)\n", argv[1]);
   return EXIT_USAGE;

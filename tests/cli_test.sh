@@ -52,5 +52,17 @@ if ! cmp -s "$tmp/out1/output_0.pb" "$tmp/out2/output_0.pb"; then
   fails=$((fails + 1))
 fi
 expect 0 "ops:" "$kiln" inspect "$src/models/clip_vit_tiny.kir"
+expect 0 "reference kernels" "$kiln" inspect --no-ir "$src/models/clip_vit_tiny.kir"
+# engines agree, bench prints its JSON line, dumps are written
+expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine ref -i "$tmp/in" -o "$tmp/out3"
+expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine jit -O3 -i "$tmp/in" -o "$tmp/out4" \
+  --dump-llvm "$tmp/m.ll" --dump-asm "$tmp/m.s" --no-cache
+for f in m.ll m.s; do
+  if [ ! -s "$tmp/$f" ]; then echo "FAIL: $f is empty"; fails=$((fails + 1)); fi
+done
+grep -q "define.*@kiln_main" "$tmp/m.ll" || { echo "FAIL: no entry in the dumped IR"; fails=$((fails + 1)); }
+expect 0 '"median_ms"' "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 3 --warmup 1 --json
+expect 2 "unknown engine" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine gpu
+expect 2 "integer" "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 0
 echo "$fails failures"
 [ "$fails" = 0 ]

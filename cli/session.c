@@ -1,0 +1,143 @@
+/* session.c: what run and bench share: load the model, read or synthesize
+ * inputs (floats sin(i), integers 1 + i % 7, bools true: the recipe of
+ * ../shared/vlmodels/ort_run.mjs, so runs are comparable), and prepare the
+ * engine: the JIT compiles for the inputs' shapes; the reference executor runs
+ * through a run plan (one workspace from the second run on). */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static kn_status synthesize(kn_ctx *kn, const cli_common *o, const ir_graph *g, int idx, kn_tensor *t) {
+  int rank;
+  int64_t dims[KN_MAX_RANK];
+  cli_input_shape(o, g, idx, &rank, dims);
+  int dt = g->values[g->inputs[idx]].type.dtype;
+  KN_TRY(kn_tensor_alloc(kn, t, dt, rank, dims));
+  int64_t n = kn_tensor_numel(t);
+  for (int64_t i = 0; i < n; i++) {
+    double v = kn_dtype_is_float(dt) ? sin((double)i) : dt == KN_BOOL ? 1.0 : (double)(1 + i % 7);
+    kn_tensor_set_f64(t, i, v);
+  }
+  return KN_OK;
+}
+
+/* Identity of the model file for the compile cache: path, size and mtime. */
+static uint64_t model_identity(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) return 0;
+  char real[4096];
+  if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
+  uint64_t h = 1469598103934665603ull;
+  for (const char *p = real; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  uint64_t parts[3] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
+  for (int i = 0; i < 3; i++) h = (h ^ parts[i]) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+static int64_t graph_macs(const ir_graph *g) {
+  int64_t macs = 0;
+  for (int32_t i = 0; i < g->nnodes; i++)
+    if (!g->nodes[i].dead) macs += ir_node_macs(g, &g->nodes[i]);
+  return macs;
+}
+
+int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char *in_dir) {
+  memset(s, 0, sizeof *s);
+  s->kn = kn;
+  s->o = o;
+  double t0 = now_ms();
+  int rc = cli_load(kn, o, &s->g);
+  if (rc != EXIT_OK) return rc;
+  s->load_ms = now_ms() - t0;
+  ir_graph *g = s->g;
+  s->nin = g->ninputs;
+  s->nout = g->noutputs;
+  s->ins = calloc((size_t)s->nin + 1, sizeof *s->ins);
+  s->outs = calloc((size_t)s->nout + 1, sizeof *s->outs);
+  kn_status st = s->ins && s->outs ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
+  char path[4096];
+  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    bool has_default = g->values[g->inputs[i]].constant != NULL;
+    if (in_dir) {
+      snprintf(path, sizeof path, "%s/input_%d.pb", in_dir, i);
+      if (has_default && access(path, F_OK) != 0) continue; /* keep the model's default */
+      st = onnx_read_tensor_file(kn, path, &s->ins[i], NULL);
+    } else if (!has_default) {
+      st = synthesize(kn, o, g, i, &s->ins[i]);
+    }
+  }
+  /* the shapes everything is specialized to */
+  int *ranks = calloc((size_t)s->nin + 1, sizeof *ranks);
+  int64_t(*dims)[KN_MAX_RANK] = calloc((size_t)s->nin + 1, sizeof *dims);
+  if (st == KN_OK && (!ranks || !dims)) st = kn_fail(kn, KN_ENOMEM, "out of memory");
+  for (int i = 0; st == KN_OK && i < s->nin; i++) {
+    const kn_tensor *t = s->ins[i].dtype != KN_UNDEF ? &s->ins[i] : g->values[g->inputs[i]].constant;
+    ranks[i] = t ? t->rank : -1;
+    if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
+  }
+  t0 = now_ms();
+  if (st == KN_OK && !strcmp(o->engine, "jit")) {
+    cg_options co = {.opt_level = o->opt_level, .cpu = o->cpu, .features = o->features, .dump_llvm = o->dump_llvm,
+                     .dump_asm = o->dump_asm, .no_cache = o->no_cache, .cache_dir = o->cache_dir,
+                     .model_hash = model_identity(o->model)};
+    st = cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &co, &s->jit);
+    s->g = NULL; /* owned by the compiled model (or freed on failure) */
+    if (st == KN_OK) s->view = cg_model_graph(s->jit);
+  } else if (st == KN_OK) {
+    /* binding the shapes only re-infers types (for MACs); it does not change the graph */
+    st = pass_bind_input_shapes(g, ranks, (const int64_t(*)[KN_MAX_RANK])dims);
+    if (st == KN_OK) st = ref_plan_new(kn, g, &s->plan);
+    s->view = g;
+  }
+  s->compile_ms = now_ms() - t0;
+  free(ranks);
+  free(dims);
+  if (st != KN_OK) {
+    fprintf(stderr, "kiln: error: %s: %s\n", o->model, kn_errmsg(kn));
+    return EXIT_MODEL;
+  }
+  s->macs = graph_macs(s->view);
+  return EXIT_OK;
+}
+
+kn_status cli_session_run(cli_session *s) {
+  for (int i = 0; i < s->nout; i++) kn_tensor_free(&s->outs[i]);
+  return s->jit ? cg_run(s->jit, s->ins, s->nin, s->outs, s->nout)
+                : ref_plan_run(s->plan, s->ins, s->nin, s->outs, s->nout);
+}
+
+void cli_report_engine(FILE *f, const cli_session *s) {
+  if (!s->jit) return;
+  cg_stats st;
+  cg_model_stats(s->jit, &st);
+  if (st.whole_graph_ref) {
+    fprintf(f, "jit: %s, so the whole graph runs on the reference executor\n", st.why_ref);
+    return;
+  }
+  fprintf(f, "jit: %d nodes after folding %d; %d compiled, %d on reference kernels%s", st.live_nodes,
+          st.folded_nodes, st.lowered_nodes, st.fallback_nodes, st.fallback_nodes ? ":" : "");
+  for (int k = 0; k < IR_OP_COUNT; k++)
+    if (st.fallback_op[k]) fprintf(f, " %s", ir_op_table[k].name);
+  fprintf(f, "\n");
+}
+
+void cli_session_close(cli_session *s) {
+  for (int i = 0; s->ins && i < s->nin; i++) kn_tensor_free(&s->ins[i]);
+  for (int i = 0; s->outs && i < s->nout; i++) kn_tensor_free(&s->outs[i]);
+  free(s->ins);
+  free(s->outs);
+  ref_plan_free(s->plan);
+  cg_model_free(s->jit);
+  ir_graph_free(s->g);
+  memset(s, 0, sizeof *s);
+}
