@@ -11,10 +11,13 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef int32_t (*cg_entry_fn)(void **io, uint8_t *ws, const void *const *consts, void *rt);
 
@@ -205,6 +208,63 @@ static int32_t cg_fallback(void *rtp, int32_t node) {
   return (int32_t)st;
 }
 
+/* ---- the compile cache: objects keyed by the lowered module and target ----
+ * The key hashes the module's IR as kiln's lowering produced it (so any change
+ * to the model, its shapes, the flags or kiln's own lowering and kernels
+ * changes it), plus the target CPU, its features and the LLVM level. Lowering
+ * is cheap; LLVM's optimization and code generation are what the cache saves. */
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+  return h;
+}
+
+static bool cache_path(const cg_options *opt, LLVMModuleRef mod, LLVMTargetMachineRef tm, char *path, size_t n) {
+  const char *dir = opt->cache_dir ? opt->cache_dir : getenv("KILN_CACHE_DIR");
+  char def[4096];
+  if (!dir) {
+    const char *home = getenv("HOME");
+    if (!home) return false;
+    snprintf(def, sizeof def, "%s/.cache", home);
+    mkdir(def, 0777);
+    snprintf(def, sizeof def, "%s/.cache/kiln", home);
+    dir = def;
+  }
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) return false;
+  char *ir = LLVMPrintModuleToString(mod), *cpu = LLVMGetTargetMachineCPU(tm),
+       *feat = LLVMGetTargetMachineFeatureString(tm);
+  uint64_t h = fnv1a(1469598103934665603ull, ir, strlen(ir));
+  h = fnv1a(h, cpu, strlen(cpu));
+  h = fnv1a(h, feat, strlen(feat));
+  char lvl[32];
+  snprintf(lvl, sizeof lvl, "O%d/%s", opt->opt_level, KN_VERSION);
+  h = fnv1a(h, lvl, strlen(lvl));
+  LLVMDisposeMessage(ir);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(feat);
+  snprintf(path, n, "%s/kiln-%016llx.o", dir, (unsigned long long)h);
+  return true;
+}
+
+static LLVMMemoryBufferRef cache_load(const char *path) {
+  LLVMMemoryBufferRef buf = NULL;
+  char *err = NULL;
+  if (access(path, R_OK) != 0 || LLVMCreateMemoryBufferWithContentsOfFile(path, &buf, &err) != 0) buf = NULL;
+  LLVMDisposeMessage(err);
+  return buf;
+}
+
+/* Best effort: a cache that cannot be written only costs time. */
+static void cache_store(const char *path, LLVMMemoryBufferRef obj) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%.4000s.%ld.tmp", path, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  if (!f) return;
+  size_t n = LLVMGetBufferSize(obj);
+  bool ok = fwrite(LLVMGetBufferStart(obj), 1, n, f) == n;
+  ok &= fclose(f) == 0;
+  if (!ok || rename(tmp, path) != 0) unlink(tmp);
+}
+
 /* ---- LLVM: module, passes, object, JIT ---- */
 static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   kn_ctx *kn = m->kn;
@@ -250,15 +310,25 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   }
   m->stats.lower_ms = now_ms() - t0;
   t0 = now_ms();
+  LLVMMemoryBufferRef obj = NULL;
+  char cpath[4200];
+  bool cacheable = false;
   if (st == KN_OK) {
     cg_finalize_functions(mod, tm, CG_ENTRY_NAME);
-    char pipeline[48];
-    /* drop the kernels this model does not call before the (costly) main pipeline */
-    snprintf(pipeline, sizeof pipeline, "globaldce,default<O%d>", opt->opt_level < 0 ? 0 : opt->opt_level > 3 ? 3 : opt->opt_level);
+    /* drop the kernels this model does not call before hashing and optimizing */
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(mod, pipeline, tm, pbo);
+    LLVMErrorRef e = LLVMRunPasses(mod, "globaldce", tm, pbo);
+    if (e) st = llvm_error(kn, e, "LLVM dead-code pass failed");
+    cacheable = st == KN_OK && !opt->no_cache && !opt->dump_asm && cache_path(opt, mod, tm, cpath, sizeof cpath);
+    if (cacheable) obj = cache_load(cpath);
+    m->stats.cache_hit = obj != NULL;
+    if (st == KN_OK && !obj) {
+      char pipeline[48];
+      snprintf(pipeline, sizeof pipeline, "default<O%d>", opt->opt_level < 0 ? 0 : opt->opt_level > 3 ? 3 : opt->opt_level);
+      e = LLVMRunPasses(mod, pipeline, tm, pbo);
+      if (e) st = llvm_error(kn, e, "LLVM optimization failed");
+    }
     LLVMDisposePassBuilderOptions(pbo);
-    if (e) st = llvm_error(kn, e, "LLVM optimization failed");
   }
   if (st == KN_OK && opt->dump_asm) {
     char *err = NULL;
@@ -266,11 +336,11 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
       st = kn_fail(kn, KN_EIO, "--dump-asm %s: %s", opt->dump_asm, err ? err : "failed");
     LLVMDisposeMessage(err);
   }
-  LLVMMemoryBufferRef obj = NULL;
-  if (st == KN_OK) {
+  if (st == KN_OK && !obj) {
     char *err = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &err, &obj) != 0)
       st = kn_fail(kn, KN_EINTERNAL, "LLVM code generation failed: %s", err ? err : "?");
+    else if (cacheable) cache_store(cpath, obj);
     LLVMDisposeMessage(err);
   }
   LLVMDisposeModule(mod);
