@@ -5,7 +5,19 @@
  * same workspace. The entry returns 0, or the first failing fallback's status.
  *   i32 kiln_main(ptr io, ptr ws, ptr consts, ptr rt) */
 #include "cg_internal.h"
+#include <llvm-c/Analysis.h>
 #include <string.h>
+
+/* Verifies the functions a lowering added (everything after `last`), so a
+ * code generation bug is reported with the node's name instead of surfacing
+ * as a module-wide verifier error or a crash in LLVM. */
+static kn_status verify_new_functions(cg_ctx *c, const ir_node *n, LLVMValueRef last) {
+  for (LLVMValueRef fn = last ? LLVMGetNextFunction(last) : LLVMGetFirstFunction(c->m); fn; fn = LLVMGetNextFunction(fn))
+    if (!LLVMIsDeclaration(fn) && LLVMVerifyFunction(fn, LLVMReturnStatusAction) != 0)
+      return kn_fail(c->kn, KN_EINTERNAL, "node %s (%s): the generated LLVM function %s does not verify", n->name,
+                     ir_op_table[n->op].name, LLVMGetValueName(fn));
+  return KN_OK;
+}
 
 cg_lower_fn cg_lowering_for(ir_op op) {
   cg_lower_fn (*const families[])(ir_op) = {cg_lowering_gemm, cg_lowering_rows, cg_lowering_elementwise,
@@ -34,7 +46,9 @@ kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
     c->node = i;
     cg_lower_fn lower = c->opt->no_lower ? NULL : cg_lowering_for(n->op);
     if (lower) {
+      LLVMValueRef last = LLVMGetLastFunction(c->m);
       kn_status ls = lower(c, n);
+      if (ls == KN_OK) ls = verify_new_functions(c, n, last);
       if (ls == KN_OK) {
         st->lowered_nodes++;
         continue;
