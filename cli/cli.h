@@ -25,6 +25,7 @@ typedef struct cli_common {
   int opt_level;      /* -O0..-O3, default 2 */
   const char *cpu, *features, *dump_llvm, *dump_asm, *cache_dir;
   bool no_cache;
+  int threads; /* --threads N, default 1 */
 } cli_common;
 
 /* A loaded model with its inputs, ready to run on the chosen engine. */

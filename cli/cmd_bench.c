@@ -13,7 +13,6 @@ static const char bench_help[] =
     "  -i, --inputs DIR       read inputs from DIR/input_K.pb (default: synthesized)\n"
     "  --iters K              timed runs (default 20); the median and minimum are reported\n"
     "  --warmup W             untimed runs first (default 3)\n"
-    "  --threads N            threads (default 1; the JIT's code is single-threaded today)\n"
     "  --json                 also print one JSON object on the last line\n";
 
 static double now_ms(void) {
@@ -42,7 +41,7 @@ int cmd_bench(int argc, char **argv) {
   cli_common o;
   cli_common_init(&o);
   const char *in_dir = NULL;
-  int iters = 20, warmup = 3, threads = 1;
+  int iters = 20, warmup = 3;
   bool json = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -57,8 +56,7 @@ int cmd_bench(int argc, char **argv) {
       json = true;
       continue;
     }
-    bool needs = !strcmp(a, "--iters") || !strcmp(a, "--warmup") || !strcmp(a, "--threads") || !strcmp(a, "-i") ||
-                 !strcmp(a, "--inputs");
+    bool needs = !strcmp(a, "--iters") || !strcmp(a, "--warmup") || !strcmp(a, "-i") || !strcmp(a, "--inputs");
     if (needs && i + 1 >= argc) {
       fprintf(stderr, "kiln bench: %s needs a value\n", a);
       return EXIT_USAGE;
@@ -67,8 +65,6 @@ int cmd_bench(int argc, char **argv) {
       if (parse_count(a, argv[++i], 1, &iters)) return EXIT_USAGE;
     } else if (!strcmp(a, "--warmup")) {
       if (parse_count(a, argv[++i], 0, &warmup)) return EXIT_USAGE;
-    } else if (!strcmp(a, "--threads")) {
-      if (parse_count(a, argv[++i], 1, &threads)) return EXIT_USAGE;
     } else if (!strcmp(a, "-i") || !strcmp(a, "--inputs")) in_dir = argv[++i];
     else if (a[0] == '-') {
       fprintf(stderr, "kiln bench: unknown option %s (see kiln bench --help)\n", a);
@@ -83,7 +79,6 @@ int cmd_bench(int argc, char **argv) {
     fprintf(stderr, "kiln bench: no model given (see kiln bench --help)\n");
     return EXIT_USAGE;
   }
-  if (threads != 1) fprintf(stderr, "kiln bench: note: --threads %d: kiln runs single-threaded today\n", threads);
   kn_ctx *kn = kn_ctx_new();
   cli_session s;
   int rc = cli_session_open(&s, kn, &o, in_dir);
@@ -106,15 +101,16 @@ int cmd_bench(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double rss_mb = (double)ru.ru_maxrss / 1024.0;
-    printf("model %s (engine %s, -O%d, %d thread%s)\n", o.model, o.engine, o.opt_level, 1, "");
+    printf("model %s (engine %s, -O%d, %d thread%s)\n", o.model, o.engine, o.opt_level, o.threads,
+           o.threads == 1 ? "" : "s");
     cli_report_engine(stdout, &s);
     printf("load %.1f ms, compile %.1f ms\n", s.load_ms, s.compile_ms);
     printf("latency: median %.3f ms, min %.3f ms over %d runs (%d warm-up)\n", median, best, iters, warmup);
     printf("%.3f GMACs, %.2f GFLOP/s at the median; peak RSS %.1f MB\n", (double)s.macs / 1e9, gflops, rss_mb);
     if (json)
-      printf("{\"model\":\"%s\",\"engine\":\"%s\",\"opt_level\":%d,\"threads\":1,\"iters\":%d,\"median_ms\":%.4f,"
+      printf("{\"model\":\"%s\",\"engine\":\"%s\",\"opt_level\":%d,\"threads\":%d,\"iters\":%d,\"median_ms\":%.4f,"
              "\"min_ms\":%.4f,\"compile_ms\":%.2f,\"load_ms\":%.2f,\"gflops\":%.3f,\"peak_rss_mb\":%.1f}\n",
-             o.model, o.engine, o.opt_level, iters, median, best, s.compile_ms, s.load_ms, gflops, rss_mb);
+             o.model, o.engine, o.opt_level, o.threads, iters, median, best, s.compile_ms, s.load_ms, gflops, rss_mb);
   }
   free(t);
   cli_session_close(&s);

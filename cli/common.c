@@ -8,6 +8,7 @@ const char cli_common_help[] =
     "  --shape NAME=DxDx...   bind the dims of input NAME (e.g. pixel_values=1x3x224x224);\n"
     "                         free dims of other inputs default to 1\n"
     "  --engine jit|ref       jit: compile with LLVM for this CPU (default); ref: reference executor\n"
+    "  --threads N            threads for the JIT's parallel loops (default 1)\n"
     "  -O0 .. -O3             LLVM optimization level of the JIT (default -O2)\n"
     "  --cpu NAME             CPU to generate code for (default: this machine's)\n"
     "  --features LIST        CPU features, e.g. +avx2,-avx512f (default: this machine's)\n"
@@ -35,6 +36,7 @@ void cli_common_init(cli_common *o) {
   memset(o, 0, sizeof *o);
   o->engine = "jit";
   o->opt_level = 2;
+  o->threads = 1;
 }
 
 int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
@@ -45,6 +47,17 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
   }
   if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
     o->opt_level = a[2] - '0';
+    return 1;
+  }
+  if (!strcmp(a, "--threads")) {
+    char *end = NULL;
+    long n = *i + 1 < argc ? strtol(argv[*i + 1], &end, 10) : 0;
+    if (!end || *end || n < 1 || n > 256) {
+      fprintf(stderr, "kiln: --threads wants a count from 1 to 256\n");
+      return -1;
+    }
+    o->threads = (int)n;
+    ++*i;
     return 1;
   }
   if (!strcmp(a, "--no-cache")) {

@@ -38,7 +38,8 @@ typedef struct cg_options {
   bool no_lower;         /* every node calls its reference kernel (testing the fallback path) */
   bool no_cache;
   const char *cache_dir; /* NULL: $KILN_CACHE_DIR or ~/.cache/kiln */
-  uint64_t model_hash;   /* identity of the model file for the compile cache (0: no caching) */
+  uint64_t model_hash;   /* identity of the model file (informational) */
+  int threads;           /* worker threads for parallel loops (<= 1: run on the caller's thread) */
 } cg_options;
 
 /* ===== the code generation context (lowering functions use it) ===== */
@@ -78,6 +79,11 @@ LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
  * 64-byte aligned pointer into a region after the workspace, valid while the
  * node runs (every node's scratch starts at the same place). */
 LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
+/* Runs body(ctx, begin, end) over [0, n) split across the model's threads
+ * (rt_parallel_for); body is a function `void (ptr ctx, i64 begin, i64 end)`
+ * the lowering generated, ctx a pointer to whatever it needs (e.g. an alloca
+ * of pointers). With one thread the body runs once on [0, n). */
+void cg_parallel_for(cg_ctx *c, LLVMValueRef body, LLVMValueRef ctx, LLVMValueRef n);
 /* Name for values and functions of the current node ("n12_MatMul"). */
 const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
 

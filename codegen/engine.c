@@ -7,6 +7,7 @@
  * Graphs that stay dynamic after folding (control flow, data-dependent
  * shapes) run on the reference executor instead, and say so. */
 #include "cg_internal.h"
+#include "rt.h"
 #include <llvm-c/Analysis.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
@@ -35,6 +36,7 @@ struct cg_model {
   LLVMOrcLLJITRef jit;
   cg_entry_fn entry;
   int64_t scratch_bytes; /* largest scratch any node asked for */
+  rt_pool *pool;
 };
 
 typedef struct cg_run_state {
@@ -146,6 +148,21 @@ static kn_status alloc_workspace(cg_model *m) {
   if (!m->ws) return kn_fail(m->kn, KN_ENOMEM, "out of memory allocating a %lld-byte workspace", (long long)total);
   m->stats.workspace_bytes = total;
   return KN_OK;
+}
+
+/* ---- parallel loops: generated code calls back into the runtime's pool ---- */
+static void cg_parallel_host(void *rtp, int64_t n, void (*body)(void *, int64_t, int64_t), void *ctx) {
+  cg_run_state *rs = rtp;
+  rt_parallel_for(rs->m->pool, n, body, ctx);
+}
+
+void cg_parallel_for(cg_ctx *c, LLVMValueRef body, LLVMValueRef ctx, LLVMValueRef n) {
+  LLVMTypeRef pt[4] = {c->ptr, c->i64, c->ptr, c->ptr};
+  LLVMTypeRef fty = LLVMFunctionType(c->void_t, pt, 4, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(c->m, CG_PARALLEL_NAME);
+  if (!fn) fn = LLVMAddFunction(c->m, CG_PARALLEL_NAME, fty);
+  LLVMValueRef args[4] = {c->rt, n, body, ctx};
+  LLVMBuildCall2(c->b, fty, fn, args, 4, "");
 }
 
 /* ---- the fallback: one node on its reference kernel, in place ---- */
@@ -359,11 +376,13 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
                                                                           NULL, NULL);
     if (e) st = llvm_error(kn, e, "JIT process symbols");
     else LLVMOrcJITDylibAddGenerator(jd, gen);
-    LLVMOrcCSymbolMapPair sym = {LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME),
-                                 {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback,
-                                  {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0}}};
+    LLVMJITSymbolFlags fl = {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
+    LLVMOrcCSymbolMapPair sym[2] = {
+        {LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME), {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback, fl}},
+        {LLVMOrcLLJITMangleAndIntern(m->jit, CG_PARALLEL_NAME),
+         {(LLVMOrcExecutorAddress)(uintptr_t)&cg_parallel_host, fl}}};
     if (st == KN_OK) {
-      e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(&sym, 1));
+      e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(sym, 2));
       if (e) st = llvm_error(kn, e, "JIT runtime symbols");
     }
     if (st == KN_OK) {
@@ -420,6 +439,8 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
     st = place_values(m);
     if (st == KN_OK) st = build_and_jit(m, opt);
     if (st == KN_OK) st = alloc_workspace(m);
+    if (st == KN_OK && !(m->pool = rt_pool_create(opt->threads)))
+      st = kn_fail(kn, KN_ENOMEM, "cannot start %d threads", opt->threads);
   }
   m->stats.total_ms = now_ms() - t0;
   if (st != KN_OK) {
@@ -485,6 +506,7 @@ const ir_graph *cg_model_graph(const cg_model *m) { return m->g; }
 void cg_model_free(cg_model *m) {
   if (!m) return;
   if (m->jit) LLVMOrcDisposeLLJIT(m->jit);
+  rt_pool_destroy(m->pool);
   ref_plan_free(m->plan);
   kn_aligned_free(m->ws);
   free(m->loc);
