@@ -5,6 +5,7 @@
 #define KILN_CLI_H
 
 #include "cg.h"
+#include "passes.h"
 #include "frontend.h"
 #include "ref.h"
 #include <stdio.h>
@@ -26,6 +27,8 @@ typedef struct cli_common {
   const char *cpu, *features, *dump_llvm, *dump_asm, *cache_dir;
   bool no_cache;
   int threads; /* --threads N, default 1 */
+  bool level_given; /* an explicit -O: the reference engine runs kiln's passes only then */
+  pm_options passes;
 } cli_common;
 
 /* A loaded model with its inputs, ready to run on the chosen engine. */

@@ -4,11 +4,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Intermediate memory of the graph as shown: the sum of all node outputs
+ * (naive) and the liveness-packed workspace (symbolic dims count as 1). */
+static void memory_estimate(const ir_graph *g, int64_t *naive, int64_t *packed) {
+  int32_t n = g->nvalues;
+  int64_t *size = calloc((size_t)n + 1, sizeof *size), *off = calloc((size_t)n + 1, sizeof *off);
+  int32_t *begin = calloc((size_t)n + 1, sizeof *begin), *end = calloc((size_t)n + 1, sizeof *end);
+  *naive = *packed = 0;
+  if (size && off && begin && end) {
+    for (int32_t i = 0; i < g->nnodes; i++) {
+      const ir_node *nd = &g->nodes[i];
+      if (nd->dead) continue;
+      for (int k = 0; k < nd->nin; k++)
+        if (nd->in[k] != IR_NONE && end[nd->in[k]] < i) end[nd->in[k]] = i;
+      for (int k = 0; k < nd->nout; k++) {
+        ir_id v = nd->out[k];
+        if (v == IR_NONE || g->values[v].constant || g->values[v].type.rank < 0) continue;
+        int64_t e = 1;
+        for (int d = 0; d < g->values[v].type.rank; d++)
+          e *= g->values[v].type.dims[d] > 0 ? g->values[v].type.dims[d] : g->values[v].type.dims[d] == 0 ? 0 : 1;
+        size[v] = e * (int64_t)kn_dtype_size(g->values[v].type.dtype);
+        begin[v] = end[v] = i;
+        *naive += (size[v] + 63) & ~(int64_t)63;
+      }
+    }
+    for (int32_t i = 0; i < g->noutputs; i++) end[g->outputs[i]] = g->nnodes;
+    *packed = ir_pack_buffers(n, size, begin, end, off);
+  }
+  free(size), free(off), free(begin), free(end);
+}
+
 static const char inspect_help[] =
     "usage: kiln inspect MODEL [options]\n"
     "Prints MODEL's IR in kiln's text form, its op histogram, params and MACs.\n"
     "  --full                 print every constant's data (default: elide > 16 elements)\n"
     "  --no-ir                print only the statistics\n"
+    "  --json                 also print one JSON object on the last line: nodes, ops,\n"
+    "                         workspace_bytes (liveness-packed), naive_bytes (no reuse)\n"
     "With --engine jit (the default) the model is compiled for its input shapes\n"
     "(--shape, free dims 1) and inspect also lists the ops that run on reference\n"
     "kernels; --engine ref inspects the graph as imported.\n";
@@ -16,7 +48,7 @@ static const char inspect_help[] =
 int cmd_inspect(int argc, char **argv) {
   cli_common o;
   cli_common_init(&o);
-  bool full = false, no_ir = false;
+  bool full = false, no_ir = false, json = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int r = cli_common_option(&o, argc, argv, &i);
@@ -28,6 +60,7 @@ int cmd_inspect(int argc, char **argv) {
     }
     if (!strcmp(a, "--full")) full = true;
     else if (!strcmp(a, "--no-ir")) no_ir = true;
+    else if (!strcmp(a, "--json")) json = true;
     else if (a[0] == '-') {
       fprintf(stderr, "kiln inspect: unknown option %s (see kiln inspect --help)\n", a);
       return EXIT_USAGE;
@@ -73,6 +106,19 @@ int cmd_inspect(int argc, char **argv) {
     if (hist[k]) printf(" %s=%lld", ir_op_table[k].name, (long long)hist[k]);
   printf("\n");
   if (s.jit) cli_report_engine(stdout, &s);
+  if (json) {
+    int64_t naive, packed;
+    memory_estimate(g, &naive, &packed);
+    printf("{\"model\":\"%s\",\"engine\":\"%s\",\"nodes\":%d,\"ops\":{", o.model, o.engine, ir_graph_live_nodes(g));
+    bool first = true;
+    for (int k = 0; k < IR_OP_COUNT; k++)
+      if (hist[k]) {
+        printf("%s\"%s\":%lld", first ? "" : ",", ir_op_table[k].name, (long long)hist[k]);
+        first = false;
+      }
+    printf("},\"params\":%lld,\"macs\":%lld,\"workspace_bytes\":%lld,\"naive_bytes\":%lld}\n",
+           (long long)ir_graph_params(g), (long long)macs, (long long)packed, (long long)naive);
+  }
   else ir_graph_free(g);
   cli_session_close(&s);
   kn_ctx_free(kn);

@@ -17,6 +17,17 @@ const char cli_common_help[] =
     "  --no-cache             compile even if the compile cache has this model\n"
     "  --cache-dir DIR        compile cache folder (default $KILN_CACHE_DIR or ~/.cache/kiln)\n"
     "  --mem-limit BYTES      largest single allocation allowed (default 8G; suffixes K M G)\n"
+    "pass flags (kiln's graph passes; docs/passes.md):\n"
+    "  -O0 .. -O3             also pick kiln's pass pipeline (-O0: none; the reference engine\n"
+    "                         runs passes only with an explicit -O or --passes)\n"
+    "  --passes=a,b,c         run exactly this pipeline\n"
+    "  --disable-pass=NAME    skip a pass (repeatable)\n"
+    "  --print-before=NAME, --print-after=NAME, --print-after-all\n"
+    "                         print the IR (stderr) around passes\n"
+    "  --verify-each          run the IR verifier after every pass\n"
+    "  --time-passes          table of pass, ms, nodes before/after (stderr)\n"
+    "  --pass-stats           what each pass changed (stderr)\n"
+    "  --list-passes          list the passes and exit\n"
     "  -v, --verbose          more output (-v: ops on reference kernels under the JIT)\n";
 
 static int parse_size(const char *s, uint64_t *out) {
@@ -36,6 +47,7 @@ void cli_common_init(cli_common *o) {
   memset(o, 0, sizeof *o);
   o->engine = "jit";
   o->opt_level = 2;
+  o->passes.level = 2;
   o->threads = 1;
 }
 
@@ -47,6 +59,46 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
   }
   if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
     o->opt_level = a[2] - '0';
+    o->passes.level = o->opt_level;
+    o->level_given = true;
+    return 1;
+  }
+  pm_options *pm = &o->passes;
+  struct {
+    const char *flag;
+    bool *on;
+  } bools[] = {{"--print-after-all", &pm->print_after_all}, {"--verify-each", &pm->verify_each},
+               {"--time-passes", &pm->time_passes},         {"--pass-stats", &pm->pass_stats}};
+  for (size_t k = 0; k < sizeof bools / sizeof bools[0]; k++)
+    if (!strcmp(a, bools[k].flag)) {
+      *bools[k].on = true;
+      return 1;
+    }
+  if (!strcmp(a, "--list-passes")) {
+    pm_list_passes(stdout);
+    exit(0); /* the CLI's main flow, not library code */
+  }
+  const char *lists[] = {"--passes", "--disable-pass", "--print-before", "--print-after"};
+  for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+    size_t n = strlen(lists[k]);
+    if (strncmp(a, lists[k], n) != 0 || (a[n] != '=' && a[n] != 0)) continue;
+    const char *v = a[n] == '=' ? a + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    if (!v) {
+      fprintf(stderr, "kiln: %s needs a value\n", lists[k]);
+      return -1;
+    }
+    if (k == 0) {
+      pm->pipeline = v;
+      o->level_given = true;
+      return 1;
+    }
+    const char **arr = k == 1 ? pm->disabled : k == 2 ? pm->print_before : pm->print_after;
+    int *cnt = k == 1 ? &pm->ndisabled : k == 2 ? &pm->nprint_before : &pm->nprint_after;
+    if (*cnt >= 32) {
+      fprintf(stderr, "kiln: too many %s flags\n", lists[k]);
+      return -1;
+    }
+    arr[(*cnt)++] = v;
     return 1;
   }
   if (!strcmp(a, "--threads")) {

@@ -40,6 +40,7 @@ typedef struct cg_options {
   const char *cache_dir; /* NULL: $KILN_CACHE_DIR or ~/.cache/kiln */
   uint64_t model_hash;   /* identity of the model file (informational) */
   int threads;           /* worker threads for parallel loops (<= 1: run on the caller's thread) */
+  const pm_options *passes; /* kiln's pass pipeline after specialization (NULL: the -O level's) */
 } cg_options;
 
 /* ===== the code generation context (lowering functions use it) ===== */
@@ -118,7 +119,7 @@ typedef struct cg_model cg_model;
 typedef struct cg_stats {
   double specialize_ms, lower_ms, llvm_ms, total_ms;
   int32_t live_nodes, folded_nodes, lowered_nodes, fallback_nodes;
-  int64_t workspace_bytes;
+  int64_t workspace_bytes, naive_bytes; /* planned workspace vs the sum of all intermediates */
   bool whole_graph_ref; /* the graph stays dynamic: it runs on the reference executor */
   bool cache_hit;
   char why_ref[256];

@@ -82,6 +82,7 @@ static kn_status place_values(cg_model *m) {
     } else if (val->producer != IR_NONE && !g->nodes[val->producer].dead) {
       const ir_type *t = &val->type;
       size[v] = kn_dims_numel(t->rank, t->dims) * (int64_t)kn_dtype_size(t->dtype);
+      m->stats.naive_bytes += (size[v] + 63) & ~(int64_t)63;
       begin[v] = end[v] = val->producer;
       m->loc[v].kind = CG_LOC_WS;
     }
@@ -422,6 +423,10 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   kn_status st = pass_bind_input_shapes(g, ranks, dims);
   int32_t folded = 0;
   if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
+  if (st == KN_OK) {
+    pm_options dflt = {.level = opt->opt_level};
+    st = pm_run(g, opt->passes ? opt->passes : &dflt);
+  }
   if (st == KN_OK) st = ir_verify(g);
   m->stats.folded_nodes = folded;
   m->stats.live_nodes = ir_graph_live_nodes(g);

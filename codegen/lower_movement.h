@@ -8,8 +8,8 @@
 
 #include "cg.h"
 
-/* Tile views double the rank and the element split may add one dim. */
-#define MV_MAX_RANK (2 * KN_MAX_RANK + 1)
+/* Tile views the output as [rep0, d0, rep1, d1, ...]: twice the rank. */
+#define MV_MAX_RANK (2 * KN_MAX_RANK)
 
 /* One strided copy: for every index i over dims[0..rank),
  * dst[doff + sum i*ds] = src[soff + sum i*ss] (offsets and strides in
@@ -30,6 +30,29 @@ void mv_emit_copy(cg_ctx *c, mv_copy *cp, LLVMValueRef dst, int dalign, LLVMValu
 /* Fills dst[0..n) (elements of es bytes, base aligned to align) with the
  * element at value (es bytes, known at compile time). */
 void mv_emit_fill(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, const void *value, size_t es);
+
+/* Building blocks for generated functions (lower_movement_copy.c).
+ * mv_node_fn adds an internal void function of nparams (<= 4) noalias
+ * pointers named after the current node, with b positioned in its entry;
+ * mv_finish_fn returns from it, disposes b and calls it at c->b. */
+LLVMValueRef mv_node_fn(cg_ctx *c, const char *what, unsigned nparams, LLVMBuilderRef *b);
+void mv_finish_fn(cg_ctx *c, LLVMValueRef fn, LLVMBuilderRef b, LLVMValueRef *args, unsigned n);
+/* A counted loop 0..n-1 (n >= 1; n == 1 emits no loop and iv is 0). pre is
+ * the block the loop is entered from, for extra phis; mv_loop_end returns
+ * the latch block (their back-edge incoming block). */
+typedef struct mv_loop {
+  LLVMBasicBlockRef pre, body;
+  LLVMValueRef iv;
+  int64_t n;
+} mv_loop;
+mv_loop mv_loop_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, int64_t n, const char *name);
+LLVMBasicBlockRef mv_loop_end(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, mv_loop *l);
+
+/* Transposes T x T elements held in T vectors of T lanes (T a power of two
+ * <= 32) in place: log2(T) rounds of interleaving row i with row i + T/2
+ * (low halves into row 2i, high halves into row 2i+1) leave rows[i] holding
+ * what was column i. */
+void mv_transpose_regs(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef *rows, int T);
 
 /* Alignment in bytes that value v's buffer is guaranteed to have: 64 for
  * workspace and constants, 4 for graph inputs/outputs (capped by its element
@@ -60,7 +83,9 @@ kn_status mv_lower_split(cg_ctx *c, const ir_node *n);
 kn_status mv_lower_slice(cg_ctx *c, const ir_node *n);
 kn_status mv_lower_expand(cg_ctx *c, const ir_node *n);
 kn_status mv_lower_tile(cg_ctx *c, const ir_node *n);
-kn_status mv_lower_pad(cg_ctx *c, const ir_node *n);   /* lower_movement_shape.c */
+kn_status mv_lower_pad(cg_ctx *c, const ir_node *n);
+kn_status mv_lower_depth_to_space(cg_ctx *c, const ir_node *n);
+kn_status mv_lower_space_to_depth(cg_ctx *c, const ir_node *n); /* lower_movement_shape.c */
 kn_status mv_lower_gather(cg_ctx *c, const ir_node *n); /* lower_movement_gather.c */
 kn_status mv_lower_pool(cg_ctx *c, const ir_node *n);
 kn_status mv_lower_global_pool(cg_ctx *c, const ir_node *n);

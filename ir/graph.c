@@ -412,3 +412,59 @@ kn_status ir_graph_toposort(ir_graph *g) {
   free(indeg), free(order), free(done);
   return st;
 }
+
+/* Drops dead nodes and values nothing refers to (graph inputs, outputs and
+ * live nodes' operands stay; subgraphs refer to outer values by name, so names
+ * are kept), renumbering ids in order. */
+kn_status ir_graph_compact(ir_graph *g) {
+  ir_id *vmap = malloc(sizeof(ir_id) * ((size_t)g->nvalues + 1));
+  bool *keep = calloc((size_t)g->nvalues + 1, 1);
+  if (!vmap || !keep) {
+    free(vmap), free(keep);
+    return kn_fail(g->ctx, KN_ENOMEM, "out of memory compacting the graph");
+  }
+  for (int32_t i = 0; i < g->ninputs; i++) keep[g->inputs[i]] = true;
+  for (int32_t i = 0; i < g->noutputs; i++) keep[g->outputs[i]] = true;
+  for (int32_t i = 0; i < g->nnodes; i++) {
+    const ir_node *n = &g->nodes[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->nin; k++)
+      if (n->in[k] != IR_NONE) keep[n->in[k]] = true;
+    for (int k = 0; k < n->nout; k++)
+      if (n->out[k] != IR_NONE) keep[n->out[k]] = true;
+  }
+  int32_t nv = 0;
+  for (ir_id v = 0; v < g->nvalues; v++) {
+    vmap[v] = keep[v] ? nv : IR_NONE;
+    if (keep[v]) g->values[nv++] = g->values[v];
+  }
+  int32_t nn = 0;
+  ir_id *nmap = malloc(sizeof(ir_id) * ((size_t)g->nnodes + 1));
+  if (!nmap) {
+    free(vmap), free(keep);
+    return kn_fail(g->ctx, KN_ENOMEM, "out of memory compacting the graph");
+  }
+  for (int32_t i = 0; i < g->nnodes; i++) {
+    nmap[i] = g->nodes[i].dead ? IR_NONE : nn;
+    if (!g->nodes[i].dead) g->nodes[nn++] = g->nodes[i];
+  }
+  for (int32_t i = 0; i < nn; i++) {
+    ir_node *n = &g->nodes[i];
+    for (int k = 0; k < n->nin; k++)
+      if (n->in[k] != IR_NONE) n->in[k] = vmap[n->in[k]];
+    for (int k = 0; k < n->nout; k++)
+      if (n->out[k] != IR_NONE) n->out[k] = vmap[n->out[k]];
+  }
+  for (int32_t v = 0; v < nv; v++) {
+    ir_id p = g->values[v].producer;
+    g->values[v].producer = p == IR_NONE ? IR_NONE : nmap[p];
+  }
+  for (int32_t i = 0; i < g->ninputs; i++) g->inputs[i] = vmap[g->inputs[i]];
+  for (int32_t i = 0; i < g->noutputs; i++) g->outputs[i] = vmap[g->outputs[i]];
+  g->nvalues = nv;
+  g->nnodes = nn;
+  free(vmap), free(keep), free(nmap);
+  if (!index_rebuild(g, impl(g)->names.cap ? impl(g)->names.cap : 64))
+    return kn_fail(g->ctx, KN_ENOMEM, "out of memory compacting the graph");
+  return KN_OK;
+}

@@ -198,6 +198,8 @@ float ir_attr_float(const ir_node *n, const char *name, float def);
 const char *ir_attr_str(const ir_node *n, const char *name, const char *def);
 /* Number of live nodes; node order in g->nodes is a valid schedule (topological). */
 int32_t ir_graph_live_nodes(const ir_graph *g);
+/* Removes dead nodes and unreferenced values, renumbering ids (names kept). */
+kn_status ir_graph_compact(ir_graph *g);
 /* Sorts nodes topologically (imports may be unordered); fails on cycles. */
 kn_status ir_graph_toposort(ir_graph *g);
 /* Arena-allocated tensor copy helpers for constants. */

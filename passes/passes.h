@@ -5,6 +5,7 @@
 #define KILN_PASSES_H
 
 #include "ir.h"
+#include <stdio.h>
 
 /* ===== specialize.c ===== */
 /* Gives every graph input its concrete shape (dims[i] for input i; rank -1 in
@@ -19,5 +20,40 @@ kn_status pass_bind_input_shapes(ir_graph *g, const int *ranks, const int64_t (*
 kn_status pass_fold_constants(ir_graph *g, int64_t max_bytes, int32_t *folded);
 /* True when every live value has a concrete type (a fully static graph). */
 bool pass_graph_is_static(const ir_graph *g, const char **why_node);
+
+/* ===== the passes (passes.def) ===== */
+typedef struct pass_result {
+  int32_t changed; /* how many things the pass changed (nodes removed, folded, ...) */
+} pass_result;
+#define PASS(id, name, desc) kn_status pass_run_##id(ir_graph *g, pass_result *r);
+#include "passes.def"
+#undef PASS
+
+/* rewrite.c: shared helpers */
+/* Replaces every use of value `from` by `to` in the live nodes of g (graph
+ * outputs are not touched). */
+void pass_replace_uses(ir_graph *g, ir_id from, ir_id to);
+/* True when a subgraph of g refers to value v by name (then v cannot be
+ * renamed away). */
+bool pass_value_captured(const ir_graph *g, ir_id v);
+/* Number of live-node uses of each value (array of g->nvalues, caller frees). */
+int32_t *pass_use_counts(const ir_graph *g);
+
+/* ===== pass_manager.c ===== */
+typedef struct pm_options {
+  const char *pipeline; /* --passes=a,b,c (NULL: the pipeline of `level`) */
+  int level;            /* -O0..-O3 */
+  const char *disabled[32];
+  int ndisabled;
+  const char *print_before[32], *print_after[32];
+  int nprint_before, nprint_after;
+  bool print_after_all, verify_each, time_passes, pass_stats;
+  FILE *out; /* where printing and tables go (default stderr) */
+} pm_options;
+const char *pm_pipeline_for_level(int level);
+/* Checks that every name in the pipeline/flags is a known pass. */
+kn_status pm_check(kn_ctx *kn, const pm_options *o);
+kn_status pm_run(ir_graph *g, const pm_options *o);
+void pm_list_passes(FILE *f);
 
 #endif

@@ -305,13 +305,12 @@ kn_status ref_eval_node(kn_ctx *kn, ir_graph *g, const ir_node *nd, const kn_ten
       type_of(in[i], &tys[i]);
       tin[i] = &tys[i];
     }
+  /* the caller's storage must never be freed here, whatever fails below */
+  for (int k = 0; st == KN_OK && k < nout; k++) borrowed[k] = prealloc && out[k].data;
   if (st == KN_OK) st = ir_infer_node(kn, g, nd, tin, in, tout);
   for (int k = 0; st == KN_OK && k < nout; k++) {
     wanted[k] = nd->out[k] != IR_NONE;
-    if (prealloc && out[k].data) {
-      borrowed[k] = true; /* caller's storage: kernels that re-allocate must not free it */
-      continue;
-    }
+    if (borrowed[k]) continue; /* kernels that re-allocate must not free it either */
     if (ir_type_is_concrete(&tout[k])) st = kn_tensor_alloc(kn, &out[k], tout[k].dtype, tout[k].rank, tout[k].dims);
     else {
       memset(&out[k], 0, sizeof out[k]);
