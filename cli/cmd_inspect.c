@@ -107,6 +107,7 @@ int cmd_inspect(int argc, char **argv) {
   printf("\n");
   if (s.jit) cli_report_engine(stdout, &s);
   if (json) {
+    /* the memory the graph as shown needs: packed by liveness, and with no reuse */
     int64_t naive, packed;
     memory_estimate(g, &naive, &packed);
     printf("{\"model\":\"%s\",\"engine\":\"%s\",\"nodes\":%d,\"ops\":{", o.model, o.engine, ir_graph_live_nodes(g));
@@ -119,7 +120,7 @@ int cmd_inspect(int argc, char **argv) {
     printf("},\"params\":%lld,\"macs\":%lld,\"workspace_bytes\":%lld,\"naive_bytes\":%lld}\n",
            (long long)ir_graph_params(g), (long long)macs, (long long)packed, (long long)naive);
   }
-  else ir_graph_free(g);
+  if (!s.jit) ir_graph_free(g); /* the JIT's graph belongs to the compiled model */
   cli_session_close(&s);
   kn_ctx_free(kn);
   for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
