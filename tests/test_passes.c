@@ -119,6 +119,59 @@ static void test_fold_shape_arithmetic(void **state) {
   kn_ctx_free(kn);
 }
 
+static void test_fuse_layernorm(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  const char *text = "graph t {\n input x: f32[4]\n const ax: i64[1] = [-1]\n const two: f32[] = [2]\n"
+                     " const eps: f32[] = [1e-05]\n const gamma: f32[4] = [1, 2, 3, 4]\n"
+                     " const beta: f32[4] = [0.5, 0.5, 0.5, 0.5]\n"
+                     " m = ReduceMean(x, ax)\n d = Sub(x, m)\n p = Pow(d, two)\n v = ReduceMean(p, ax)\n"
+                     " ve = Add(v, eps)\n s = Sqrt(ve)\n n = Div(d, s)\n g = Mul(n, gamma)\n y = Add(g, beta)\n"
+                     " output y\n}\n";
+  ir_graph *g = parse(kn, text), *ref = parse(kn, text);
+  run_pass(g, "fuse-layernorm,dce", NULL);
+  assert_int_equal(ir_graph_live_nodes(g), 1);
+  assert_int_equal(count_op(g, IR_OP_LayerNormalization), 1);
+  float y[4], yr[4];
+  run4(kn, g, y);
+  run4(kn, ref, yr);
+  /* x = [1,-2,3,-4]: mean -0.5, d = [1.5,-1.5,3.5,-3.5], var 29/4 -> y[0] = 1.5/sqrt(7.25+1e-5)*1 + 0.5 */
+  assert_float_equal(y[0], 1.5f / sqrtf(7.25001f) + 0.5f, 1e-5);
+  for (int i = 0; i < 4; i++) assert_float_equal(y[i], yr[i], 1e-5);
+  ir_graph_free(g);
+  ir_graph_free(ref);
+  kn_ctx_free(kn);
+}
+
+static void test_fuse_gelu(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  const char *erf = "graph t {\n input x: f32[4]\n const r2: f32[] = [1.4142135]\n const one: f32[] = [1]\n"
+                    " const half: f32[] = [0.5]\n a = Div(x, r2)\n b = Erf(a)\n c = Add(b, one)\n"
+                    " d = Mul(x, c)\n y = Mul(d, half)\n output y\n}\n";
+  const char *tanh = "graph t {\n input x: f32[4]\n const k0: f32[] = [0.044715]\n const k1: f32[] = [0.7978846]\n"
+                     " const one: f32[] = [1]\n const half: f32[] = [0.5]\n sq = Mul(x, x)\n cu = Mul(x, sq)\n"
+                     " w = Mul(k0, cu)\n a = Add(x, w)\n u = Mul(k1, a)\n t = Tanh(u)\n q = Add(one, t)\n"
+                     " d = Mul(x, q)\n y = Mul(half, d)\n output y\n}\n";
+  const char *texts[2] = {erf, tanh};
+  for (int k = 0; k < 2; k++) {
+    ir_graph *g = parse(kn, texts[k]), *ref = parse(kn, texts[k]);
+    run_pass(g, "fuse-gelu,dce", NULL);
+    assert_int_equal(ir_graph_live_nodes(g), 1);
+    assert_int_equal(count_op(g, IR_OP_Gelu), 1);
+    const char *approx = ir_attr_str(&g->nodes[0], "approximate", "none");
+    assert_string_equal(approx, k ? "tanh" : "none");
+    float y[4], yr[4];
+    run4(kn, g, y);
+    run4(kn, ref, yr);
+    for (int i = 0; i < 4; i++) assert_float_equal(y[i], yr[i], 1e-5);
+    assert_float_equal(y[2], 2.99595946f, 5e-4); /* GELU(3) = 3*Phi(3); the tanh form is within 4e-4 */
+    ir_graph_free(g);
+    ir_graph_free(ref);
+  }
+  kn_ctx_free(kn);
+}
+
 static void test_pipeline_flags(void **state) {
   (void)state;
   kn_ctx *kn = kn_ctx_new();
@@ -137,7 +190,8 @@ static void test_pipeline_flags(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dce),          cmocka_unit_test(test_cse), cmocka_unit_test(test_remove_noops),
-      cmocka_unit_test(test_fold_shape_arithmetic), cmocka_unit_test(test_pipeline_flags),
+      cmocka_unit_test(test_fold_shape_arithmetic), cmocka_unit_test(test_fuse_layernorm),
+      cmocka_unit_test(test_fuse_gelu),             cmocka_unit_test(test_pipeline_flags),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
