@@ -1,0 +1,24 @@
+#!/bin/sh
+# gen_passes_doc.sh: the pass table of docs/passes.md, generated from passes/passes.def.
+#   tools/gen_passes_doc.sh           print the table
+#   tools/gen_passes_doc.sh --update  rewrite it between the passes markers of docs/passes.md
+#   tools/gen_passes_doc.sh --check   exit 1 if docs/passes.md's table is stale (a ctest)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+doc="$top/docs/passes.md"
+table() {
+  echo "| pass | what it does |"
+  echo "|---|---|"
+  sed -n 's/^PASS([a-z_]*, *"\([^"]*\)", *"\(.*\)")$/| `\1` | \2 |/p' "$top/passes/passes.def"
+}
+current() { sed -n '/<!-- passes:begin -->/,/<!-- passes:end -->/p' "$doc" | sed '1d;$d'; }
+case "${1:-}" in
+--update)
+  tmp=$(mktemp)
+  { sed -n '1,/<!-- passes:begin -->/p' "$doc"; table; sed -n '/<!-- passes:end -->/,$p' "$doc"; } > "$tmp"
+  mv "$tmp" "$doc" ;;
+--check)
+  if [ "$(table)" != "$(current)" ]; then echo "docs/passes.md is stale: run tools/gen_passes_doc.sh --update"; exit 1; fi
+  echo "docs/passes.md's table matches passes/passes.def" ;;
+*) table ;;
+esac
