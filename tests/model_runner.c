@@ -9,8 +9,11 @@
  * its constants folded first (the compile-time path of the JIT).
  * With --engine jit each model is compiled by the LLVM JIT for the data set's
  * shapes and the compiled code runs (the default engine is ref).
- * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] */
+ * -O0 and --disable-pass NAME change the JIT's pass pipeline (the pass sweep).
+ * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit]
+ *                    [-O0] [--disable-pass NAME] */
 #include "oracle.h"
+#include "passes.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 int main(int argc, char **argv) {
   const char *zoo = getenv("KILN_VLMODELS"), *filter = NULL;
   unsigned flags = 0;
+  pm_options passes = {.level = 2};
   char defzoo[4096];
   if (!zoo) {
     snprintf(defzoo, sizeof defzoo, "%s/../shared/vlmodels", KILN_SOURCE_DIR);
@@ -34,8 +38,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--fold")) flags |= KT_FOLD;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) flags |= KT_JIT, i++;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) i++;
+    else if (!strcmp(argv[i], "--disable-pass") && i + 1 < argc && passes.ndisabled < 32)
+      passes.disabled[passes.ndisabled++] = argv[++i];
+    else if (!strcmp(argv[i], "-O0")) passes.level = 0;
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0] [--disable-pass NAME]\n", argv[0]);
       return 2;
     }
   }
@@ -60,6 +67,11 @@ int main(int argc, char **argv) {
   closedir(d);
   if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
   kt_tolerance tol = {KT_REL_TO_MAX, 1e-4, 0};
+  if (pm_check(NULL, &passes) != KN_OK) {
+    fprintf(stderr, "unknown pass in --disable-pass\n");
+    return 2;
+  }
+  kt_set_passes(&passes);
   int failed = 0;
   printf("%-22s %-11s %5s %10s %10s %9s %11s %11s\n", "model", "result", "sets", "max_abs", "rel_to_max", "ms",
          "ws_bytes", "naive_bytes");

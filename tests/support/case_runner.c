@@ -31,6 +31,9 @@ static void set(kt_case_report *rep, kt_result r, const char *msg) {
 
 static kt_result status_result(kn_status st) { return st == KN_EUNSUPPORTED ? KT_UNSUPPORTED : KT_ERROR; }
 
+static const pm_options *jit_passes;
+void kt_set_passes(const pm_options *o) { jit_passes = o; }
+
 /* A copy of the graph specialized to these inputs' shapes and folded. */
 static kn_status specialize(kn_ctx *kn, const char *model, const kn_tensor *ins, int nin, ir_graph **out,
                             kt_case_report *rep) {
@@ -115,7 +118,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
         ranks[i] = t ? t->rank : -1;
         if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
       }
-      cg_options opt = {.opt_level = 2, .no_cache = true}; /* tests must not fill ~/.cache */
+      cg_options opt = {.opt_level = 2, .no_cache = true, .passes = jit_passes}; /* tests must not fill ~/.cache */
       if (st == KN_OK) st = cg_compile(kn, fresh, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &jit);
       else ir_graph_free(fresh);
       free(ranks);

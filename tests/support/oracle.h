@@ -55,5 +55,8 @@ typedef struct kt_case_report {
  * runs the compiled code (twice). */
 enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4 };
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
+/* The pass pipeline options KT_JIT compiles with (NULL: the -O2 default). */
+struct pm_options;
+void kt_set_passes(const struct pm_options *o);
 
 #endif
