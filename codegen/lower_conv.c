@@ -1,0 +1,214 @@
+/* lower_conv.c: float32 Conv on the generated GEMM. Per (image, group) a
+ * convolution is Y_g[Mg, S] = W_g[Mg, Cg*kprod] x col[Cg*kprod, S], where col
+ * is the input itself for 1x1 stride-1 convolutions, else the im2col buffer
+ * the kernel library's kk_nn_im2col_f32 builds in node scratch. Two ways to
+ * map it on the GEMM, whose column panels are 32 wide on AVX-512:
+ *  - as written (A = W, B = col packed at run time, bias per row): the
+ *    output is NCHW directly; good when there are many output positions;
+ *  - transposed, Y_g^T = col^T W_g^T (B = the constant weights packed at
+ *    compile time, bias per column, then one transpose into NCHW): good when
+ *    positions are few and channels many, like the ViT patch embedding (7x7
+ *    positions, 768 channels).
+ * Depthwise convolutions (a degenerate GEMM) call the library's direct loop.
+ * The weights need not be constant for the first form. */
+#include "k_nn.h"
+#include "lower_gemm.h"
+#include <stdio.h>
+
+typedef struct conv_geo {
+  kk_nn_win w;
+  int64_t N, C, M, group, Cg, Mg, kdim, isz, osz;
+  bool pointwise, bias, transposed;
+  int64_t col_floats, tmp_floats; /* scratch: im2col buffer, transposed output */
+  LLVMValueRef im2col, transpose;
+  gm_plan plan;
+} conv_geo;
+static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g);
+
+/* The fraction of the GEMM's column panels that n columns fill (the panel
+ * width gm_plan_finish will choose). */
+static double panel_fill(cg_ctx *c, int64_t n) {
+  const int64_t vw = c->vec_bytes / 4, nr = n <= vw ? vw : 2 * vw;
+  return (double)n / (double)((n + nr - 1) / nr * nr);
+}
+
+static bool f32(cg_ctx *c, ir_id v) { return c->g->values[v].type.dtype == KN_F32; }
+
+kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
+  ir_id xv = n->in[0], wv = n->in[1], bv = n->nin > 2 ? n->in[2] : IR_NONE, yv = n->out[0];
+  if (!f32(c, xv) || !f32(c, wv) || !f32(c, yv) || (bv != IR_NONE && !f32(c, bv))) return KN_EUNSUPPORTED;
+  const ir_type *xt = &c->g->values[xv].type, *wt = &c->g->values[wv].type, *yt = &c->g->values[yv].type;
+  const int nsp = xt->rank - 2;
+  if (nsp < 1 || nsp > KK_NN_SP || wt->rank != xt->rank || yt->rank != xt->rank) return KN_EUNSUPPORTED;
+  int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], out[KN_MAX_RANK];
+  if (ir_nn_window(c->kn, n, nsp, xt->dims + 2, wt->dims + 2, stride, dil, pb, pe, out) != KN_OK)
+    return KN_EUNSUPPORTED;
+  /* the window normalized to 3 spatial dims, as the kernel library takes it */
+  kk_nn_win w;
+  int64_t isz = 1, osz = 1, kprod = 1;
+  bool pointwise = true;
+  for (int i = 0, j = KK_NN_SP - nsp; i < KK_NN_SP; i++) {
+    bool real = i >= j;
+    int s = i - j;
+    w.in[i] = real ? xt->dims[2 + s] : 1;
+    w.out[i] = real ? out[s] : 1;
+    w.k[i] = real ? wt->dims[2 + s] : 1;
+    w.stride[i] = real ? stride[s] : 1;
+    w.dil[i] = real ? dil[s] : 1;
+    w.pad[i] = real ? pb[s] : 0;
+    w.pad_end[i] = real ? pe[s] : 0;
+    isz *= w.in[i];
+    osz *= w.out[i];
+    kprod *= w.k[i];
+    pointwise = pointwise && w.k[i] == 1 && w.stride[i] == 1 && w.pad[i] == 0 && w.in[i] == w.out[i];
+  }
+  for (int i = 0; i < nsp; i++)
+    if (yt->dims[2 + i] != out[i]) return KN_EUNSUPPORTED;
+  const int64_t N = xt->dims[0], C = xt->dims[1], M = wt->dims[0], group = ir_attr_int(n, "group", 1);
+  if (group < 1 || C % group || M % group || wt->dims[1] * group != C || yt->dims[1] != M || yt->dims[0] != N)
+    return KN_EUNSUPPORTED;
+  if (bv != IR_NONE && kn_dims_numel(c->g->values[bv].type.rank, c->g->values[bv].type.dims) != M)
+    return KN_EUNSUPPORTED;
+  if (N * M * osz == 0) return KN_OK;
+  const int64_t Cg = C / group, Mg = M / group, kdim = Cg * kprod;
+  if (kdim == 0) return KN_EUNSUPPORTED;
+  const bool depthwise = Cg == 1 && group == C;
+
+  if (depthwise) {
+    LLVMValueRef dw = cg_kernel(c, "kk_nn_conv_depthwise_f32"), ab = cg_kernel(c, "kk_nn_add_bias_f32");
+    if (!dw || !ab) return KN_EUNSUPPORTED;
+    LLVMValueRef win = cg_i64_array(c, w.in, (int)(sizeof w / sizeof(int64_t)));
+    LLVMValueRef x = cg_value_ptr(c, xv), wp = cg_value_ptr(c, wv), y = cg_value_ptr(c, yv);
+    for (int64_t i = 0; i < N; i++) {
+      LLVMValueRef xo = cg_i64(c, i * C * isz), yo = cg_i64(c, i * M * osz);
+      LLVMValueRef args[6] = {win,
+                              cg_i64(c, C),
+                              cg_i64(c, Mg),
+                              LLVMBuildGEP2(c->b, c->f32, x, &xo, 1, ""),
+                              wp,
+                              LLVMBuildGEP2(c->b, c->f32, y, &yo, 1, "")};
+      cg_call(c, dw, args, 6);
+    }
+    if (bv != IR_NONE) {
+      LLVMValueRef args[5] = {cg_i64(c, N), cg_i64(c, M), cg_i64(c, osz), cg_value_ptr(c, bv), y};
+      cg_call(c, ab, args, 5);
+    }
+    return KN_OK;
+  }
+
+  LLVMValueRef im2col = pointwise ? NULL : cg_kernel(c, "kk_nn_im2col_f32");
+  LLVMValueRef transpose = cg_kernel(c, "kk_nn_transpose_f32");
+  if ((!pointwise && !im2col) || !transpose) return KN_EUNSUPPORTED;
+  conv_geo cg = {.w = w,
+                 .N = N,
+                 .C = C,
+                 .M = M,
+                 .group = group,
+                 .Cg = Cg,
+                 .Mg = Mg,
+                 .kdim = kdim,
+                 .isz = isz,
+                 .osz = osz,
+                 .pointwise = pointwise,
+                 .bias = bv != IR_NONE,
+                 .im2col = im2col,
+                 .transpose = transpose};
+  /* Which way round: Y_g = W_g col wants many output positions (the N of
+   * that GEMM); Y_g^T = col^T W_g^T wants many channels, and takes the
+   * weights packed at compile time, but needs a transpose at the end. Take
+   * the one whose last column panel is fuller (the ViT patch embedding: 49
+   * positions fill 49/64 of two panels, 768 channels fill 24 exactly). */
+  const ir_value *wval = &c->g->values[wv];
+  const bool wconst = wval->constant && !wval->is_input && c->loc[wv].kind == CG_LOC_CONST;
+  cg.transposed = wconst && panel_fill(c, Mg) > panel_fill(c, osz);
+  gm_plan *p = &cg.plan;
+  p->alpha = 1.0f;
+  p->K = kdim;
+  if (!cg.transposed) {
+    p->M = Mg, p->N = osz;
+    p->rsa = kdim, p->csa = 1;
+    p->rsb = osz, p->csb = 1;
+    p->ldc = osz;
+    p->bias = cg.bias ? GM_BIAS_ROW : GM_BIAS_NONE;
+    p->brs = 1;
+  } else {
+    p->M = osz, p->N = Mg;
+    p->rsa = 1, p->csa = osz; /* col^T, or x^T for a 1x1 convolution */
+    p->rsb = 1, p->csb = kdim;
+    p->bsrc = GM_B_PACKED;
+    p->ldc = Mg;
+    p->bias = cg.bias ? GM_BIAS_VEC : GM_BIAS_NONE;
+    p->brs = 0;
+  }
+  gm_plan_finish(c, p);
+  kn_tensor packed = {0};
+  if (cg.transposed &&
+      gm_pack_const_b(c, p, wval->constant->data, group, Mg * kdim, p->rsb, p->csb, 1.0f, &packed) != KN_OK)
+    return KN_EUNSUPPORTED;
+  cg.col_floats = pointwise ? 0 : (kdim * osz + 15) / 16 * 16;
+  cg.tmp_floats = cg.transposed ? (osz * Mg + 15) / 16 * 16 : 0;
+  const int64_t scratch_bytes = (cg.col_floats + cg.tmp_floats) * 4 + gm_scratch_bytes(p);
+
+  /* named by its geometry, so that equal convolutions share one function */
+  char name[512];
+  int len = snprintf(name, sizeof name, "kiln_conv%s_%lld.%lld.%lld.%lld.%d", cg.transposed ? "t" : "", (long long)N,
+                     (long long)C, (long long)M, (long long)group, cg.bias);
+  const int64_t *wi = w.in;
+  for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof name; i++)
+    len += snprintf(name + len, sizeof name - (size_t)len, "_%lld", (long long)wi[i]);
+  LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
+  if (!fn) fn = conv_function(c, name, &cg);
+  LLVMValueRef args[5] = {cg_value_ptr(c, xv), cg.transposed ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
+                          cg.bias ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv),
+                          scratch_bytes > 0 ? cg_scratch(c, scratch_bytes) : LLVMConstNull(c->ptr)};
+  cg_call(c, fn, args, 5);
+  return KN_OK;
+}
+
+/* void f(x, w, bias, y, scratch): per image and group, im2col (unless 1x1),
+ * the GEMM, and for the transposed form the transpose into NCHW. */
+static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g) {
+  const gm_plan *p = &g->plan;
+  const int64_t isz = g->isz, osz = g->osz, Cg = g->Cg, Mg = g->Mg, kdim = g->kdim;
+  LLVMValueRef drv = gm_driver(c, p);
+  LLVMValueRef win = cg_i64_array(c, g->w.in, (int)(sizeof g->w / sizeof(int64_t)));
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
+  LLVMValueRef fn = gm_new_function(c, b, name, 5);
+  LLVMValueRef x = LLVMGetParam(fn, 0), wp = LLVMGetParam(fn, 1), bias = LLVMGetParam(fn, 2);
+  LLVMValueRef y = LLVMGetParam(fn, 3), scratch = LLVMGetParam(fn, 4);
+  LLVMValueRef col = scratch, tmp = gm_gep(c, b, scratch, cg_i64(c, g->col_floats));
+  LLVMValueRef rest = gm_gep(c, b, scratch, cg_i64(c, g->col_floats + g->tmp_floats));
+  gm_loop li;
+  gm_loop_begin(c, b, fn, cg_i64(c, g->N * g->group), &li);
+  LLVMValueRef img = LLVMBuildUDiv(b, li.i, cg_i64(c, g->group), ""),
+               gi = LLVMBuildURem(b, li.i, cg_i64(c, g->group), "");
+  LLVMValueRef xg = gm_gep(c, b, x,
+                           LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, img, cg_i64(c, g->C * isz), ""),
+                                           LLVMBuildNSWMul(b, gi, cg_i64(c, Cg * isz), ""), ""));
+  LLVMValueRef yg = gm_gep(c, b, y,
+                           LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, img, cg_i64(c, g->M * osz), ""),
+                                           LLVMBuildNSWMul(b, gi, cg_i64(c, Mg * osz), ""), ""));
+  /* the weights of group gi: rows of W, or the packed W^T of that group */
+  LLVMValueRef wg =
+      gm_gep(c, b, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, g->transposed ? gm_packed_floats(p) : Mg * kdim), ""));
+  LLVMValueRef bg = gm_gep(c, b, bias, LLVMBuildNSWMul(b, gi, cg_i64(c, Mg), ""));
+  LLVMValueRef src = xg;
+  if (!g->pointwise) {
+    LLVMValueRef args[4] = {win, cg_i64(c, Cg), xg, col};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(g->im2col), g->im2col, args, 4, "");
+    src = col;
+  }
+  if (!g->transposed) {
+    LLVMValueRef dargs[5] = {wg, src, yg, bg, rest};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 5, "");
+  } else {
+    LLVMValueRef dargs[5] = {src, wg, tmp, bg, rest};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 5, "");
+    LLVMValueRef targs[6] = {cg_i64(c, osz), cg_i64(c, Mg), tmp, cg_i64(c, Mg), yg, cg_i64(c, osz)};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(g->transpose), g->transpose, targs, 6, "");
+  }
+  gm_loop_end(c, b, fn, &li);
+  LLVMBuildRetVoid(b);
+  LLVMDisposeBuilder(b);
+  return fn;
+}
