@@ -71,7 +71,7 @@ static kn_status specialize(kn_ctx *kn, const char *model, const kn_tensor *ins,
 static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolerance *tol, unsigned flags,
                     const char *model, kt_case_report *rep) {
   char path[4200];
-  int nin = 0, nout = 0;
+  int nin = 0, nout = 0, graph_outputs = g->noutputs; /* g may be replaced by a specialized copy below */
   while (snprintf(path, sizeof path, "%s/input_%d.pb", setdir, nin), file_exists(path)) nin++;
   while (snprintf(path, sizeof path, "%s/output_%d.pb", setdir, nout), file_exists(path)) nout++;
   kn_tensor *ins = calloc((size_t)nin + 1, sizeof *ins), *want = calloc((size_t)nout + 1, sizeof *want);
@@ -165,7 +165,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
   }
   for (int i = 0; i < nin; i++) kn_tensor_free(&ins[i]);
   for (int i = 0; i < nout; i++) kn_tensor_free(&want[i]);
-  for (int i = 0; i < g->noutputs; i++) kn_tensor_free(&got[i]);
+  for (int i = 0; i < graph_outputs; i++) kn_tensor_free(&got[i]);
   free(ins), free(want), free(got);
 }
 
