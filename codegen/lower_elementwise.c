@@ -52,44 +52,13 @@ static LLVMValueRef kernel(cg_ctx *c, const char *fmt, const char *sfx) {
 }
 
 /* ===== broadcasting plan (as the reference adapter makes it) ===== */
-#define EW_MAX_IN 3
-typedef struct ew_plan {
-  int rank;
-  int64_t dims[KN_MAX_RANK];
-  int64_t st[EW_MAX_IN][KN_MAX_RANK]; /* element strides, 0 where broadcast */
-} ew_plan;
+typedef ir_bcast_plan ew_plan; /* the loop plan shared with the JIT (ir/broadcast_plan.c) */
 
 static bool plan_make(const ir_type *y, int n, const ir_type *const *in, ew_plan *p) {
-  const int r = y->rank;
-  int64_t st[EW_MAX_IN][KN_MAX_RANK];
-  for (int k = 0; k < n; k++) {
-    const ir_type *t = in[k];
-    if (t->rank > r) return false;
-    int64_t s = 1;
-    for (int d = r - 1; d >= 0; d--) {
-      const int j = d - (r - t->rank);
-      const int64_t dim = j >= 0 ? t->dims[j] : 1;
-      if (dim != 1 && dim != y->dims[d]) return false;
-      st[k][d] = dim == 1 ? 0 : s;
-      s *= dim;
-    }
-  }
-  p->rank = 0;
-  for (int d = 0; d < r; d++) {
-    const int64_t dim = y->dims[d];
-    if (dim == 1) continue;
-    bool merge = p->rank > 0;
-    for (int k = 0; k < n && merge; k++) merge = p->st[k][p->rank - 1] == st[k][d] * dim;
-    if (merge) {
-      p->dims[p->rank - 1] *= dim;
-      for (int k = 0; k < n; k++) p->st[k][p->rank - 1] = st[k][d];
-    } else {
-      p->dims[p->rank] = dim;
-      for (int k = 0; k < n; k++) p->st[k][p->rank] = st[k][d];
-      p->rank++;
-    }
-  }
-  return true;
+  int ranks[IR_BCAST_MAX_IN];
+  const int64_t *dims[IR_BCAST_MAX_IN];
+  for (int k = 0; k < n; k++) ranks[k] = in[k]->rank, dims[k] = in[k]->dims;
+  return ir_bcast_plan_make(y->rank, y->dims, n, ranks, dims, p) < 0;
 }
 
 /* ===== generated f32 vector code ===== */

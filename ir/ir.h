@@ -262,6 +262,18 @@ char *ir_print(const ir_graph *g, const ir_print_opts *opts);
 kn_status ir_parse(kn_ctx *ctx, const char *text, const char *filename, ir_graph **out);
 void ir_print_type(char *buf, size_t n, const ir_graph *g, const ir_type *t);
 
+/* ===== broadcast_plan.c ===== */
+#define IR_BCAST_MAX_IN 3
+typedef struct ir_bcast_plan {
+  int rank;
+  int64_t dims[KN_MAX_RANK];
+  int64_t st[IR_BCAST_MAX_IN][KN_MAX_RANK]; /* element strides, 0 where broadcast */
+} ir_bcast_plan;
+/* Plans the loops of an n-input broadcasting op writing out_dims. Returns -1,
+ * or the index of an input that does not broadcast to the output. */
+int ir_bcast_plan_make(int out_rank, const int64_t *out_dims, int n, const int *ranks, const int64_t *const *dims,
+                       ir_bcast_plan *p);
+
 /* ===== buffer_pack.c ===== */
 /* Assigns offset[i] to n buffers (size[i] bytes, alive over node indices
  * [begin[i], end[i]]) so that buffers alive at the same time never overlap;
