@@ -77,17 +77,8 @@ static LLVMValueRef gen_apply(cg_vgen *g, int op, LLVMValueRef u, LLVMValueRef w
   case GEN_EXP: return cg_vexp(g, u);
   case GEN_ERF: return cg_verf(g, u);
   case GEN_TANH: return cg_vtanh(g, u);
-  /* the kernel's expressions, in its evaluation order */
-  case GEN_GELU: {
-    LLVMValueRef e = cg_verf(g, LLVMBuildFMul(b, u, cg_vf(g, 0.70710678118654752440f), ""));
-    return LLVMBuildFMul(b, LLVMBuildFMul(b, cg_vf(g, 0.5f), u, ""), LLVMBuildFAdd(b, cg_vf(g, 1.0f), e, ""), "gelu");
-  }
-  case GEN_GELU_TANH: {
-    LLVMValueRef u3 = LLVMBuildFMul(b, LLVMBuildFMul(b, LLVMBuildFMul(b, cg_vf(g, 0.044715f), u, ""), u, ""), u, "");
-    LLVMValueRef inner = LLVMBuildFMul(b, cg_vf(g, 0.79788456080286535588f), LLVMBuildFAdd(b, u, u3, ""), "");
-    return LLVMBuildFMul(b, LLVMBuildFMul(b, cg_vf(g, 0.5f), u, ""),
-                         LLVMBuildFAdd(b, cg_vf(g, 1.0f), cg_vtanh(g, inner), ""), "gelu");
-  }
+  case GEN_GELU: return cg_vgelu(g, u);
+  case GEN_GELU_TANH: return cg_vgelu_tanh(g, u);
   case KK_EW_ADD: return LLVMBuildFAdd(b, u, w, "");
   case KK_EW_SUB: return LLVMBuildFSub(b, u, w, "");
   case KK_EW_MUL: return LLVMBuildFMul(b, u, w, "");
@@ -95,11 +86,7 @@ static LLVMValueRef gen_apply(cg_vgen *g, int op, LLVMValueRef u, LLVMValueRef w
   case KK_EW_PRELU:
     return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, u, cg_vf(g, 0.0f), ""), LLVMBuildFMul(b, u, w, ""), u, "");
   case KK_EW_MIN:
-  case KK_EW_MAX: { /* u != u || u < w ? u : w: NaN in either operand propagates */
-    LLVMValueRef lt = LLVMBuildFCmp(b, op == KK_EW_MIN ? LLVMRealOLT : LLVMRealOGT, u, w, "");
-    LLVMValueRef take = LLVMBuildOr(b, LLVMBuildFCmp(b, LLVMRealUNO, u, u, ""), lt, "");
-    return LLVMBuildSelect(b, take, u, w, "");
-  }
+  case KK_EW_MAX: return cg_vminmax(g, op == KK_EW_MIN, u, w);
   default: return u;
   }
 }

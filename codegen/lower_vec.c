@@ -189,6 +189,19 @@ LLVMValueRef cg_vintrinsic1(cg_vgen *g, const char *name, LLVMValueRef v) {
   return call_intrinsic(g, intrinsic(g, name, &t, 1), &v, 1);
 }
 
+LLVMValueRef cg_vintrinsic2(cg_vgen *g, const char *name, LLVMValueRef a, LLVMValueRef b) {
+  LLVMTypeRef t = LLVMTypeOf(a);
+  LLVMValueRef args[2] = {a, b};
+  return call_intrinsic(g, intrinsic(g, name, &t, 1), args, 2);
+}
+
+LLVMValueRef cg_vminmax(cg_vgen *g, bool is_min, LLVMValueRef u, LLVMValueRef w) {
+  LLVMBuilderRef b = g->b;
+  LLVMValueRef lt = LLVMBuildFCmp(b, is_min ? LLVMRealOLT : LLVMRealOGT, u, w, "");
+  LLVMValueRef take = LLVMBuildOr(b, LLVMBuildFCmp(b, LLVMRealUNO, u, u, ""), lt, "");
+  return LLVMBuildSelect(b, take, u, w, "");
+}
+
 /* e^x = 2^n * e^r with n = rint(x / ln2) and r = x - n ln2 (ln2 split in two
  * parts so n ln2 is exact, Cody-Waite), e^r from the minimax polynomial of
  * Cephes' expf on |r| <= ln2/2. 2^n is applied as two factors 2^(n/2) and
@@ -261,6 +274,55 @@ LLVMValueRef cg_vtanh(cg_vgen *g, LLVMValueRef x) {
 LLVMValueRef cg_vsigmoid(cg_vgen *g, LLVMValueRef x) {
   LLVMValueRef e = cg_vexp(g, LLVMBuildFNeg(g->b, x, ""));
   return LLVMBuildFDiv(g->b, cg_vf(g, 1.0f), LLVMBuildFAdd(g->b, e, cg_vf(g, 1.0f), ""), "sigmoid");
+}
+
+/* log x = e ln2 + log m with x = m 2^e, m in [sqrt(1/2), sqrt(2)): Cephes'
+ * logf. Subnormal x are scaled by 2^23 first so the exponent field is the
+ * whole story; ln2 is added in two parts (Cody-Waite) as in expf above. */
+LLVMValueRef cg_vlog(cg_vgen *g, LLVMValueRef x) {
+  LLVMBuilderRef b = g->b;
+  LLVMValueRef sub = LLVMBuildFCmp(b, LLVMRealOLT, x, cg_vf(g, 1.17549435e-38f), "");
+  LLVMValueRef xs = LLVMBuildSelect(b, sub, LLVMBuildFMul(b, x, cg_vf(g, 8388608.0f), ""), x, "");
+  LLVMValueRef bits = LLVMBuildBitCast(b, xs, g->vi, "");
+  LLVMValueRef e = LLVMBuildSub(b, LLVMBuildAnd(b, LLVMBuildLShr(b, bits, vi(g, 23), ""), vi(g, 0xff), ""),
+                                vi(g, 126), "");
+  e = LLVMBuildSub(b, e, LLVMBuildSelect(b, sub, vi(g, 23), vi(g, 0), ""), "");
+  LLVMValueRef m =
+      LLVMBuildBitCast(b, LLVMBuildOr(b, LLVMBuildAnd(b, bits, vi(g, 0x007fffff), ""), vi(g, 0x3f000000), ""), g->vf, "");
+  LLVMValueRef small = LLVMBuildFCmp(b, LLVMRealOLT, m, cg_vf(g, 0.707106781186547524f), "");
+  e = LLVMBuildSub(b, e, LLVMBuildZExt(b, small, g->vi, ""), "");
+  m = LLVMBuildFSub(b, LLVMBuildSelect(b, small, LLVMBuildFAdd(b, m, m, ""), m, ""), cg_vf(g, 1.0f), "");
+  LLVMValueRef z = LLVMBuildFMul(b, m, m, "");
+  static const float coef[] = {-1.1514610310e-1f, 1.1676998740e-1f, -1.2420140846e-1f, 1.4249322787e-1f,
+                               -1.6668057665e-1f, 2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
+  LLVMValueRef p = cg_vf(g, 7.0376836292e-2f);
+  for (size_t i = 0; i < sizeof coef / sizeof coef[0]; i++) p = cg_vfmuladd(g, p, m, cg_vf(g, coef[i]));
+  LLVMValueRef y = LLVMBuildFMul(b, m, LLVMBuildFMul(b, z, p, ""), "");
+  LLVMValueRef fe = LLVMBuildSIToFP(b, e, g->vf, "");
+  y = cg_vfmuladd(g, fe, cg_vf(g, -2.12194440e-4f), y);
+  y = cg_vfmuladd(g, z, cg_vf(g, -0.5f), y);
+  LLVMValueRef r = LLVMBuildFAdd(b, m, y, "");
+  r = cg_vfmuladd(g, fe, cg_vf(g, 0.693359375f), r);
+  /* the special values, last to first in priority: +inf, 0, negative, NaN */
+  r = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOEQ, x, cg_vf(g, __builtin_inff()), ""), x, r, "");
+  r = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOEQ, x, cg_vf(g, 0.0f), ""), cg_vf(g, -__builtin_inff()), r, "");
+  r = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, x, cg_vf(g, 0.0f), ""), cg_vf(g, __builtin_nanf("")), r, "");
+  return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, x, x, ""), x, r, "log");
+}
+
+/* the kernel's expressions, in its evaluation order */
+LLVMValueRef cg_vgelu(cg_vgen *g, LLVMValueRef u) {
+  LLVMBuilderRef b = g->b;
+  LLVMValueRef e = cg_verf(g, LLVMBuildFMul(b, u, cg_vf(g, 0.70710678118654752440f), ""));
+  return LLVMBuildFMul(b, LLVMBuildFMul(b, cg_vf(g, 0.5f), u, ""), LLVMBuildFAdd(b, cg_vf(g, 1.0f), e, ""), "gelu");
+}
+
+LLVMValueRef cg_vgelu_tanh(cg_vgen *g, LLVMValueRef u) {
+  LLVMBuilderRef b = g->b;
+  LLVMValueRef u3 = LLVMBuildFMul(b, LLVMBuildFMul(b, LLVMBuildFMul(b, cg_vf(g, 0.044715f), u, ""), u, ""), u, "");
+  LLVMValueRef inner = LLVMBuildFMul(b, cg_vf(g, 0.79788456080286535588f), LLVMBuildFAdd(b, u, u3, ""), "");
+  return LLVMBuildFMul(b, LLVMBuildFMul(b, cg_vf(g, 0.5f), u, ""),
+                       LLVMBuildFAdd(b, cg_vf(g, 1.0f), cg_vtanh(g, inner), ""), "gelu");
 }
 
 /* ---- one pass over a row ---- */

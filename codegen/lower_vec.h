@@ -1,16 +1,16 @@
 /* lower_vec.h: helpers for lowerings that generate their own vector IR
- * (lower_rows.c, lower_elementwise.c): a per-node function with its own
+ * (lower_rows.c, lower_elementwise.c, lower_fused.c): a per-node function with its own
  * builder, counted loops with accumulators, f32 vectors of the target's width
  * (<VW x float>, VW = vec_bytes / 4) with masked loads/stores for the tail of
  * a row whose length is a compile-time constant, horizontal reductions, and
- * vector exp/sigmoid/erf/tanh approximations (LLVM has no vector libm here:
- * llvm.exp on a vector becomes one scalar expf call per lane). */
+ * vector exp/log/sigmoid/erf/tanh approximations (LLVM has no vector libm
+ * here: llvm.exp on a vector becomes one scalar expf call per lane). */
 #ifndef KILN_LOWER_VEC_H
 #define KILN_LOWER_VEC_H
 
 #include "cg.h"
 
-#define CG_VG_MAX_PARAMS 8
+#define CG_VG_MAX_PARAMS 16
 #define CG_VG_MAX_ACC 8
 
 typedef struct cg_vgen {
@@ -73,6 +73,11 @@ LLVMValueRef cg_vhreduce(cg_vgen *g, cg_vop op, LLVMValueRef v);
 LLVMValueRef cg_vfmuladd(cg_vgen *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
 /* Calls a float intrinsic such as "llvm.sqrt" overloaded on v's type. */
 LLVMValueRef cg_vintrinsic1(cg_vgen *g, const char *name, LLVMValueRef v);
+/* The same for two-operand intrinsics such as "llvm.minnum" (a and b of one type). */
+LLVMValueRef cg_vintrinsic2(cg_vgen *g, const char *name, LLVMValueRef a, LLVMValueRef b);
+/* ONNX Min/Max of two floats: u != u || u < w ? u : w (for min; > for max),
+ * so NaN in either operand propagates, as the kernel library's do. */
+LLVMValueRef cg_vminmax(cg_vgen *g, bool is_min, LLVMValueRef u, LLVMValueRef w);
 
 /* e^x on a float vector, within 2 ulp of expf over the whole range (overflow
  * to +inf, gradual underflow to 0, NaN kept). */
@@ -82,6 +87,14 @@ LLVMValueRef cg_vsigmoid(cg_vgen *g, LLVMValueRef x);
 /* erf and tanh as odd rational functions, within a few ulp of libm; NaN kept */
 LLVMValueRef cg_verf(cg_vgen *g, LLVMValueRef x);
 LLVMValueRef cg_vtanh(cg_vgen *g, LLVMValueRef x);
+/* natural log (Cephes logf: frexp split, degree-8 polynomial on
+ * [sqrt(1/2)-1, sqrt(2)-1]); within 2 ulp of logf for normal and subnormal
+ * x; log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, NaN kept */
+LLVMValueRef cg_vlog(cg_vgen *g, LLVMValueRef x);
+/* GELU as the kernel library evaluates it: 0.5x (1 + erf(x / sqrt 2)), and
+ * the tanh form 0.5x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+LLVMValueRef cg_vgelu(cg_vgen *g, LLVMValueRef x);
+LLVMValueRef cg_vgelu_tanh(cg_vgen *g, LLVMValueRef x);
 
 /* One pass over n contiguous elements in vectors: `unroll` vectors per loop
  * iteration (each with its own accumulator), then the remaining full vectors,

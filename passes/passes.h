@@ -39,6 +39,11 @@ bool pass_value_captured(const ir_graph *g, ir_id v);
 /* Number of live-node uses of each value (array of g->nvalues, caller frees). */
 int32_t *pass_use_counts(const ir_graph *g);
 
+/* ===== fuse_elementwise.c ===== */
+/* n is an op the elementwise-chain fusion takes (and the JIT's fused loop
+ * emits): f32, one of the supported ops, with the constant operands it needs. */
+bool pass_elementwise_fusable_op(const ir_graph *g, const ir_node *n);
+
 /* ===== pass_manager.c ===== */
 typedef struct pm_options {
   const char *pipeline; /* --passes=a,b,c (NULL: the pipeline of `level`) */

@@ -1,7 +1,8 @@
 /* pattern.c: the small matching vocabulary the fusion passes are written in,
  * and the one place that decides fusion legality: an intermediate value may
- * disappear into a fused node only when exactly one node uses it, it is not a
- * graph output, and no subgraph captures it by name. */
+ * disappear into a fused node only when exactly one node uses it (or the fused
+ * node takes over all of its uses), it is not a graph output, and no subgraph
+ * captures it by name. */
 #include "pattern.h"
 #include <math.h>
 #include <stdlib.h>
@@ -27,9 +28,11 @@ bool pat_scalar_near(const ir_graph *g, ir_id v, double want, double rel) {
   return pat_scalar(g, v, &x) && fabs(x - want) <= rel * fabs(want);
 }
 
-bool pat_fusable(const ir_graph *g, const int32_t *uses, ir_id v) {
-  return v != IR_NONE && uses[v] == 1 && !g->values[v].is_output && !pass_value_captured(g, v);
+bool pat_fusable_n(const ir_graph *g, const int32_t *uses, ir_id v, int32_t inside) {
+  return v != IR_NONE && uses[v] == inside && !g->values[v].is_output && !pass_value_captured(g, v);
 }
+
+bool pat_fusable(const ir_graph *g, const int32_t *uses, ir_id v) { return pat_fusable_n(g, uses, v, 1); }
 
 bool pat_commute(const ir_node *n, ir_id want, ir_id *other) {
   if (n->nin != 2) return false;

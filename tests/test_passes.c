@@ -11,6 +11,7 @@
 #include "passes.h"
 #include "ref.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static ir_graph *parse(kn_ctx *kn, const char *text) {
@@ -172,6 +173,114 @@ static void test_fuse_gelu(void **state) {
   kn_ctx_free(kn);
 }
 
+/* Runs g on deterministic inputs (one per graph input, shaped by its type)
+ * and returns output 0's elements (malloc'd) and their count. */
+static float *run_any(kn_ctx *kn, ir_graph *g, int64_t *count) {
+  kn_tensor in[8], out[1];
+  assert_true(g->ninputs <= 8);
+  for (int i = 0; i < g->ninputs; i++) {
+    const ir_type *t = &g->values[g->inputs[i]].type;
+    assert_int_equal(kn_tensor_alloc(kn, &in[i], t->dtype, t->rank, t->dims), KN_OK);
+    for (int64_t k = 0; k < kn_tensor_numel(&in[i]); k++) ((float *)in[i].data)[k] = 3.0f * sinf(0.7f * (float)k + (float)i);
+  }
+  if (ref_run_graph(kn, g, in, g->ninputs, out, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  *count = kn_tensor_numel(&out[0]);
+  float *y = malloc(sizeof(float) * (size_t)*count);
+  memcpy(y, out[0].data, sizeof(float) * (size_t)*count);
+  kn_tensor_free(&out[0]);
+  for (int i = 0; i < g->ninputs; i++) kn_tensor_free(&in[i]);
+  return y;
+}
+
+static const ir_node *only_live(const ir_graph *g, ir_op op) {
+  for (int32_t i = 0; i < g->nnodes; i++)
+    if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];
+  fail_msg("no live %s node", ir_op_table[op].name);
+  return NULL;
+}
+
+/* fuse-elementwise on `text`: afterwards `live` nodes remain, one of them a
+ * FusedElementwise with `nin` inputs and a body of `body_nodes` ops; the
+ * output equals the unfused graph's on the reference executor, and the fused
+ * graph prints, parses back to the same text and computes the same output. */
+static void check_fused(const char *text, int live, int nin, int body_nodes) {
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = parse(kn, text), *ref = parse(kn, text);
+  run_pass(g, "fuse-elementwise,dce", NULL);
+  assert_int_equal(ir_graph_live_nodes(g), live);
+  assert_int_equal(count_op(g, IR_OP_FusedElementwise), 1);
+  const ir_node *f = only_live(g, IR_OP_FusedElementwise);
+  assert_int_equal(f->nin, nin);
+  const ir_attr *a = ir_attr_get(f, "body");
+  assert_non_null(a);
+  assert_int_equal(a->kind, IR_ATTR_GRAPH);
+  assert_int_equal(ir_graph_live_nodes(a->g), body_nodes);
+  int64_t n, nr, nt;
+  float *y = run_any(kn, g, &n), *yr = run_any(kn, ref, &nr);
+  assert_int_equal(n, nr);
+  for (int64_t i = 0; i < n; i++) assert_float_equal(y[i], yr[i], 1e-6 * (1 + fabsf(yr[i])));
+  /* the text form round-trips the body */
+  char *p1 = ir_print(g, NULL);
+  ir_graph *g2 = NULL;
+  if (ir_parse(kn, p1, "fused.kir", &g2) != KN_OK || ir_infer_graph(g2) != KN_OK) fail_msg("%s\n%s", kn_errmsg(kn), p1);
+  char *p2 = ir_print(g2, NULL);
+  assert_string_equal(p1, p2);
+  float *yt = run_any(kn, g2, &nt);
+  assert_int_equal(nt, n);
+  for (int64_t i = 0; i < n; i++) assert_float_equal(yt[i], y[i], 0);
+  free(p1), free(p2), free(y), free(yr), free(yt);
+  ir_graph_free(g2);
+  ir_graph_free(g);
+  ir_graph_free(ref);
+  kn_ctx_free(kn);
+}
+
+static void test_fuse_elementwise_quick_gelu(void **state) {
+  (void)state;
+  /* bias add then QuickGELU: h is used twice, both times inside the chain */
+  check_fused("graph t {\n input x: f32[3, 8]\n const b: f32[8] = [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8]\n"
+              " const k: f32[] = [1.702]\n h = Add(b, x)\n t = Mul(h, k)\n s = Sigmoid(t)\n y = Mul(h, s)\n"
+              " output y\n}\n",
+              1, 2, 4);
+}
+
+static void test_fuse_elementwise_residual(void **state) {
+  (void)state;
+  /* bias add then residual add: three leaves (x, the bias row, the residual) */
+  check_fused("graph t {\n input x: f32[2, 5]\n input r: f32[2, 5]\n const b: f32[5] = [1, 2, 3, 4, 5]\n"
+              " a = Add(b, x)\n y = Add(r, a)\n output y\n}\n",
+              1, 3, 2);
+  /* a column operand [2,1], a scalar input, Pow 2 and Clip with constant bounds */
+  check_fused("graph t {\n input x: f32[2, 5]\n input c: f32[2, 1]\n input s: f32[]\n const two: f32[] = [2]\n"
+              " const lo: f32[] = [-1]\n const hi: f32[] = [4]\n a = Sub(x, c)\n p = Pow(a, two)\n m = Mul(p, s)\n"
+              " y = Clip(m, lo, hi)\n output y\n}\n",
+              1, 3, 4);
+}
+
+static void test_fuse_elementwise_limits(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  /* h also feeds the graph output, and v goes to a MatMul: neither may vanish
+   * into a chain, so only the chain s -> y fuses and MatMul stays */
+  ir_graph *g = parse(kn, "graph t {\n input x: f32[2, 4]\n const w: f32[4, 4] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]\n"
+                          " h = Relu(x)\n v = Neg(h)\n m = MatMul(v, w)\n s = Sigmoid(m)\n y = Add(s, h)\n"
+                          " output y, h\n}\n");
+  run_pass(g, "fuse-elementwise,dce", NULL);
+  assert_int_equal(count_op(g, IR_OP_FusedElementwise), 1);
+  assert_int_equal(count_op(g, IR_OP_Relu), 1);
+  assert_int_equal(count_op(g, IR_OP_Neg), 1);
+  assert_int_equal(count_op(g, IR_OP_MatMul), 1);
+  ir_graph_free(g);
+  /* a [2,4] operand of a [3,2,4] chain is neither same-shape, row, column
+   * nor scalar: no fusion; nor for a lone op or an integer chain */
+  g = parse(kn, "graph t {\n input x: f32[3, 2, 4]\n input z: f32[2, 4]\n a = Add(x, z)\n y = Relu(a)\n"
+                " input i: i32[4]\n j = Neg(i)\n k = Abs(j)\n l = Exp(x)\n output y, k, l\n}\n");
+  run_pass(g, "fuse-elementwise,dce", NULL);
+  assert_int_equal(count_op(g, IR_OP_FusedElementwise), 0);
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
 static void test_pipeline_flags(void **state) {
   (void)state;
   kn_ctx *kn = kn_ctx_new();
@@ -191,7 +300,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dce),          cmocka_unit_test(test_cse), cmocka_unit_test(test_remove_noops),
       cmocka_unit_test(test_fold_shape_arithmetic), cmocka_unit_test(test_fuse_layernorm),
-      cmocka_unit_test(test_fuse_gelu),             cmocka_unit_test(test_pipeline_flags),
+      cmocka_unit_test(test_fuse_gelu),             cmocka_unit_test(test_fuse_elementwise_quick_gelu),
+      cmocka_unit_test(test_fuse_elementwise_residual), cmocka_unit_test(test_fuse_elementwise_limits),
+      cmocka_unit_test(test_pipeline_flags),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
