@@ -1,5 +1,7 @@
 /* gemm_microkernel.c: kiln's GEMM generator (see lower_gemm.h for the plan a
- * lowering fills in).
+ * lowering fills in): the tiling plan, the micro-kernel and the packing
+ * loops; the driver that runs them over the matrix, split across threads, is
+ * lower_gemm_parallel.c.
  *
  * The work is split the classic way (Goto/BLIS): B is cut into K blocks of kc
  * rows and, within a block, into panels of nr = nv vectors' worth of columns.
@@ -25,7 +27,7 @@
  *
  * Micro-kernels are functions shared by every node of the module with the
  * same (mr, nr, A strides, bias mode), marked noinline; drivers (the loops,
- * with constant trip counts) are shared by every node with the same plan. So
+ * with constant sizes) are shared by every node with the same plan. So
  * the 72 projections of a ViT compile four drivers and a few kernels.
  * Edges: M is split into tiles of two adjacent heights (50 rows ->
  * 13,13,12,12) so no tile is wasted, or into blocks of whole tiles when it is
@@ -33,9 +35,6 @@
 #include "lower_gemm.h"
 #include <stdio.h>
 #include <string.h>
-
-#define GM_MC_MAX 512 /* rows of A per block: 512 x 272 floats of packed A is half of a 1 MB L2 */
-#define GM_KC_MAX 256 /* K block: a 256 x 32 float panel is 32 KB, the L1 of the targets we tune for */
 
 /* ---------- small IR helpers ---------- */
 LLVMValueRef gm_gep(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef p, LLVMValueRef idx) {
@@ -66,7 +65,7 @@ static void add_fn_attr(cg_ctx *c, LLVMValueRef fn, const char *name) {
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->c, kind, 0));
 }
 
-static LLVMValueRef new_function(cg_ctx *c, LLVMBuilderRef b, const char *name, LLVMTypeRef *params, int n) {
+LLVMValueRef gm_new_function_typed(cg_ctx *c, LLVMBuilderRef b, const char *name, LLVMTypeRef *params, int n) {
   LLVMValueRef fn = LLVMAddFunction(c->m, name, LLVMFunctionType(c->void_t, params, (unsigned)n, 0));
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   add_fn_attr(c, fn, "nounwind");
@@ -80,7 +79,7 @@ static LLVMValueRef new_function(cg_ctx *c, LLVMBuilderRef b, const char *name, 
 LLVMValueRef gm_new_function(cg_ctx *c, LLVMBuilderRef b, const char *name, int nparams) {
   LLVMTypeRef params[16];
   for (int i = 0; i < nparams && i < 16; i++) params[i] = c->ptr;
-  return new_function(c, b, name, params, nparams < 16 ? nparams : 16);
+  return gm_new_function_typed(c, b, name, params, nparams < 16 ? nparams : 16);
 }
 
 static LLVMValueRef intrinsic(cg_ctx *c, const char *name, LLVMTypeRef *tys, size_t n) {
@@ -169,21 +168,14 @@ void gm_plan_finish(cg_ctx *c, gm_plan *p) {
   p->n_hi = rem ? rem : ntiles;
   p->mr_lo = (int)base;
   p->n_lo = rem ? ntiles - rem : 0;
+  gm_plan_split(c, p);
 }
 
 int64_t gm_packed_floats(const gm_plan *p) { return p->K * p->npad; }
 
-static int64_t a_scratch_floats(const gm_plan *p) {
+int64_t gm_a_block_floats(const gm_plan *p) {
   int64_t rows = p->nmb > 0 ? p->mb : p->M;
   return p->pack_a ? (rows * p->ars + 15) / 16 * 16 : 0;
-}
-
-static bool needs_b_scratch(const gm_plan *p) {
-  return p->bsrc == GM_B_GATHER || (p->bsrc == GM_B_DIRECT && p->N % p->nr != 0);
-}
-
-int64_t gm_scratch_bytes(const gm_plan *p) {
-  return (a_scratch_floats(p) + (needs_b_scratch(p) ? p->kc * p->nr : 0)) * 4;
 }
 
 kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, int64_t rsb,
@@ -227,7 +219,7 @@ kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t
  * C tile = (acc ? C : bias) + alpha * A[0:mr, 0:kc] * B[0:kc, 0:nr], storing
  * only columns < ncols; B rows are ldb floats apart, and B + pfofs is
  * prefetched along. */
-static LLVMValueRef micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa, int64_t csa, gm_bias bias) {
+LLVMValueRef gm_micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa, int64_t csa, gm_bias bias) {
   char name[128];
   snprintf(name, sizeof name, "kiln_gemm_%dx%d_a%lld_%lld_b%d", mr, nv * vw, (long long)rsa, (long long)csa, (int)bias);
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
@@ -237,7 +229,7 @@ static LLVMValueRef micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa,
   LLVMTypeRef params[12] = {c->ptr, c->ptr, c->ptr, c->i64, c->i64, c->i64,
                             c->i32, c->ptr, c->i64, c->f32, c->i64, c->i64};
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  fn = new_function(c, b, name, params, 12);
+  fn = gm_new_function_typed(c, b, name, params, 12);
   LLVMValueRef A = LLVMGetParam(fn, 0), B = LLVMGetParam(fn, 1), C = LLVMGetParam(fn, 2);
   LLVMValueRef ldc = LLVMGetParam(fn, 3), kc = LLVMGetParam(fn, 4), ncols = LLVMGetParam(fn, 5);
   LLVMValueRef accf = LLVMGetParam(fn, 6), biasp = LLVMGetParam(fn, 7), brs = LLVMGetParam(fn, 8);
@@ -346,17 +338,10 @@ static LLVMValueRef micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa,
   return fn;
 }
 
-/* ---------- the driver ---------- */
-static LLVMValueRef mul_add(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef acc, LLVMValueRef i, int64_t s) {
-  if (s == 0) return acc;
-  LLVMValueRef t = LLVMBuildNSWMul(b, i, cg_i64(c, s), "");
-  return acc ? LLVMBuildNSWAdd(b, acc, t, "") : t;
-}
-
 /* Copies kcur rows x ncols columns of B (zero-filling columns up to nr) into
  * the panel: contiguous rows load through a lane mask, strided ones gather. */
-static void pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef src,
-                       LLVMValueRef kcur, LLVMValueRef ncols, LLVMValueRef panel) {
+void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef src,
+                   LLVMValueRef kcur, LLVMValueRef ncols, LLVMValueRef panel) {
   LLVMValueRef mask[2];
   for (int v = 0; v < p->nv; v++) mask[v] = lane_mask(c, b, ncols, p->vw, v);
   LLVMTypeRef vty = LLVMVectorType(c->f32, (unsigned)p->vw);
@@ -387,11 +372,11 @@ static void pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pl
 }
 
 /* rows x kcur of A -> dst rows of ars floats */
-static void pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef a, int64_t rows,
-                   LLVMValueRef kcur, LLVMValueRef dst) {
+void gm_pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef a, LLVMValueRef rows,
+               LLVMValueRef kcur, LLVMValueRef dst) {
   if (p->csa == 1) { /* row segments */
     gm_loop li;
-    gm_loop_begin(c, b, fn, cg_i64(c, rows), &li);
+    gm_loop_begin(c, b, fn, rows, &li);
     LLVMValueRef src = gm_gep(c, b, a, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->rsa), ""));
     LLVMValueRef d = gm_gep(c, b, dst, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->ars), ""));
     LLVMBuildMemCpy(b, d, 64, src, 4, LLVMBuildNSWMul(b, kcur, cg_i64(c, 4), ""));
@@ -403,7 +388,7 @@ static void pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *
   gm_loop_begin(c, b, fn, kcur, &lk);
   LLVMValueRef src = gm_gep(c, b, a, LLVMBuildNSWMul(b, lk.i, cg_i64(c, p->csa), ""));
   LLVMValueRef d = gm_gep(c, b, dst, lk.i);
-  gm_loop_begin(c, b, fn, cg_i64(c, rows), &li);
+  gm_loop_begin(c, b, fn, rows, &li);
   LLVMValueRef v = LLVMBuildLoad2(b, c->f32, gm_gep(c, b, src, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->rsa), "")), "");
   LLVMSetAlignment(v, 4);
   LLVMSetAlignment(LLVMBuildStore(b, v, gm_gep(c, b, d, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->ars), ""))), 4);
@@ -411,214 +396,3 @@ static void pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *
   gm_loop_end(c, b, fn, &lk);
 }
 
-static void call_tiles(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, int mr, int64_t ntiles,
-                       int64_t row0, LLVMValueRef a, LLVMValueRef panel, LLVMValueRef cc, LLVMValueRef bias,
-                       LLVMValueRef kcur, LLVMValueRef ncols, LLVMValueRef accf, LLVMValueRef pfofs, LLVMValueRef ldb) {
-  if (ntiles <= 0) return;
-  const int64_t rsa = p->pack_a ? p->ars : p->rsa, csa = p->pack_a ? 1 : p->csa;
-  LLVMValueRef kern = micro_kernel(c, mr, p->nv, p->vw, rsa, csa, p->bias);
-  gm_loop lt;
-  LLVMValueRef i0 = NULL;
-  if (ntiles > 1) {
-    gm_loop_begin(c, b, fn, cg_i64(c, ntiles), &lt);
-    i0 = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, lt.i, cg_i64(c, mr), ""), cg_i64(c, row0), "");
-  } else
-    i0 = cg_i64(c, row0);
-  LLVMValueRef args[12] = {gm_gep(c, b, a, LLVMBuildNSWMul(b, i0, cg_i64(c, rsa), "")),
-                           panel,
-                           gm_gep(c, b, cc, LLVMBuildNSWMul(b, i0, cg_i64(c, p->ldc), "")),
-                           cg_i64(c, p->ldc),
-                           kcur,
-                           ncols,
-                           accf,
-                           p->bias ? gm_gep(c, b, bias, LLVMBuildNSWMul(b, i0, cg_i64(c, p->brs), "")) : bias,
-                           cg_i64(c, p->brs),
-                           cg_f32(c, p->alpha),
-                           pfofs,
-                           ldb};
-  call(b, kern, args, 12);
-  if (ntiles > 1) gm_loop_end(c, b, fn, &lt);
-}
-
-/* A block of rows [row0, row0 + rows) in n_hi tiles of mr_hi then n_lo of mr_lo. */
-typedef struct gm_rows {
-  LLVMValueRef row0;
-  int64_t rows;
-  int mr_hi;
-  int64_t n_hi;
-  int mr_lo;
-  int64_t n_lo;
-} gm_rows;
-
-/* What one column panel of a row block needs. */
-typedef struct gm_panel {
-  const gm_rows *r;
-  LLVMValueRef a, bb, cc, bs, scratch, k0, kcur, accf;
-} gm_panel;
-
-/* Column panel jr (ncols valid columns) of the current K block: locate or
- * copy its B panel, then run the tiles down the row block. */
-static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_panel *pn,
-                       LLVMValueRef jr, LLVMValueRef ncols, gm_bsrc src) {
-  const gm_rows *r = pn->r;
-  LLVMValueRef j0 = LLVMBuildNSWMul(b, jr, cg_i64(c, p->nr), "j0");
-  LLVMValueRef panel, ldb = cg_i64(c, p->nr), pfofs = cg_i64(c, 0);
-  if (src == GM_B_PACKED) {
-    LLVMValueRef off =
-        LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, pn->k0, cg_i64(c, p->npad), ""),
-                        LLVMBuildNSWMul(b, LLVMBuildNSWMul(b, jr, pn->kcur, ""), cg_i64(c, p->nr), ""), "");
-    panel = gm_gep(c, b, pn->bb, off);
-    pfofs = LLVMBuildNSWMul(b, pn->kcur, cg_i64(c, p->nr), ""); /* the next panel follows this one */
-  } else {
-    panel = gm_gep(c, b, pn->bb,
-                   LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, pn->k0, cg_i64(c, p->rsb), ""),
-                                   LLVMBuildNSWMul(b, j0, cg_i64(c, p->csb), ""), ""));
-    if (src == GM_B_DIRECT) {
-      ldb = cg_i64(c, p->rsb);
-      pfofs = cg_i64(c, p->nr); /* the next panel is the rest of the same rows */
-    } else {
-      pack_panel(c, b, fn, p, panel, pn->kcur, ncols, pn->scratch);
-      panel = pn->scratch;
-    }
-  }
-  LLVMValueRef cj =
-      gm_gep(c, b, pn->cc, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, r->row0, cg_i64(c, p->ldc), ""), j0, ""));
-  LLVMValueRef bj = pn->bs;
-  if (p->bias != GM_BIAS_NONE) {
-    LLVMValueRef off = LLVMBuildNSWMul(b, r->row0, cg_i64(c, p->brs), "");
-    bj = gm_gep(c, b, pn->bs, p->bias == GM_BIAS_VEC ? LLVMBuildNSWAdd(b, off, j0, "") : off);
-  }
-  call_tiles(c, b, fn, p, r->mr_hi, r->n_hi, 0, pn->a, panel, cj, bj, pn->kcur, ncols, pn->accf, pfofs, ldb);
-  call_tiles(c, b, fn, p, r->mr_lo, r->n_lo, r->n_hi * r->mr_hi, pn->a, panel, cj, bj, pn->kcur, ncols, pn->accf, pfofs,
-             ldb);
-}
-
-/* For one row block: K blocks (A block packed), column panels (B panel
- * packed unless done at compile time), and the tiles down the block. */
-static void emit_rows(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rows *r, LLVMValueRef a,
-                      LLVMValueRef bb, LLVMValueRef cc, LLVMValueRef bs, LLVMValueRef scratch) {
-  const int64_t nkb = (p->K + p->kc - 1) / p->kc, klast = p->K - (nkb - 1) * p->kc;
-  const int64_t np = p->npad / p->nr, nlast = p->N - (np - 1) * p->nr;
-  gm_loop lk;
-  LLVMValueRef pc = cg_i64(c, 0);
-  if (nkb > 1) {
-    gm_loop_begin(c, b, fn, cg_i64(c, nkb), &lk);
-    pc = lk.i;
-  }
-  LLVMValueRef k0 = LLVMBuildNSWMul(b, pc, cg_i64(c, p->kc), "k0");
-  LLVMValueRef islast = LLVMBuildICmp(b, LLVMIntEQ, pc, cg_i64(c, nkb - 1), "");
-  LLVMValueRef kcur =
-      nkb > 1 ? LLVMBuildSelect(b, islast, cg_i64(c, klast), cg_i64(c, p->kc), "kcur") : cg_i64(c, klast);
-  LLVMValueRef accf = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, pc, cg_i64(c, 0), ""), c->i32, "");
-  LLVMValueRef ak = gm_gep(c, b, a,
-                           LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, r->row0, cg_i64(c, p->rsa), ""),
-                                           LLVMBuildNSWMul(b, k0, cg_i64(c, p->csa), ""), ""));
-  LLVMValueRef bpanel = gm_gep(c, b, scratch, cg_i64(c, a_scratch_floats(p)));
-  if (p->pack_a) {
-    pack_a(c, b, fn, p, ak, r->rows, kcur, scratch);
-    ak = scratch;
-  }
-  gm_panel pn = {r, ak, bb, cc, bs, bpanel, k0, kcur, accf};
-  if (p->bsrc == GM_B_DIRECT) { /* full panels in place, then the partial one through scratch */
-    const int64_t nfull = p->N / p->nr;
-    if (nfull > 0) {
-      gm_loop lj;
-      LLVMValueRef jr = cg_i64(c, 0);
-      if (nfull > 1) {
-        gm_loop_begin(c, b, fn, cg_i64(c, nfull), &lj);
-        jr = lj.i;
-      }
-      emit_panel(c, b, fn, p, &pn, jr, cg_i64(c, p->nr), GM_B_DIRECT);
-      if (nfull > 1) gm_loop_end(c, b, fn, &lj);
-    }
-    if (p->N % p->nr) emit_panel(c, b, fn, p, &pn, cg_i64(c, nfull), cg_i64(c, p->N % p->nr), GM_B_GATHER);
-  } else {
-    gm_loop lj;
-    LLVMValueRef jr = cg_i64(c, 0);
-    if (np > 1) {
-      gm_loop_begin(c, b, fn, cg_i64(c, np), &lj);
-      jr = lj.i;
-    }
-    LLVMValueRef ncols = np > 1 ? LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, jr, cg_i64(c, np - 1), ""),
-                                                  cg_i64(c, nlast), cg_i64(c, p->nr), "ncols")
-                                : cg_i64(c, nlast);
-    emit_panel(c, b, fn, p, &pn, jr, ncols, p->bsrc);
-    if (np > 1) gm_loop_end(c, b, fn, &lj);
-  }
-  if (nkb > 1) gm_loop_end(c, b, fn, &lk);
-}
-
-/* The driver's name spells out everything it depends on, so nodes with the
- * same plan (the 12 identical layers of a transformer) share one function. */
-static void driver_name(const gm_plan *p, char *buf, size_t n) {
-  uint32_t abits;
-  memcpy(&abits, &p->alpha, 4);
-  int len = snprintf(
-      buf, n, "kiln_gemm_%lldx%lldx%lld_a%lld.%lld_b%lld.%lld%s_c%lld_e%d.%lld.%08x_t%d.%d.%lld", (long long)p->M,
-      (long long)p->N, (long long)p->K, (long long)p->rsa, (long long)p->csa, (long long)p->rsb, (long long)p->csb,
-      p->bsrc == GM_B_PACKED   ? "p"
-      : p->bsrc == GM_B_GATHER ? "g"
-                               : "",
-      (long long)p->ldc, (int)p->bias, (long long)p->brs, (unsigned)abits, p->mr_hi, p->mr_lo, (long long)p->kc);
-  if (p->nmb > 0 && len > 0 && (size_t)len < n)
-    len += snprintf(buf + len, n - (size_t)len, "_m%lld.%d", (long long)p->mb, p->mr_full);
-  for (int d = 0; d < p->nbd && len > 0 && (size_t)len < n; d++)
-    len += snprintf(buf + len, n - (size_t)len, "_%lld.%lld.%lld.%lld.%lld", (long long)p->bdim[d], (long long)p->sa[d],
-                    (long long)p->sb[d], (long long)p->sc[d], (long long)p->sbias[d]);
-}
-
-LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p) {
-  char name[512];
-  driver_name(p, name, sizeof name);
-  LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
-  if (fn) return fn;
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  fn = gm_new_function(c, b, name, 5);
-  LLVMValueRef A = LLVMGetParam(fn, 0), B = LLVMGetParam(fn, 1), C = LLVMGetParam(fn, 2);
-  LLVMValueRef bias = LLVMGetParam(fn, 3), scratch = LLVMGetParam(fn, 4);
-
-  /* batch: one flat index, split into the batch dims with constant divisors */
-  int64_t nbatch = 1;
-  for (int d = 0; d < p->nbd; d++) nbatch *= p->bdim[d];
-  gm_loop lb;
-  LLVMValueRef a = A, bb = B, cc = C, bs = bias;
-  if (nbatch > 1) {
-    gm_loop_begin(c, b, fn, cg_i64(c, nbatch), &lb);
-    LLVMValueRef rest = lb.i, oa = NULL, ob = NULL, oc = NULL, obias = NULL;
-    int64_t bunit = p->bsrc == GM_B_PACKED ? gm_packed_floats(p) : 1;
-    for (int d = p->nbd - 1; d >= 0; d--) {
-      LLVMValueRef idx = d > 0 ? LLVMBuildURem(b, rest, cg_i64(c, p->bdim[d]), "") : rest;
-      if (d > 0) rest = LLVMBuildUDiv(b, rest, cg_i64(c, p->bdim[d]), "");
-      oa = mul_add(c, b, oa, idx, p->sa[d]);
-      ob = mul_add(c, b, ob, idx, p->sb[d] * bunit);
-      oc = mul_add(c, b, oc, idx, p->sc[d]);
-      obias = mul_add(c, b, obias, idx, p->sbias[d]);
-    }
-    if (oa) a = gm_gep(c, b, A, oa);
-    if (ob) bb = gm_gep(c, b, B, ob);
-    if (oc) cc = gm_gep(c, b, C, oc);
-    if (obias && p->bias) bs = gm_gep(c, b, bias, obias);
-  }
-
-  /* row blocks of mb rows in whole tiles of mr_full, then the rest */
-  if (p->nmb > 0) {
-    gm_loop lm;
-    LLVMValueRef ib = cg_i64(c, 0);
-    if (p->nmb > 1) {
-      gm_loop_begin(c, b, fn, cg_i64(c, p->nmb), &lm);
-      ib = lm.i;
-    }
-    gm_rows rf = {LLVMBuildNSWMul(b, ib, cg_i64(c, p->mb), ""), p->mb, p->mr_full, p->mb / p->mr_full, 0, 0};
-    emit_rows(c, b, fn, p, &rf, a, bb, cc, bs, scratch);
-    if (p->nmb > 1) gm_loop_end(c, b, fn, &lm);
-  }
-  const int64_t rest = p->M - p->nmb * p->mb;
-  if (rest > 0) {
-    gm_rows rt = {cg_i64(c, p->nmb * p->mb), rest, p->mr_hi, p->n_hi, p->mr_lo, p->n_lo};
-    emit_rows(c, b, fn, p, &rt, a, bb, cc, bs, scratch);
-  }
-  if (nbatch > 1) gm_loop_end(c, b, fn, &lb);
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
-  return fn;
-}

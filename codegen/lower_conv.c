@@ -9,8 +9,13 @@
  *    compile time, bias per column, then one transpose into NCHW): good when
  *    positions are few and channels many, like the ViT patch embedding (7x7
  *    positions, 768 channels).
- * Depthwise convolutions (a degenerate GEMM) call the library's direct loop.
- * The weights need not be constant for the first form. */
+ * Depthwise convolutions (a degenerate GEMM) call the library's direct loop,
+ * split across the pool by (image, channel) ranges.
+ * The weights need not be constant for the first form. With --threads each
+ * image/group's GEMM is split across the pool by its driver (by output
+ * channels = column panels in the transposed form, by positions = panels in
+ * the other, or by row tiles when those are few: lower_gemm_parallel.c);
+ * im2col and the final transpose stay on the calling thread. */
 #include "k_nn.h"
 #include "lower_gemm.h"
 #include <stdio.h>
@@ -24,6 +29,24 @@ typedef struct conv_geo {
   gm_plan plan;
 } conv_geo;
 static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g);
+static LLVMValueRef depthwise_function(cg_ctx *c, const char *name, const kk_nn_win *w, int64_t C, int64_t mult,
+                                       int64_t kprod, int64_t isz, int64_t osz, bool bias, LLVMValueRef dw,
+                                       LLVMValueRef ab);
+
+/* An alloca in the entry function's first block (a static stack slot, not
+ * one that grows the frame where the builder happens to be). */
+static LLVMValueRef entry_alloca(cg_ctx *c, LLVMTypeRef t) {
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
+  LLVMBasicBlockRef first = LLVMGetEntryBasicBlock(c->entry);
+  LLVMValueRef at = LLVMGetFirstInstruction(first);
+  if (at)
+    LLVMPositionBuilderBefore(b, at);
+  else
+    LLVMPositionBuilderAtEnd(b, first);
+  LLVMValueRef v = LLVMBuildAlloca(b, t, "ctx");
+  LLVMDisposeBuilder(b);
+  return v;
+}
 
 /* The fraction of the GEMM's column panels that n columns fill (the panel
  * width gm_plan_finish will choose). */
@@ -77,21 +100,27 @@ kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
   if (depthwise) {
     LLVMValueRef dw = cg_kernel(c, "kk_nn_conv_depthwise_f32"), ab = cg_kernel(c, "kk_nn_add_bias_f32");
     if (!dw || !ab) return KN_EUNSUPPORTED;
-    LLVMValueRef win = cg_i64_array(c, w.in, (int)(sizeof w / sizeof(int64_t)));
-    LLVMValueRef x = cg_value_ptr(c, xv), wp = cg_value_ptr(c, wv), y = cg_value_ptr(c, yv);
-    for (int64_t i = 0; i < N; i++) {
-      LLVMValueRef xo = cg_i64(c, i * C * isz), yo = cg_i64(c, i * M * osz);
-      LLVMValueRef args[6] = {win,
-                              cg_i64(c, C),
-                              cg_i64(c, Mg),
-                              LLVMBuildGEP2(c->b, c->f32, x, &xo, 1, ""),
-                              wp,
-                              LLVMBuildGEP2(c->b, c->f32, y, &yo, 1, "")};
-      cg_call(c, dw, args, 6);
+    /* items: (image, input channel); an item's output channels depend on
+     * its input channel only, so a range of them is one kernel call */
+    char name[512];
+    int len = snprintf(name, sizeof name, "kiln_dwconv_%lld.%lld.%d", (long long)C, (long long)Mg, bv != IR_NONE);
+    const int64_t *wi = w.in;
+    for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof name; i++)
+      len += snprintf(name + len, sizeof name - (size_t)len, "_%lld", (long long)wi[i]);
+    LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
+    if (!fn) fn = depthwise_function(c, name, &w, C, Mg, kprod, isz, osz, bv != IR_NONE, dw, ab);
+    LLVMValueRef ctx = entry_alloca(c, LLVMArrayType(c->ptr, 4));
+    LLVMValueRef vals[4] = {cg_value_ptr(c, xv), cg_value_ptr(c, wv),
+                            bv != IR_NONE ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv)};
+    for (int i = 0; i < 4; i++) {
+      LLVMValueRef idx = cg_i64(c, i);
+      LLVMBuildStore(c->b, vals[i], LLVMBuildGEP2(c->b, c->ptr, ctx, &idx, 1, ""));
     }
-    if (bv != IR_NONE) {
-      LLVMValueRef args[5] = {cg_i64(c, N), cg_i64(c, M), cg_i64(c, osz), cg_value_ptr(c, bv), y};
-      cg_call(c, ab, args, 5);
+    if (gm_parallel_worth(2.0 * (double)N * (double)M * (double)osz * (double)kprod))
+      cg_parallel_for(c, fn, ctx, cg_i64(c, N * C));
+    else {
+      LLVMValueRef args[3] = {ctx, cg_i64(c, 0), cg_i64(c, N * C)};
+      cg_call(c, fn, args, 3);
     }
     return KN_OK;
   }
@@ -158,24 +187,25 @@ kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
     len += snprintf(name + len, sizeof name - (size_t)len, "_%lld", (long long)wi[i]);
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
   if (!fn) fn = conv_function(c, name, &cg);
-  LLVMValueRef args[5] = {cg_value_ptr(c, xv), cg.transposed ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
+  LLVMValueRef args[6] = {cg_value_ptr(c, xv), cg.transposed ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
                           cg.bias ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv),
-                          scratch_bytes > 0 ? cg_scratch(c, scratch_bytes) : LLVMConstNull(c->ptr)};
-  cg_call(c, fn, args, 5);
+                          scratch_bytes > 0 ? cg_scratch(c, scratch_bytes) : LLVMConstNull(c->ptr), c->rt};
+  cg_call(c, fn, args, 6);
   return KN_OK;
 }
 
-/* void f(x, w, bias, y, scratch): per image and group, im2col (unless 1x1),
- * the GEMM, and for the transposed form the transpose into NCHW. */
+/* void f(x, w, bias, y, scratch, rt): per image and group, im2col (unless
+ * 1x1), the GEMM (its driver splits it across the pool through rt), and for
+ * the transposed form the transpose into NCHW. */
 static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g) {
   const gm_plan *p = &g->plan;
   const int64_t isz = g->isz, osz = g->osz, Cg = g->Cg, Mg = g->Mg, kdim = g->kdim;
   LLVMValueRef drv = gm_driver(c, p);
   LLVMValueRef win = cg_i64_array(c, g->w.in, (int)(sizeof g->w / sizeof(int64_t)));
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMValueRef fn = gm_new_function(c, b, name, 5);
+  LLVMValueRef fn = gm_new_function(c, b, name, 6);
   LLVMValueRef x = LLVMGetParam(fn, 0), wp = LLVMGetParam(fn, 1), bias = LLVMGetParam(fn, 2);
-  LLVMValueRef y = LLVMGetParam(fn, 3), scratch = LLVMGetParam(fn, 4);
+  LLVMValueRef y = LLVMGetParam(fn, 3), scratch = LLVMGetParam(fn, 4), rt = LLVMGetParam(fn, 5);
   LLVMValueRef col = scratch, tmp = gm_gep(c, b, scratch, cg_i64(c, g->col_floats));
   LLVMValueRef rest = gm_gep(c, b, scratch, cg_i64(c, g->col_floats + g->tmp_floats));
   gm_loop li;
@@ -199,13 +229,59 @@ static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g
     src = col;
   }
   if (!g->transposed) {
-    LLVMValueRef dargs[5] = {wg, src, yg, bg, rest};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 5, "");
+    LLVMValueRef dargs[6] = {wg, src, yg, bg, rest, rt};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 6, "");
   } else {
-    LLVMValueRef dargs[5] = {src, wg, tmp, bg, rest};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 5, "");
+    LLVMValueRef dargs[6] = {src, wg, tmp, bg, rest, rt};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 6, "");
     LLVMValueRef targs[6] = {cg_i64(c, osz), cg_i64(c, Mg), tmp, cg_i64(c, Mg), yg, cg_i64(c, osz)};
     LLVMBuildCall2(b, LLVMGlobalGetValueType(g->transpose), g->transpose, targs, 6, "");
+  }
+  gm_loop_end(c, b, fn, &li);
+  LLVMBuildRetVoid(b);
+  LLVMDisposeBuilder(b);
+  return fn;
+}
+
+/* void f(ctx = {x, w, bias, y}, i64 begin, i64 end) over the (image,
+ * channel) items [begin, end): per image touched, one call of the library's
+ * depthwise loop on its channel range, then that range's bias. */
+static LLVMValueRef depthwise_function(cg_ctx *c, const char *name, const kk_nn_win *w, int64_t C, int64_t mult,
+                                       int64_t kprod, int64_t isz, int64_t osz, bool bias, LLVMValueRef dw,
+                                       LLVMValueRef ab) {
+  LLVMValueRef win = cg_i64_array(c, w->in, (int)(sizeof *w / sizeof(int64_t)));
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
+  LLVMTypeRef params[3] = {c->ptr, c->i64, c->i64};
+  LLVMValueRef fn = gm_new_function_typed(c, b, name, params, 3);
+  LLVMValueRef ctx = LLVMGetParam(fn, 0), begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
+  LLVMValueRef v[4];
+  for (int i = 0; i < 4; i++) {
+    LLVMValueRef idx = cg_i64(c, i);
+    v[i] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, ctx, &idx, 1, ""), "");
+    LLVMSetAlignment(v[i], 8);
+  }
+  LLVMValueRef cC = cg_i64(c, C);
+  LLVMValueRef img0 = LLVMBuildUDiv(b, begin, cC, "");
+  LLVMValueRef nimg = LLVMBuildSub(b, LLVMBuildUDiv(b, LLVMBuildSub(b, end, cg_i64(c, 1), ""), cC, ""), img0, "");
+  gm_loop li;
+  gm_loop_begin(c, b, fn, LLVMBuildAdd(b, nimg, cg_i64(c, 1), ""), &li);
+  LLVMValueRef img = LLVMBuildAdd(b, img0, li.i, "");
+  LLVMValueRef first = LLVMBuildMul(b, img, cC, "");
+  LLVMValueRef lo = LLVMBuildSub(b, begin, first, ""), hi = LLVMBuildSub(b, end, first, "");
+  LLVMValueRef c0 = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, lo, cg_i64(c, 0), ""), cg_i64(c, 0), lo, "");
+  LLVMValueRef c1 = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, hi, cC, ""), hi, cC, "");
+  LLVMValueRef nc = LLVMBuildSub(b, c1, c0, "");
+  LLVMValueRef xs = gm_gep(c, b, v[0], LLVMBuildAdd(b, LLVMBuildMul(b, img, cg_i64(c, C * isz), ""),
+                                                    LLVMBuildMul(b, c0, cg_i64(c, isz), ""), ""));
+  LLVMValueRef ws = gm_gep(c, b, v[1], LLVMBuildMul(b, c0, cg_i64(c, mult * kprod), ""));
+  LLVMValueRef ys = gm_gep(c, b, v[3], LLVMBuildAdd(b, LLVMBuildMul(b, img, cg_i64(c, C * mult * osz), ""),
+                                                    LLVMBuildMul(b, c0, cg_i64(c, mult * osz), ""), ""));
+  LLVMValueRef args[6] = {win, nc, cg_i64(c, mult), xs, ws, ys};
+  LLVMBuildCall2(b, LLVMGlobalGetValueType(dw), dw, args, 6, "");
+  if (bias) {
+    LLVMValueRef bs = gm_gep(c, b, v[2], LLVMBuildMul(b, c0, cg_i64(c, mult), ""));
+    LLVMValueRef bargs[5] = {cg_i64(c, 1), LLVMBuildMul(b, nc, cg_i64(c, mult), ""), cg_i64(c, osz), bs, ys};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(ab), ab, bargs, 5, "");
   }
   gm_loop_end(c, b, fn, &li);
   LLVMBuildRetVoid(b);

@@ -9,7 +9,9 @@
  * no graph input can override). MatMul's numpy broadcasting folds A's
  * batch into M when B is one matrix (the projections: [1,50,768] x [768,N] is
  * one 50-row GEMM), otherwise the driver loops over the output batch with
- * constant per-dim strides. Other dtypes and K == 0 decline. */
+ * constant per-dim strides. With --threads the driver splits the work
+ * (lower_gemm_parallel.c): by column panels for one matrix, by batch matrix
+ * for attention's heads. Other dtypes and K == 0 decline. */
 #include "lower_gemm.h"
 
 /* The constant data of v when it can be baked into the code: a constant
@@ -25,10 +27,8 @@ static bool is_f32(cg_ctx *c, ir_id v) { return v != IR_NONE && c->g->values[v].
 /* Emits the call of p's driver at c->b (b_ptr: B, or the packed B). */
 static void emit_gemm(cg_ctx *c, gm_plan *p, LLVMValueRef a_ptr, LLVMValueRef b_ptr, LLVMValueRef c_ptr,
                       LLVMValueRef bias_ptr) {
-  LLVMValueRef scratch = gm_scratch_bytes(p) > 0 ? cg_scratch(c, gm_scratch_bytes(p)) : LLVMConstNull(c->ptr);
-  LLVMValueRef drv = gm_driver(c, p);
-  LLVMValueRef args[5] = {a_ptr, b_ptr, c_ptr, bias_ptr ? bias_ptr : LLVMConstNull(c->ptr), scratch};
-  cg_call(c, drv, args, 5);
+  LLVMValueRef scratch = gm_scratch_bytes(p) > 0 ? cg_scratch(c, gm_scratch_bytes(p)) : NULL;
+  gm_call_driver(c, p, a_ptr, b_ptr, c_ptr, bias_ptr, scratch);
 }
 
 static kn_status lower_matmul(cg_ctx *c, const ir_node *n) {

@@ -1,12 +1,15 @@
 /* lower_gemm.h: the GEMM generator shared by the MatMul/Gemm lowering
- * (lower_gemm.c) and the Conv lowering (lower_conv.c); the generator itself
- * is gemm_microkernel.c. A lowering describes its product as a gm_plan
- * (sizes, element strides, epilogue), packs a constant B at compile time with
- * gm_pack_const_b, and gets back a driver function to call from the entry.
- * Everything the driver loops over is a compile-time constant; drivers are
- * shared by the nodes with equal plans and micro-kernels by the drivers with
- * equal tile shapes, which keeps compile time proportional to the number of
- * distinct shapes, not of nodes. */
+ * (lower_gemm.c) and the Conv lowering (lower_conv.c). gemm_microkernel.c
+ * plans the tiling and generates the micro-kernels and packing loops;
+ * lower_gemm_parallel.c generates the driver, which splits the work into
+ * items run by the model's thread pool. A lowering describes its product as
+ * a gm_plan (sizes, element strides, epilogue), packs a constant B at compile
+ * time with gm_pack_const_b, and gets back a driver function to call.
+ * Everything the driver loops over is a compile-time constant, and the code
+ * is the same for every thread count (the pool splits the items at run
+ * time); drivers are shared by the nodes with equal plans and micro-kernels
+ * by the drivers with equal tile shapes, which keeps compile time
+ * proportional to the number of distinct shapes, not of nodes. */
 #ifndef KILN_LOWER_GEMM_H
 #define KILN_LOWER_GEMM_H
 
@@ -28,6 +31,18 @@ typedef enum gm_bsrc {
 } gm_bsrc;
 
 #define GM_MAX_BATCH KN_MAX_RANK
+
+/* How the driver cuts its work into items for the thread pool (chosen by
+ * gm_plan_finish from the sizes alone, never from the thread count, so the
+ * generated code and every result bit are the same for any --threads). Each
+ * output element belongs to exactly one item and is computed by the same
+ * instruction sequence whichever thread runs the item. */
+typedef enum gm_split {
+  GM_SPLIT_BATCH = 0, /* an item is one whole matrix product of the batch (attention's heads) */
+  GM_SPLIT_PANELS,    /* an item is a column panel (nr columns) of one batch matrix: a thread
+                       * streams a contiguous range of B once */
+  GM_SPLIT_ROWS       /* an item is a row tile of one batch matrix (N too narrow for panels) */
+} gm_split;
 
 /* C[i*ldc + j] = alpha * sum_k A(i,k) B(k,j) + bias(i,j), for every batch
  * index. A(i,k) = A[i*rsa + k*csa]; B(k,j) = B[k*rsb + j*csb], or for
@@ -54,13 +69,23 @@ typedef struct gm_plan {
   int mr_full;
   int mr_hi, mr_lo;   /* the other rows: tile heights */
   int64_t n_hi, n_lo; /* and how many tiles of each */
+  /* the work split (lower_gemm_parallel.c) */
+  gm_split split;
+  bool parallel;   /* enough work to wake the pool; else the items run on the caller */
+  int64_t nbatch;  /* matrices in the batch */
+  int64_t ntiles;  /* row tiles of one matrix: nmb * mb / mr_full + n_hi + n_lo */
+  int64_t npanels; /* column panels of one matrix: npad / nr */
+  int64_t pgroup;  /* PANELS: panels per item (1 unless scratch would grow too large) */
+  int64_t nsub;    /* items per matrix: 1, npanels / pgroup or ntiles */
+  int64_t nslots;  /* BATCH, PANELS: scratch slots to allocate (not part of the code) */
 } gm_plan;
 
 /* Chooses the tiling for the target; call after filling the sizes. */
 void gm_plan_finish(cg_ctx *c, gm_plan *p);
 /* Floats in one packed B matrix (K x npad). */
 int64_t gm_packed_floats(const gm_plan *p);
-/* Scratch bytes the driver needs (the A block, a B panel). */
+/* Scratch bytes the driver needs (packed A, copied B panels: see
+ * lower_gemm_parallel.c for the layout of each split). */
 int64_t gm_scratch_bytes(const gm_plan *p);
 /* Packs nb matrices of B (matrix b's element (k,j) at src[b*bstride + k*rsb +
  * j*csb]), each multiplied by scale, into *t (allocated here; emits nothing,
@@ -68,9 +93,35 @@ int64_t gm_scratch_bytes(const gm_plan *p);
  * it to cg_add_const. */
 kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, int64_t rsb,
                           int64_t csb, float scale, kn_tensor *t);
-/* The driver for p: void f(ptr A, ptr B, ptr C, ptr bias, ptr scratch),
- * shared by every node with the same plan. */
+/* The driver for p: void f(ptr A, ptr B, ptr C, ptr bias, ptr scratch,
+ * ptr rt), shared by every node with the same plan; rt is the entry's
+ * runtime pointer (c->rt), through which it reaches the thread pool. */
 LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p);
+/* Emits, at c->b, the call of p's driver. */
+void gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc, LLVMValueRef bias,
+                    LLVMValueRef scratch);
+
+/* Pieces of the generator shared by gemm_microkernel.c and
+ * lower_gemm_parallel.c. */
+#define GM_MC_MAX 512 /* rows of A per block: 512 x 272 floats of packed A is half of a 1 MB L2 */
+#define GM_KC_MAX 256 /* K block: a 256 x 32 float panel is 32 KB, the L1 of the targets we tune for */
+/* The micro-kernel for mr x (nv*vw) tiles reading A with strides rsa, csa:
+ * void k(ptr A, ptr B, ptr C, i64 ldc, i64 kc, i64 ncols, i32 acc, ptr bias,
+ *        i64 brs, float alpha, i64 pfofs, i64 ldb). */
+LLVMValueRef gm_micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa, int64_t csa, gm_bias bias);
+/* Copies kcur rows x ncols columns of B at src into a panel of nr floats a
+ * row (zero-filled up to nr). */
+void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef src,
+                   LLVMValueRef kcur, LLVMValueRef ncols, LLVMValueRef panel);
+/* Copies rows x kcur of A at a (strides rsa, csa) into dst rows of ars floats. */
+void gm_pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef a, LLVMValueRef rows,
+               LLVMValueRef kcur, LLVMValueRef dst);
+/* Floats of one A block in scratch (rows of one row block, one K block). */
+int64_t gm_a_block_floats(const gm_plan *p);
+/* Chooses p's split, parallel flag and item counts (gm_plan_finish calls it). */
+void gm_plan_split(cg_ctx *c, gm_plan *p);
+/* Whether work of this many flops is worth waking the thread pool for. */
+bool gm_parallel_worth(double flops);
 
 /* The Conv lowering (lower_conv.c). */
 kn_status cg_lower_conv(cg_ctx *c, const ir_node *n);
@@ -88,5 +139,7 @@ LLVMValueRef gm_gep(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef p, LLVMValueRef id
 /* A new internal function with nparams pointer parameters, returning void,
  * with b positioned in its entry block. */
 LLVMValueRef gm_new_function(cg_ctx *c, LLVMBuilderRef b, const char *name, int nparams);
+/* The same with the given parameter types. */
+LLVMValueRef gm_new_function_typed(cg_ctx *c, LLVMBuilderRef b, const char *name, LLVMTypeRef *params, int n);
 
 #endif
