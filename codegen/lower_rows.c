@@ -314,46 +314,17 @@ static kn_status lower_reduce(cg_ctx *c, const ir_node *n) {
     reduced[a] = true;
   }
   if (numel(yt) == 0) return KN_OK;
-  /* adjacent dims that are all kept or all reduced merge (unit dims drop out) */
-  int64_t gdim[KN_MAX_RANK];
-  bool gred[KN_MAX_RANK];
-  int ng = 0, nred = 0;
-  for (int d = 0; d < rank; d++) {
-    if (xt->dims[d] == 1) continue;
-    if (ng > 0 && gred[ng - 1] == reduced[d]) {
-      gdim[ng - 1] *= xt->dims[d];
-      continue;
-    }
-    gdim[ng] = xt->dims[d];
-    gred[ng] = reduced[d];
-    nred += reduced[d];
-    ng++;
-  }
+  ir_reduce_plan rp; /* shared with the reference executor (ir/reduce_plan.c) */
+  ir_reduce_plan_make(rank, xt->dims, reduced, &rp);
+  int64_t outer = rp.outer, red = rp.red, inner = rp.inner;
   char name[40];
   snprintf(name, sizeof name, "kk_reduce_%s", sfx);
   LLVMValueRef fn = cg_kernel(c, name);
   if (!fn) return KN_EUNSUPPORTED;
   LLVMValueRef src = cg_value_ptr(c, n->in[0]);
-  int64_t outer = 1, red = 1, inner = 1;
-  if (nred <= 1) {
-    int g = 0;
-    for (; g < ng && !gred[g]; g++) outer *= gdim[g];
-    if (g < ng) red = gdim[g++];
-    for (; g < ng; g++) inner *= gdim[g];
-  } else {
-    /* kept groups first, then the reduced ones: one gather into scratch */
-    int64_t gstride[KN_MAX_RANK], pdim[KN_MAX_RANK], pstride[KN_MAX_RANK];
-    int np = 0;
-    gstride[ng - 1] = 1;
-    for (int g = ng - 2; g >= 0; g--) gstride[g] = gstride[g + 1] * gdim[g + 1];
-    for (int pass = 0; pass < 2; pass++)
-      for (int g = 0; g < ng; g++)
-        if (gred[g] == (pass == 1)) {
-          pdim[np] = gdim[g];
-          pstride[np++] = gstride[g];
-          if (pass == 0) outer *= gdim[g];
-          else red *= gdim[g];
-        }
+  if (rp.np) {
+    int np = rp.np;
+    const int64_t *pdim = rp.pdim, *pstride = rp.pstride;
     size_t es = kn_dtype_size(xt->dtype);
     snprintf(name, sizeof name, "kk_reduce_gather_b%d", (int)es);
     LLVMValueRef gfn = cg_kernel(c, name);

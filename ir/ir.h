@@ -274,6 +274,14 @@ typedef struct ir_bcast_plan {
 int ir_bcast_plan_make(int out_rank, const int64_t *out_dims, int n, const int *ranks, const int64_t *const *dims,
                        ir_bcast_plan *p);
 
+/* ===== reduce_plan.c ===== */
+typedef struct ir_reduce_plan {
+  int64_t outer, red, inner; /* the reduction runs on an [outer, red, inner] view */
+  int np;                    /* 0: the input is that view; else gather it first with: */
+  int64_t pdim[KN_MAX_RANK], pstride[KN_MAX_RANK];
+} ir_reduce_plan;
+void ir_reduce_plan_make(int rank, const int64_t *dims, const bool *reduced, ir_reduce_plan *p);
+
 /* ===== buffer_pack.c ===== */
 /* Assigns offset[i] to n buffers (size[i] bytes, alive over node indices
  * [begin[i], end[i]]) so that buffers alive at the same time never overlap;

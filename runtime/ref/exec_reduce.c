@@ -124,45 +124,16 @@ static kn_status exec_reduce(ref_ctx *c, int kind) {
   }
   if (kn_tensor_numel(y) == 0) return KN_OK;
 
-  /* merged groups of adjacent dims that are all kept or all reduced */
-  int64_t gdim[KN_MAX_RANK];
-  bool gred[KN_MAX_RANK];
-  int ng = 0, nred = 0;
-  for (int d = 0; d < x->rank; d++) {
-    if (x->dims[d] == 1) continue;
-    if (ng > 0 && gred[ng - 1] == reduced[d]) {
-      gdim[ng - 1] *= x->dims[d];
-      continue;
-    }
-    gdim[ng] = x->dims[d];
-    gred[ng] = reduced[d];
-    nred += reduced[d];
-    ng++;
-  }
-  int64_t outer = 1, red = 1, inner = 1;
+  ir_reduce_plan rp; /* shared with the JIT (ir/reduce_plan.c) */
+  ir_reduce_plan_make(x->rank, x->dims, reduced, &rp);
+  int64_t outer = rp.outer, red = rp.red, inner = rp.inner;
   void *gathered = NULL;
   widened w;
   KN_TRY(widen_open(c, &w, x, y));
   const void *src = w.x;
-  if (nred <= 1) {
-    int g = 0;
-    for (; g < ng && !gred[g]; g++) outer *= gdim[g];
-    if (g < ng) red = gdim[g++];
-    for (; g < ng; g++) inner *= gdim[g];
-  } else {
-    /* kept groups first, then reduced groups, each in their original order */
-    int64_t gstride[KN_MAX_RANK], pdim[KN_MAX_RANK], pstride[KN_MAX_RANK];
-    int np = 0;
-    gstride[ng - 1] = 1;
-    for (int g = ng - 2; g >= 0; g--) gstride[g] = gstride[g + 1] * gdim[g + 1];
-    for (int pass = 0; pass < 2; pass++)
-      for (int g = 0; g < ng; g++)
-        if (gred[g] == (pass == 1)) {
-          pdim[np] = gdim[g];
-          pstride[np++] = gstride[g];
-          if (pass == 0) outer *= gdim[g];
-          else red *= gdim[g];
-        }
+  if (rp.np) {
+    int np = rp.np;
+    const int64_t *pdim = rp.pdim, *pstride = rp.pstride;
     size_t es = kn_dtype_size(w.dt);
     gathered = kn_aligned_alloc((size_t)(outer * red) * es);
     if (!gathered) return widen_close(&w, y, ref_fail(c, KN_ENOMEM, "out of memory"));
