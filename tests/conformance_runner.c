@@ -8,10 +8,12 @@
  * passes is reported so the list can be trimmed.
  *
  * usage: kiln_conformance [--data DIR] [--suite NAME]... [--filter SUBSTR]
- *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-v]
+ *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-O0..-O3] [-v]
  * --engine jit compiles each case with the LLVM JIT instead of running the
- * reference executor; the same expectation list applies to both engines. */
+ * reference executor, after the pass pipeline of -O<n> (default -O3); the same
+ * expectation list applies to both engines and every level. */
 #include "oracle.h"
+#include "passes.h"
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,6 +135,7 @@ int main(int argc, char **argv) {
   const char *data = "/usr/share/libonnx-testdata/data", *filter = NULL, *expect = NULL, *write_expect = NULL;
   const char *suites[8];
   int nsuites = 0, verbose = 0;
+  pm_options passes = {.level = 3};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
     else if (!strcmp(argv[i], "--suite") && i + 1 < argc && nsuites < 8) suites[nsuites++] = argv[++i];
@@ -140,14 +143,17 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--expect") && i + 1 < argc) expect = argv[++i];
     else if (!strcmp(argv[i], "--write-expect") && i + 1 < argc) write_expect = argv[++i];
     else if (!strcmp(argv[i], "-v")) verbose = 1;
+    else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
+      passes.level = argv[i][2] - '0';
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) case_flags = KT_JIT, i++;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) case_flags = 0, i++;
     else {
       fprintf(stderr, "usage: %s [--data DIR] [--suite NAME]... [--filter SUBSTR] [--expect FILE] "
-                      "[--write-expect FILE] [--engine ref|jit] [-v]\n", argv[0]);
+                      "[--write-expect FILE] [--engine ref|jit] [-O0..-O3] [-v]\n", argv[0]);
       return 2;
     }
   }
+  kt_set_passes(&passes);
   if (!nsuites) {
     suites[nsuites++] = "node";
     suites[nsuites++] = "pytorch-converted";

@@ -9,9 +9,10 @@
  * its constants folded first (the compile-time path of the JIT).
  * With --engine jit each model is compiled by the LLVM JIT for the data set's
  * shapes and the compiled code runs (the default engine is ref).
- * -O0 and --disable-pass NAME change the JIT's pass pipeline (the pass sweep).
+ * -O0..-O3, --passes LIST and --disable-pass NAME change the JIT's pass
+ * pipeline (the pass sweep).
  * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit]
- *                    [-O0] [--disable-pass NAME] */
+ *                    [-O0..-O3] [--passes LIST] [--disable-pass NAME] */
 #include "oracle.h"
 #include "passes.h"
 #include <dirent.h>
@@ -25,7 +26,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 int main(int argc, char **argv) {
   const char *zoo = getenv("KILN_VLMODELS"), *filter = NULL;
   unsigned flags = 0;
-  pm_options passes = {.level = 2};
+  pm_options passes = {.level = 3};
   char defzoo[4096];
   if (!zoo) {
     snprintf(defzoo, sizeof defzoo, "%s/../shared/vlmodels", KILN_SOURCE_DIR);
@@ -40,9 +41,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) i++;
     else if (!strcmp(argv[i], "--disable-pass") && i + 1 < argc && passes.ndisabled < 32)
       passes.disabled[passes.ndisabled++] = argv[++i];
-    else if (!strcmp(argv[i], "-O0")) passes.level = 0;
+    else if (!strcmp(argv[i], "--passes") && i + 1 < argc) passes.pipeline = argv[++i];
+    else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
+      passes.level = argv[i][2] - '0';
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0] [--disable-pass NAME]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0..-O3] "
+                      "[--passes LIST] [--disable-pass NAME]\n", argv[0]);
       return 2;
     }
   }
@@ -68,7 +72,7 @@ int main(int argc, char **argv) {
   if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
   kt_tolerance tol = {KT_REL_TO_MAX, 1e-4, 0};
   if (pm_check(NULL, &passes) != KN_OK) {
-    fprintf(stderr, "unknown pass in --disable-pass\n");
+    fprintf(stderr, "unknown pass in --passes or --disable-pass\n");
     return 2;
   }
   kt_set_passes(&passes);
