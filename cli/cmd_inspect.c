@@ -4,34 +4,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Intermediate memory of the graph as shown: the sum of all node outputs
- * (naive) and the liveness-packed workspace (symbolic dims count as 1). */
-static void memory_estimate(const ir_graph *g, int64_t *naive, int64_t *packed) {
+/* Intermediate memory of the graph as shown (symbolic dims count as 1): the
+ * sum of all node outputs (naive) and the workspace of the memory plan the
+ * JIT uses (ir/mem_plan.c). */
+static void memory_estimate(const ir_graph *g, ir_mem_stats *ms) {
   int32_t n = g->nvalues;
   int64_t *size = calloc((size_t)n + 1, sizeof *size), *off = calloc((size_t)n + 1, sizeof *off);
-  int32_t *begin = calloc((size_t)n + 1, sizeof *begin), *end = calloc((size_t)n + 1, sizeof *end);
-  *naive = *packed = 0;
-  if (size && off && begin && end) {
+  memset(ms, 0, sizeof *ms);
+  if (size && off) {
     for (int32_t i = 0; i < g->nnodes; i++) {
       const ir_node *nd = &g->nodes[i];
-      if (nd->dead) continue;
-      for (int k = 0; k < nd->nin; k++)
-        if (nd->in[k] != IR_NONE && end[nd->in[k]] < i) end[nd->in[k]] = i;
-      for (int k = 0; k < nd->nout; k++) {
+      for (int k = 0; k < nd->nout && !nd->dead; k++) {
         ir_id v = nd->out[k];
         if (v == IR_NONE || g->values[v].constant || g->values[v].type.rank < 0) continue;
         int64_t e = 1;
         for (int d = 0; d < g->values[v].type.rank; d++)
           e *= g->values[v].type.dims[d] > 0 ? g->values[v].type.dims[d] : g->values[v].type.dims[d] == 0 ? 0 : 1;
         size[v] = e * (int64_t)kn_dtype_size(g->values[v].type.dtype);
-        begin[v] = end[v] = i;
-        *naive += (size[v] + 63) & ~(int64_t)63;
       }
     }
-    for (int32_t i = 0; i < g->noutputs; i++) end[g->outputs[i]] = g->nnodes;
-    *packed = ir_pack_buffers(n, size, begin, end, off);
+    ir_plan_memory(g, size, true, off, ms);
   }
-  free(size), free(off), free(begin), free(end);
+  free(size), free(off);
 }
 
 static const char inspect_help[] =
@@ -40,7 +34,8 @@ static const char inspect_help[] =
     "  --full                 print every constant's data (default: elide > 16 elements)\n"
     "  --no-ir                print only the statistics\n"
     "  --json                 also print one JSON object on the last line: nodes, ops,\n"
-    "                         workspace_bytes (liveness-packed), naive_bytes (no reuse)\n"
+    "                         workspace_bytes (the memory plan: liveness, views, in place),\n"
+    "                         naive_bytes (the sum of all intermediates, no reuse)\n"
     "With --engine jit (the default) the model is compiled for its input shapes\n"
     "(--shape, free dims 1) and inspect also lists the ops that run on reference\n"
     "kernels; --engine ref inspects the graph as imported.\n";
@@ -108,8 +103,8 @@ int cmd_inspect(int argc, char **argv) {
   if (s.jit) cli_report_engine(stdout, &s);
   if (json) {
     /* the memory the graph as shown needs: packed by liveness, and with no reuse */
-    int64_t naive, packed;
-    memory_estimate(g, &naive, &packed);
+    ir_mem_stats ms;
+    memory_estimate(g, &ms);
     printf("{\"model\":\"%s\",\"engine\":\"%s\",\"nodes\":%d,\"ops\":{", o.model, o.engine, ir_graph_live_nodes(g));
     bool first = true;
     for (int k = 0; k < IR_OP_COUNT; k++)
@@ -118,7 +113,7 @@ int cmd_inspect(int argc, char **argv) {
         first = false;
       }
     printf("},\"params\":%lld,\"macs\":%lld,\"workspace_bytes\":%lld,\"naive_bytes\":%lld}\n",
-           (long long)ir_graph_params(g), (long long)macs, (long long)packed, (long long)naive);
+           (long long)ir_graph_params(g), (long long)macs, (long long)ms.workspace_bytes, (long long)ms.naive_bytes);
   }
   if (!s.jit) ir_graph_free(g); /* the JIT's graph belongs to the compiled model */
   cli_session_close(&s);

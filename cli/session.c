@@ -125,8 +125,10 @@ void cli_report_engine(FILE *f, const cli_session *s) {
     fprintf(f, "jit: %s, so the whole graph runs on the reference executor\n", st.why_ref);
     return;
   }
-  fprintf(f, "jit: specialize %.1f ms, lower %.1f ms, LLVM %.1f ms%s, workspace %lld bytes\n", st.specialize_ms,
-          st.lower_ms, st.llvm_ms, st.cache_hit ? " (compile cache hit)" : "", (long long)st.workspace_bytes);
+  fprintf(f, "jit: specialize %.1f ms, lower %.1f ms, LLVM %.1f ms%s\n", st.specialize_ms, st.lower_ms, st.llvm_ms,
+          st.cache_hit ? " (compile cache hit)" : "");
+  fprintf(f, "jit: workspace %lld bytes (intermediates without reuse: %lld; %d views and %d in-place ops share buffers)\n",
+          (long long)st.workspace_bytes, (long long)st.naive_bytes, st.view_nodes, st.inplace_nodes);
   fprintf(f, "jit: %d nodes after folding %d; %d compiled, %d on reference kernels%s", st.live_nodes,
           st.folded_nodes, st.lowered_nodes, st.fallback_nodes, st.fallback_nodes ? ":" : "");
   for (int k = 0; k < IR_OP_COUNT; k++)

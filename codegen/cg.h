@@ -121,6 +121,7 @@ typedef struct cg_stats {
   double specialize_ms, lower_ms, llvm_ms, total_ms;
   int32_t live_nodes, folded_nodes, lowered_nodes, fallback_nodes;
   int64_t workspace_bytes, naive_bytes; /* planned workspace vs the sum of all intermediates */
+  int32_t inplace_nodes, view_nodes;    /* outputs that share an operand's buffer (ir/mem_plan.c) */
   bool whole_graph_ref; /* the graph stays dynamic: it runs on the reference executor */
   bool cache_hit;
   char why_ref[256];

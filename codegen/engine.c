@@ -65,9 +65,8 @@ static kn_status place_values(cg_model *m) {
   m->cap_consts = n + 1;
   m->consts = calloc((size_t)m->cap_consts, sizeof *m->consts);
   int64_t *size = calloc((size_t)n + 1, sizeof *size), *off = calloc((size_t)n + 1, sizeof *off);
-  int32_t *begin = calloc((size_t)n + 1, sizeof *begin), *end = calloc((size_t)n + 1, sizeof *end);
   kn_status st = KN_OK;
-  if (!m->loc || !m->consts || !size || !off || !begin || !end) st = kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  if (!m->loc || !m->consts || !size || !off) st = kn_fail(m->kn, KN_ENOMEM, "out of memory");
   for (int32_t i = 0; st == KN_OK && i < g->ninputs; i++) m->loc[g->inputs[i]] = (cg_loc){CG_LOC_INPUT, i, 0};
   for (int32_t i = 0; st == KN_OK && i < g->noutputs; i++) {
     ir_id v = g->outputs[i];
@@ -82,19 +81,14 @@ static kn_status place_values(cg_model *m) {
     } else if (val->producer != IR_NONE && !g->nodes[val->producer].dead) {
       const ir_type *t = &val->type;
       size[v] = kn_dims_numel(t->rank, t->dims) * (int64_t)kn_dtype_size(t->dtype);
-      m->stats.naive_bytes += (size[v] + 63) & ~(int64_t)63;
-      begin[v] = end[v] = val->producer;
       m->loc[v].kind = CG_LOC_WS;
     }
   }
-  for (int32_t i = 0; st == KN_OK && i < g->nnodes; i++) {
-    const ir_node *nd = &g->nodes[i];
-    if (nd->dead) continue;
-    for (int k = 0; k < nd->nin; k++)
-      if (nd->in[k] != IR_NONE && end[nd->in[k]] < i) end[nd->in[k]] = i;
-  }
   if (st == KN_OK) {
-    int64_t total = ir_pack_buffers(n, size, begin, end, off);
+    /* views share their input's bytes and elementwise ops overwrite dead
+     * operands (ir/mem_plan.c); the lowerings rely on it only to skip copies */
+    ir_mem_stats ms;
+    int64_t total = ir_plan_memory(g, size, true, off, &ms);
     if (total < 0) st = kn_fail(m->kn, KN_ENOMEM, "out of memory planning the workspace");
     else if ((uint64_t)total > m->kn->mem_limit)
       st = kn_fail(m->kn, KN_ELIMIT, "the workspace of %lld bytes exceeds the memory limit", (long long)total);
@@ -105,9 +99,12 @@ static kn_status place_values(cg_model *m) {
           else m->loc[v].offset = off[v];
         }
       m->stats.workspace_bytes = total; /* allocated after lowering, with the scratch region */
+      m->stats.naive_bytes = ms.naive_bytes;
+      m->stats.inplace_nodes = ms.inplace;
+      m->stats.view_nodes = ms.views;
     }
   }
-  free(size), free(off), free(begin), free(end);
+  free(size), free(off);
   return st;
 }
 
@@ -210,7 +207,9 @@ static int32_t cg_fallback(void *rtp, int32_t node) {
     if (n->out[k] == IR_NONE || m->loc[n->out[k]].kind == CG_LOC_NONE) continue; /* ref_eval_node allocates it */
     tensor_at(m, rs->io, n->out[k], &outs[k]);
     want[k] = outs[k].data;
-    if (outs[k].nbytes) memset(outs[k].data, 0, (size_t)outs[k].nbytes);
+    bool shared = false; /* an in-place output (ir/mem_plan.c): its bytes are an operand's */
+    for (int i = 0; i < n->nin; i++) shared |= inp[i] && inp[i]->data == outs[k].data;
+    if (outs[k].nbytes && !shared) memset(outs[k].data, 0, (size_t)outs[k].nbytes);
   }
   if (st == KN_OK) st = ref_eval_node(m->kn, m->g, n, inp, outs, true);
   for (int k = 0; k < n->nout && outs; k++) {

@@ -1,8 +1,9 @@
 /* lower_movement.c: the data-movement family's entry point and its simplest
  * members. Reshape, Flatten, Squeeze, Unsqueeze, Identity and inference-mode
- * Dropout keep the bytes and change only the type: one memcpy of the input
- * into the output's slot, which LLVM turns into the best copy loop for the
- * target. The other members live in lower_movement_shape.c (Transpose,
+ * Dropout keep the bytes and change only the type: nothing at all when the
+ * memory plan put the output on its input's bytes, else one memcpy of the
+ * input into the output's slot, which LLVM turns into the best copy loop for
+ * the target. The other members live in lower_movement_shape.c (Transpose,
  * Concat, Split, Slice, Expand, Tile, Pad, DepthToSpace, SpaceToDepth),
  * lower_movement_gather.c (Gather) and lower_movement_nn.c (pools, Resize);
  * lower_movement_copy.c generates the strided copies most of them reduce to.
@@ -40,6 +41,8 @@ static kn_status lower_copy(cg_ctx *c, const ir_node *n) {
   const ir_type *t = mv_type(c, y);
   size_t es = kn_dtype_size(t->dtype);
   if (es == 0 || mv_type(c, x)->dtype != t->dtype || mv_numel(c, x) != mv_numel(c, y)) return KN_EUNSUPPORTED;
+  if (c->loc[x].kind == CG_LOC_WS && c->loc[y].kind == CG_LOC_WS && c->loc[x].offset == c->loc[y].offset)
+    return KN_OK; /* a view planned onto its input's bytes (ir/mem_plan.c) */
   emit_memcpy(c, y, x, kn_dims_numel(t->rank, t->dims) * (int64_t)es);
   return KN_OK;
 }

@@ -288,6 +288,18 @@ void ir_reduce_plan_make(int rank, const int64_t *dims, const bool *reduced, ir_
  * size <= 0 gets offset -1. Returns the arena size, or -1 on OOM. */
 int64_t ir_pack_buffers(int32_t n, const int64_t *size, const int32_t *begin, const int32_t *end, int64_t *offset);
 
+/* ===== mem_plan.c ===== */
+typedef struct ir_mem_stats {
+  int64_t workspace_bytes, naive_bytes; /* packed, and the sum of all buffers (no reuse) */
+  int32_t views, inplace;               /* outputs sharing their input's buffer: views, in-place ops */
+} ir_mem_stats;
+/* Plans g's intermediates in one workspace: size[v] bytes for each value
+ * that lives there (0: elsewhere), offset[v] its place (-1 if none). With
+ * `share`, views share their input's buffer and elementwise ops overwrite a
+ * dead operand (see mem_plan.c for when that is legal). Returns the
+ * workspace size, or -1 on OOM. */
+int64_t ir_plan_memory(const ir_graph *g, const int64_t *size, bool share, int64_t *offset, ir_mem_stats *st);
+
 /* ===== stats.c ===== */
 int64_t ir_graph_params(const ir_graph *g);
 int64_t ir_node_macs(const ir_graph *g, const ir_node *n);
