@@ -7,20 +7,12 @@
 #   env: REPS (5), ITERS (20), THREADS (1), KILN (build/kiln),
 #        ORT_RUN (../shared/vlmodels/ort_run.mjs), NODE_PATH (~/kiln-ws/ort/node_modules)
 set -euo pipefail
-model=$1
-shift
-data=""
-if [ $# -gt 0 ] && [ "$1" != "--" ]; then data=$1; shift; fi
-[ "${1:-}" = "--" ] && shift
-top=$(cd "$(dirname "$0")/.." && pwd)
-kiln=${KILN:-$top/build/kiln}
-ort_run=${ORT_RUN:-$top/../shared/vlmodels/ort_run.mjs}
-export NODE_PATH=${NODE_PATH:-$HOME/kiln-ws/ort/node_modules}
+. "$(dirname "$0")/lib.sh"
+bench_args "$@"
 reps=${REPS:-5} iters=${ITERS:-20} threads=${THREADS:-1}
-kargs=(bench "$model" --iters "$iters" --warmup 3 --threads "$threads" --json "$@")
+kargs=(bench "$model" --iters "$iters" --warmup 3 --threads "$threads" --json "${kextra[@]}")
 oargs=(bench "$model" --threads "$threads" --iters "$iters")
 if [ -n "$data" ]; then kargs+=(-i "$data"); oargs+=(--data "$data"); fi
-num() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | tail -1; }
 k=() o=() c=()
 for r in $(seq "$reps"); do
   kj=$("$kiln" "${kargs[@]}" | tail -1)
@@ -30,7 +22,6 @@ for r in $(seq "$reps"); do
   o+=("$(echo "$oj" | num median_ms)")
   echo "rep $r: kiln $(echo "$kj" | num median_ms) ms, ort $(echo "$oj" | num median_ms) ms" >&2
 done
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 km=$(med "${k[@]}") om=$(med "${o[@]}") cm=$(med "${c[@]}")
 ratio=$(awk -v a="$km" -v b="$om" 'BEGIN {printf "%.2f", a / b}')
 printf '%s threads=%s: kiln median %s ms (compile %s ms), ORT median %s ms, kiln/ORT %s\n' \

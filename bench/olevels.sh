@@ -8,25 +8,16 @@
 #   env: REPS (3), ITERS (10), THREADS (1), KILN (build/kiln),
 #        ORT_RUN (../shared/vlmodels/ort_run.mjs), NODE_PATH (~/kiln-ws/ort/node_modules)
 set -euo pipefail
-model=$1
-shift
-data=""
-if [ $# -gt 0 ] && [ "$1" != "--" ]; then data=$1; shift; fi
-[ "${1:-}" = "--" ] && shift
-top=$(cd "$(dirname "$0")/.." && pwd)
-kiln=${KILN:-$top/build/kiln}
-ort_run=${ORT_RUN:-$top/../shared/vlmodels/ort_run.mjs}
-export NODE_PATH=${NODE_PATH:-$HOME/kiln-ws/ort/node_modules}
+. "$(dirname "$0")/lib.sh"
+bench_args "$@"
 reps=${REPS:-3} iters=${ITERS:-10} threads=${THREADS:-1}
 dargs=() oargs=(bench "$model" --threads "$threads" --iters "$iters")
 if [ -n "$data" ]; then dargs=(-i "$data"); oargs+=(--data "$data"); fi
-num() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | tail -1; }
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A times
 for r in $(seq "$reps"); do
   line="rep $r:"
   for lvl in 0 1 2 3; do
-    t=$("$kiln" bench "$model" "${dargs[@]}" -O$lvl --iters "$iters" --warmup 2 --threads "$threads" --json "$@" | tail -1 | num median_ms)
+    t=$("$kiln" bench "$model" "${dargs[@]}" -O$lvl --iters "$iters" --warmup 2 --threads "$threads" --json "${kextra[@]}" | tail -1 | num median_ms)
     times[$lvl]="${times[$lvl]:-} $t"
     line="$line -O$lvl $t"
   done

@@ -214,24 +214,9 @@ static kn_status lower_unary(cg_ctx *c, const ir_node *n) {
     cg_call(c, fn, args, 4);
     return KN_OK;
   }
-  double p0 = 0, p1 = 0, p2 = 0; /* the reference adapter's attribute defaults */
-  switch (op) {
-  case KK_EW_LEAKYRELU: p0 = ir_attr_float(n, "alpha", 0.01f); break;
-  case KK_EW_ELU: case KK_EW_CELU: case KK_EW_THRESHRELU: p0 = ir_attr_float(n, "alpha", 1.0f); break;
-  case KK_EW_SELU:
-    p0 = ir_attr_float(n, "alpha", 1.67326319217681884765625f);
-    p2 = ir_attr_float(n, "gamma", 1.05070102214813232421875f);
-    break;
-  case KK_EW_HARDSIGMOID:
-    p0 = ir_attr_float(n, "alpha", 0.2f);
-    p1 = ir_attr_float(n, "beta", 0.5f);
-    break;
-  case KK_EW_SHRINK:
-    p0 = ir_attr_float(n, "lambd", 0.5f);
-    p1 = ir_attr_float(n, "bias", 0.0f);
-    break;
-  default: break;
-  }
+  double p[3]; /* the reference adapter's attributes and defaults */
+  ref_unary_params(n, op, p);
+  const double p0 = p[0], p1 = p[1], p2 = p[2];
   if (op == KK_EW_CELU && p0 == 0) return KN_EUNSUPPORTED; /* the reference reports it */
   LLVMValueRef args[7] = {cg_i32(c, op), cg_i64(c, count), x, y, cg_f64(c, p0), cg_f64(c, p1), cg_f64(c, p2)};
   cg_call(c, fn, args, 7);
