@@ -12,6 +12,7 @@
 #include "k_image.h"
 #include "k_nn.h"
 #include "lower_movement.h"
+#include "resize_plan.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,21 +400,6 @@ kn_status mv_lower_global_pool(cg_ctx *c, const ir_node *n) {
 }
 
 /* ---- Resize ---- */
-typedef struct resize_axis {
-  int64_t in_len, out_len, ntaps;
-  double scale, roi_start, roi_end;
-  int64_t *idx;
-  float *w;
-  uint8_t *outside;
-  bool identity;
-} resize_axis;
-
-static int str_index(const char *s, const char *const *list, int def) {
-  for (int i = 0; list[i]; i++)
-    if (strcmp(s, list[i]) == 0) return i;
-  return def;
-}
-
 /* Input i as a constant: 1 present (in *t), 0 absent or empty, -1 present
  * but only known at run time. */
 static int param_input(cg_ctx *c, const ir_node *n, int i, const kn_tensor **t) {
@@ -423,74 +409,8 @@ static int param_input(cg_ctx *c, const ir_node *n, int i, const kn_tensor **t) 
   return *t ? 1 : -1;
 }
 
-/* Per-axis scale and roi, as runtime/ref/exec_image.c computes them. */
-static bool resize_params(cg_ctx *c, const ir_node *n, resize_axis *ax, int ctm) {
-  const ir_type *xt = mv_type(c, n->in[0]), *yt = mv_type(c, n->out[0]);
-  int rank = xt->rank, axes[KN_MAX_RANK], naxes = rank;
-  const ir_attr *aa = ir_attr_get(n, "axes");
-  if (aa && aa->kind == IR_ATTR_INTS && aa->n <= rank) {
-    naxes = aa->n;
-    for (int i = 0; i < naxes; i++) {
-      axes[i] = (int)(aa->ints[i] < 0 ? aa->ints[i] + rank : aa->ints[i]);
-      if (axes[i] < 0 || axes[i] >= rank) return false;
-    }
-  } else {
-    for (int i = 0; i < rank; i++) axes[i] = i;
-  }
-  for (int d = 0; d < rank; d++) {
-    ax[d].in_len = xt->dims[d];
-    ax[d].out_len = yt->dims[d];
-    ax[d].scale = 1.0, ax[d].roi_start = 0.0, ax[d].roi_end = 1.0;
-  }
-  const kn_tensor *roi, *scales, *sizes;
-  int has_roi = param_input(c, n, 1, &roi), has_scales = param_input(c, n, 2, &scales);
-  int has_sizes = param_input(c, n, 3, &sizes);
-  if (has_scales < 0 || (has_scales == 0 && has_sizes < 0)) return false;
-  if (has_scales) {
-    if (kn_dims_numel(scales->rank, scales->dims) < naxes) return false;
-    for (int i = 0; i < naxes; i++) ax[axes[i]].scale = (float)kn_tensor_get_f64(scales, i);
-  } else if (has_sizes) {
-    if (kn_dims_numel(sizes->rank, sizes->dims) < naxes) return false;
-    static const char *const policies[] = {"stretch", "not_larger", "not_smaller", NULL};
-    int policy = str_index(ir_attr_str(n, "keep_aspect_ratio_policy", "stretch"), policies, 0);
-    double common = policy == 1 ? 1e300 : 0;
-    for (int i = 0; i < naxes; i++) {
-      resize_axis *a = &ax[axes[i]];
-      double r = a->in_len ? (double)kn_tensor_get_i64(sizes, i) / (double)a->in_len : 1.0;
-      a->scale = r;
-      common = policy == 1 ? (r < common ? r : common) : (r > common ? r : common);
-    }
-    if (policy != 0)
-      for (int i = 0; i < naxes; i++) ax[axes[i]].scale = common;
-  } else {
-    return false;
-  }
-  for (int d = 0; d < rank; d++)
-    if (!(ax[d].scale > 0)) return false;
-  if (ctm == KK_RESIZE_TF_CROP_AND_RESIZE) {
-    if (has_roi != 1 || kn_dims_numel(roi->rank, roi->dims) != 2 * naxes) return false;
-    for (int i = 0; i < naxes; i++) {
-      ax[axes[i]].roi_start = kn_tensor_get_f64(roi, i);
-      ax[axes[i]].roi_end = kn_tensor_get_f64(roi, naxes + i);
-    }
-  }
-  return true;
-}
-
-static bool taps_identity(const resize_axis *a) {
-  if (a->in_len != a->out_len) return false;
-  for (int64_t j = 0; j < a->out_len; j++) {
-    if (a->outside[j]) return false;
-    for (int64_t t = 0; t < a->ntaps; t++) {
-      float w = a->w[j * a->ntaps + t];
-      if (w != 0 && !(w == 1 && a->idx[j * a->ntaps + t] == j)) return false;
-    }
-  }
-  return true;
-}
-
 /* Emits the passes over the non-identity axes (all tables built). */
-static kn_status resize_emit(cg_ctx *c, const ir_node *n, resize_axis *ax, int rank, int mode, size_t esz,
+static kn_status resize_emit(cg_ctx *c, const ir_node *n, rs_axis *ax, int rank, int mode, size_t esz,
                              float extrap, uint64_t ebits) {
   ir_id x = n->in[0], y = n->out[0];
   int passes[KN_MAX_RANK], np = 0;
@@ -527,7 +447,7 @@ static kn_status resize_emit(cg_ctx *c, const ir_node *n, resize_axis *ax, int r
   LLVMTypeRef et = LLVMIntTypeInContext(c->c, (unsigned)(8 * esz));
   for (int p = 0; p < np; p++) {
     int d = passes[p];
-    resize_axis *a = &ax[d];
+    rs_axis *a = &ax[d];
     int64_t outer = kn_dims_numel(d, cur), inner = kn_dims_numel(rank - d - 1, cur + d + 1);
     LLVMValueRef dst = p == np - 1 ? cg_value_ptr(c, y) : buf[p & 1];
     int64_t nt = a->ntaps * a->out_len;
@@ -557,62 +477,31 @@ static kn_status resize_emit(cg_ctx *c, const ir_node *n, resize_axis *ax, int r
 }
 
 kn_status mv_lower_resize(cg_ctx *c, const ir_node *n) {
-  static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
-  static const char *const ctms[] = {"half_pixel",   "half_pixel_symmetric", "pytorch_half_pixel",
-                                     "align_corners", "asymmetric",          "tf_crop_and_resize",
-                                     "tf_half_pixel_for_nn", NULL};
-  static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", NULL};
   ir_id x = n->in[0], y = n->out[0];
   const ir_type *xt = mv_type(c, x), *yt = mv_type(c, y);
   if (yt->rank != xt->rank || yt->dtype != xt->dtype) return KN_EUNSUPPORTED;
-  int mode = str_index(ir_attr_str(n, "mode", "nearest"), modes, 0);
-  int ctm = str_index(ir_attr_str(n, "coordinate_transformation_mode", "half_pixel"), ctms, 0);
-  int nmode = str_index(ir_attr_str(n, "nearest_mode", "round_prefer_floor"), nearest, 0);
-  int antialias = ir_attr_int(n, "antialias", 0) != 0;
-  int exclude = ir_attr_int(n, "exclude_outside", 0) != 0;
-  float cubic_a = ir_attr_float(n, "cubic_coeff_a", -0.75f);
-  float extrap = ir_attr_float(n, "extrapolation_value", 0.0f);
+  const kn_tensor *roi, *scales, *sizes;
+  int has_roi = param_input(c, n, 1, &roi), has_scales = param_input(c, n, 2, &scales);
+  int has_sizes = param_input(c, n, 3, &sizes);
+  if (has_roi < 0 || has_scales < 0 || (has_scales == 0 && has_sizes < 0)) return KN_EUNSUPPORTED;
+  if (mv_numel(c, y) == 0) return KN_OK;
+  if (mv_numel(c, x) == 0) return KN_EUNSUPPORTED;
+  /* a plan the reference would refuse declines, and the reference reports it */
+  rs_plan p;
+  if (rs_plan_make(NULL, n, xt->rank, xt->dims, yt->dims, roi, scales, sizes, (uint64_t)1 << 24, &p) != KN_OK)
+    return KN_EUNSUPPORTED;
   int dt = xt->dtype;
   size_t esz = kn_dtype_size(dt);
   /* linear/cubic interpolate f32 only here (other floats convert on the reference path) */
-  if (mode == KK_RESIZE_NEAREST ? (esz != 1 && esz != 2 && esz != 4 && esz != 8) : dt != KN_F32)
-    return KN_EUNSUPPORTED;
-  int rank = xt->rank;
-  if (mv_numel(c, y) == 0) return KN_OK;
-  if (mv_numel(c, x) == 0) return KN_EUNSUPPORTED;
-  resize_axis ax[KN_MAX_RANK];
-  memset(ax, 0, sizeof ax);
-  if (!resize_params(c, n, ax, ctm)) return KN_EUNSUPPORTED;
   kn_status st = KN_OK;
-  for (int d = 0; d < rank && st == KN_OK; d++) {
-    resize_axis *a = &ax[d];
-    a->ntaps = kk_image_resize_ntaps(mode, antialias, a->scale);
-    if (a->ntaps < 1 || (uint64_t)a->ntaps * (uint64_t)a->out_len > ((uint64_t)1 << 24)) {
-      st = KN_EUNSUPPORTED;
-      break;
-    }
-    size_t nt = (size_t)(a->ntaps * a->out_len);
-    a->idx = malloc(nt * sizeof *a->idx);
-    a->w = malloc(nt * sizeof *a->w);
-    a->outside = malloc((size_t)a->out_len);
-    if (!a->idx || !a->w || !a->outside) {
-      st = KN_EUNSUPPORTED;
-      break;
-    }
-    kk_image_resize_taps(mode, ctm, nmode, cubic_a, exclude, antialias, a->in_len, a->out_len, a->scale,
-                         a->roi_start, a->roi_end, a->ntaps, a->idx, a->w, a->outside);
-    a->identity = taps_identity(a);
-  }
+  if (p.mode == KK_RESIZE_NEAREST ? (esz != 1 && esz != 2 && esz != 4 && esz != 8) : dt != KN_F32)
+    st = KN_EUNSUPPORTED;
   if (st == KN_OK) {
     uint64_t ebits = 0;
     kn_tensor t = {.dtype = dt, .rank = 0, .data = &ebits, .nbytes = 8};
-    kn_tensor_set_f64(&t, 0, extrap);
-    st = resize_emit(c, n, ax, rank, mode, esz, extrap, ebits);
+    kn_tensor_set_f64(&t, 0, p.extrap);
+    st = resize_emit(c, n, p.ax, p.rank, p.mode, esz, p.extrap, ebits);
   }
-  for (int d = 0; d < rank; d++) {
-    free(ax[d].idx);
-    free(ax[d].w);
-    free(ax[d].outside);
-  }
+  rs_plan_free(&p);
   return st;
 }

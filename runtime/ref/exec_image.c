@@ -7,89 +7,11 @@
  * ir_infer_resize/infer_nms/infer_roi_align, which already validated attributes. */
 #include "k_image.h"
 #include "ref.h"
+#include "resize_plan.h"
+#include <stdio.h>
 #include <string.h>
 
-static int str_index(const char *s, const char *const *list, int def) {
-  for (int i = 0; list[i]; i++)
-    if (strcmp(s, list[i]) == 0) return i;
-  return def;
-}
-
-/* ---- Resize ---- */
-
-typedef struct resize_axis {
-  int64_t in_len, out_len, ntaps;
-  double scale, roi_start, roi_end;
-  int64_t *idx;
-  float *w;
-  uint8_t *outside;
-  bool identity;
-} resize_axis;
-
-static bool input_nonempty(const ref_ctx *c, int i) {
-  return i < c->nin && c->in[i] && kn_tensor_numel(c->in[i]) > 0;
-}
-
-/* Per-axis scale and roi. With sizes the scale is out/in per axis ("stretch")
- * or one common scale (keep_aspect_ratio_policy), as the spec defines. */
-static kn_status resize_params(ref_ctx *c, resize_axis *ax, int ctm) {
-  const kn_tensor *x = c->in[0];
-  int rank = x->rank, axes[KN_MAX_RANK], naxes = rank;
-  const ir_attr *aa = ir_attr_get(c->node, "axes");
-  if (aa && aa->kind == IR_ATTR_INTS && aa->n <= rank) {
-    naxes = aa->n;
-    for (int i = 0; i < naxes; i++) axes[i] = (int)(aa->ints[i] < 0 ? aa->ints[i] + rank : aa->ints[i]);
-  } else {
-    for (int i = 0; i < rank; i++) axes[i] = i;
-  }
-  for (int d = 0; d < rank; d++) {
-    ax[d].in_len = x->dims[d];
-    ax[d].out_len = c->out[0].dims[d];
-    ax[d].scale = 1.0, ax[d].roi_start = 0.0, ax[d].roi_end = 1.0;
-  }
-  if (input_nonempty(c, 2)) {
-    for (int i = 0; i < naxes; i++) ax[axes[i]].scale = (float)kn_tensor_get_f64(c->in[2], i);
-  } else if (input_nonempty(c, 3)) {
-    static const char *const policies[] = {"stretch", "not_larger", "not_smaller", NULL};
-    int policy = str_index(ir_attr_str(c->node, "keep_aspect_ratio_policy", "stretch"), policies, 0);
-    double common = policy == 1 ? 1e300 : 0;
-    for (int i = 0; i < naxes; i++) {
-      resize_axis *a = &ax[axes[i]];
-      double r = a->in_len ? (double)kn_tensor_get_i64(c->in[3], i) / (double)a->in_len : 1.0;
-      a->scale = r;
-      common = policy == 1 ? (r < common ? r : common) : (r > common ? r : common);
-    }
-    if (policy != 0)
-      for (int i = 0; i < naxes; i++) ax[axes[i]].scale = common;
-  } else {
-    return ref_fail(c, KN_EINVAL, "one of scales or sizes is required");
-  }
-  for (int d = 0; d < rank; d++)
-    if (!(ax[d].scale > 0)) return ref_fail(c, KN_EINVAL, "scale of axis %d must be positive", d);
-  if (ctm == KK_RESIZE_TF_CROP_AND_RESIZE) {
-    if (!input_nonempty(c, 1)) return ref_fail(c, KN_EINVAL, "tf_crop_and_resize needs the roi input");
-    if (kn_tensor_numel(c->in[1]) != 2 * naxes)
-      return ref_fail(c, KN_ESHAPE, "roi has %lld values, expected %d", (long long)kn_tensor_numel(c->in[1]),
-                      2 * naxes);
-    for (int i = 0; i < naxes; i++) {
-      ax[axes[i]].roi_start = kn_tensor_get_f64(c->in[1], i);
-      ax[axes[i]].roi_end = kn_tensor_get_f64(c->in[1], naxes + i);
-    }
-  }
-  return KN_OK;
-}
-
-static bool taps_identity(const resize_axis *a) {
-  if (a->in_len != a->out_len) return false;
-  for (int64_t j = 0; j < a->out_len; j++) {
-    if (a->outside[j]) return false;
-    for (int64_t t = 0; t < a->ntaps; t++) {
-      float w = a->w[j * a->ntaps + t];
-      if (w != 0 && !(w == 1 && a->idx[j * a->ntaps + t] == j)) return false;
-    }
-  }
-  return true;
-}
+/* ---- Resize: the plan is resize_plan.c's ---- */
 
 /* the extrapolation value as raw bits of dtype (for the gather kernels) */
 static uint64_t value_bits(int dtype, double v) {
@@ -99,7 +21,7 @@ static uint64_t value_bits(int dtype, double v) {
   return bits;
 }
 
-static void resize_pass(int mode, size_t esz, const void *src, void *dst, int64_t outer, const resize_axis *a,
+static void resize_pass(int mode, size_t esz, const void *src, void *dst, int64_t outer, const rs_axis *a,
                         int64_t inner, float extrapolation, uint64_t ebits) {
   if (mode != KK_RESIZE_NEAREST) {
     kk_image_resize_axis_f32(src, dst, outer, a->in_len, a->out_len, inner, a->ntaps, a->idx, a->w, a->outside,
@@ -115,7 +37,7 @@ static void resize_pass(int mode, size_t esz, const void *src, void *dst, int64_
 }
 
 /* Runs the passes from xdata (dtype-sized elements, f32 for linear/cubic) into ydata. */
-static kn_status resize_run(ref_ctx *c, resize_axis *ax, int rank, int mode, size_t esz, const void *xdata,
+static kn_status resize_run(ref_ctx *c, rs_axis *ax, int rank, int mode, size_t esz, const void *xdata,
                             void *ydata, float extrapolation, uint64_t ebits) {
   int passes[KN_MAX_RANK], np = 0;
   for (int d = 0; d < rank; d++)
@@ -157,75 +79,44 @@ static kn_status resize_run(ref_ctx *c, resize_axis *ax, int rank, int mode, siz
   return KN_OK;
 }
 
+static const kn_tensor *param(const ref_ctx *c, int i) {
+  return i < c->nin && c->in[i] && kn_tensor_numel(c->in[i]) > 0 ? c->in[i] : NULL;
+}
+
 kn_status ref_exec_Resize(ref_ctx *c) {
-  static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
-  static const char *const ctms[] = {"half_pixel",   "half_pixel_symmetric", "pytorch_half_pixel",
-                                     "align_corners", "asymmetric",          "tf_crop_and_resize",
-                                     "tf_half_pixel_for_nn", NULL};
-  static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", NULL};
   const kn_tensor *x = c->in[0];
   kn_tensor *y = &c->out[0];
   if (y->rank != x->rank) return ref_fail(c, KN_EINTERNAL, "output shape was not inferred");
-  int mode = str_index(ir_attr_str(c->node, "mode", "nearest"), modes, 0);
-  int ctm = str_index(ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel"), ctms, 0);
-  int nmode = str_index(ir_attr_str(c->node, "nearest_mode", "round_prefer_floor"), nearest, 0);
-  int antialias = ir_attr_int(c->node, "antialias", 0) != 0;
-  int exclude = ir_attr_int(c->node, "exclude_outside", 0) != 0;
-  float cubic_a = ir_attr_float(c->node, "cubic_coeff_a", -0.75f);
-  float extrap = ir_attr_float(c->node, "extrapolation_value", 0.0f);
   int dt = x->dtype;
   size_t esz = kn_dtype_size(dt);
-  if (mode == KK_RESIZE_NEAREST ? (esz != 1 && esz != 2 && esz != 4 && esz != 8)
-                                : (dt != KN_F32 && dt != KN_F64 && dt != KN_F16 && dt != KN_BF16))
-    return ref_unsupported_dtype(c, dt);
-
-  int rank = x->rank;
   int64_t yn = kn_tensor_numel(y), xn = kn_tensor_numel(x);
   if (yn == 0) return KN_OK;
   if (xn == 0) return ref_fail(c, KN_ESHAPE, "cannot resize an empty tensor to a non-empty one");
-  resize_axis ax[KN_MAX_RANK];
-  memset(ax, 0, sizeof ax);
-  KN_TRY(resize_params(c, ax, ctm));
-
-  kn_status st = KN_OK;
-  for (int d = 0; d < rank && st == KN_OK; d++) {
-    resize_axis *a = &ax[d];
-    a->ntaps = kk_image_resize_ntaps(mode, antialias, a->scale);
-    if (a->ntaps < 0 || (uint64_t)a->ntaps * (uint64_t)a->out_len > ((uint64_t)1 << 30)) {
-      st = ref_fail(c, KN_ELIMIT, "resize filter of axis %d is too wide", d);
-      break;
-    }
-    size_t nt = (size_t)(a->ntaps * a->out_len);
-    a->idx = kn_aligned_alloc(nt * sizeof *a->idx);
-    a->w = kn_aligned_alloc(nt * sizeof *a->w);
-    a->outside = kn_aligned_alloc((size_t)a->out_len);
-    if (!a->idx || !a->w || !a->outside) {
-      st = ref_fail(c, KN_ENOMEM, "out of memory for resize taps");
-      break;
-    }
-    kk_image_resize_taps(mode, ctm, nmode, cubic_a, exclude, antialias, a->in_len, a->out_len, a->scale,
-                         a->roi_start, a->roi_end, a->ntaps, a->idx, a->w, a->outside);
-    a->identity = taps_identity(a);
+  rs_plan p;
+  kn_status st = rs_plan_make(c->kn, c->node, x->rank, x->dims, y->dims, param(c, 1), param(c, 2), param(c, 3),
+                              (uint64_t)1 << 30, &p);
+  if (st != KN_OK) { /* name the node in the message */
+    char why[256];
+    snprintf(why, sizeof why, "%s", kn_errmsg(c->kn));
+    return ref_fail(c, st, "%s", why);
   }
-
-  if (st == KN_OK) {
-    if (mode == KK_RESIZE_NEAREST || dt == KN_F32) {
-      st = resize_run(c, ax, rank, mode, mode == KK_RESIZE_NEAREST ? esz : 4, x->data, y->data, extrap,
-                      value_bits(dt, extrap));
-    } else { /* other float types interpolate in f32 */
-      float *xf = kn_aligned_alloc((size_t)xn * 4), *yf = kn_aligned_alloc((size_t)yn * 4);
-      if (!xf || !yf) st = ref_fail(c, KN_ENOMEM, "out of memory");
-      for (int64_t i = 0; st == KN_OK && i < xn; i++) xf[i] = (float)kn_tensor_get_f64(x, i);
-      if (st == KN_OK) st = resize_run(c, ax, rank, mode, 4, xf, yf, extrap, 0);
-      for (int64_t i = 0; st == KN_OK && i < yn; i++) kn_tensor_set_f64(y, i, yf[i]);
-      kn_aligned_free(xf), kn_aligned_free(yf);
-    }
+  const int mode = p.mode;
+  const float extrap = p.extrap;
+  if (mode == KK_RESIZE_NEAREST ? (esz != 1 && esz != 2 && esz != 4 && esz != 8)
+                                : (dt != KN_F32 && dt != KN_F64 && dt != KN_F16 && dt != KN_BF16))
+    st = ref_unsupported_dtype(c, dt);
+  else if (mode == KK_RESIZE_NEAREST || dt == KN_F32) {
+    st = resize_run(c, p.ax, p.rank, mode, mode == KK_RESIZE_NEAREST ? esz : 4, x->data, y->data, extrap,
+                    value_bits(dt, extrap));
+  } else { /* other float types interpolate in f32 */
+    float *xf = kn_aligned_alloc((size_t)xn * 4), *yf = kn_aligned_alloc((size_t)yn * 4);
+    if (!xf || !yf) st = ref_fail(c, KN_ENOMEM, "out of memory");
+    for (int64_t i = 0; st == KN_OK && i < xn; i++) xf[i] = (float)kn_tensor_get_f64(x, i);
+    if (st == KN_OK) st = resize_run(c, p.ax, p.rank, mode, 4, xf, yf, extrap, 0);
+    for (int64_t i = 0; st == KN_OK && i < yn; i++) kn_tensor_set_f64(y, i, yf[i]);
+    kn_aligned_free(xf), kn_aligned_free(yf);
   }
-  for (int d = 0; d < rank; d++) {
-    kn_aligned_free(ax[d].idx);
-    kn_aligned_free(ax[d].w);
-    kn_aligned_free(ax[d].outside);
-  }
+  rs_plan_free(&p);
   return st;
 }
 
