@@ -1,7 +1,8 @@
-/* lower_rows.c: row-wise ops: Softmax, LogSoftmax, LayerNormalization, the
+/* lower_rows.c: row-wise ops: Softmax, LogSoftmax, LayerNormalization,
+ * InstanceNormalization, the
  * Reduce* family, ArgMax/ArgMin, Hardmax and LpNormalization.
- * Softmax/LogSoftmax over the contiguous last axis (the attention case) and
- * f32 LayerNormalization are generated IR: one function per distinct shape
+ * Softmax/LogSoftmax over the contiguous last axis (the attention case), f32
+ * LayerNormalization and InstanceNormalization are generated IR: one function per distinct shape
  * (nodes of equal shape share it) that loops over the rows, each row walked
  * in <VW x float> vectors in a few passes (max, exp and sum, scale; or sum,
  * squared deviations, normalize) with the row length a compile-time constant,
@@ -34,7 +35,8 @@ static bool has_output(cg_ctx *c, const ir_node *n, int k) {
 
 /* ===== Softmax, LogSoftmax and the other ops along one axis ===== */
 typedef struct row_ctx {
-  LLVMValueRef x, y, scale, bias; /* row pointers (scale/bias: the shared vectors) */
+  LLVMValueRef x, y, scale, bias; /* row pointers (scale/bias: the shared vectors, or splats) */
+  bool affine_splat;              /* scale/bias are one value per row (InstanceNormalization) */
   LLVMValueRef m, s, inv;         /* splat row statistics */
 } row_ctx;
 
@@ -169,22 +171,26 @@ static LLVMValueRef body_sqdev(cg_vgen *g, void *p, LLVMValueRef off, int64_t la
 static LLVMValueRef body_norm(cg_vgen *g, void *p, LLVMValueRef off, int64_t lanes, LLVMValueRef acc) {
   row_ctx *r = p;
   LLVMValueRef d = LLVMBuildFSub(g->b, shifted(g, r, off, lanes), r->s, "");
-  LLVMValueRef v = LLVMBuildFMul(g->b, LLVMBuildFMul(g->b, d, r->inv, ""), cg_vload(g, r->scale, off, lanes, 0.0f), "");
-  if (r->bias) v = LLVMBuildFAdd(g->b, v, cg_vload(g, r->bias, off, lanes, 0.0f), "");
+  LLVMValueRef sc = r->affine_splat ? r->scale : cg_vload(g, r->scale, off, lanes, 0.0f);
+  LLVMValueRef v = LLVMBuildFMul(g->b, LLVMBuildFMul(g->b, d, r->inv, ""), sc, "");
+  if (r->bias) v = LLVMBuildFAdd(g->b, v, r->affine_splat ? r->bias : cg_vload(g, r->bias, off, lanes, 0.0f), "");
   cg_vstore(g, v, r->y, off, lanes);
   return acc;
 }
 
-/* params: x, scale, bias, y, mean, inv_std (the absent ones are never touched) */
+/* params: x, scale, bias, y, mean, inv_std (the absent ones are never touched).
+ * chan == 0: scale and bias are len-element vectors shared by every row
+ * (LayerNormalization); chan > 0: one value per row, of channel row % chan
+ * (InstanceNormalization, rows = N x C). */
 static void gen_layernorm(cg_ctx *c, LLVMValueRef *args, int64_t rows, int64_t len, float eps, bool bias,
-                          bool mean_out, bool inv_out) {
-  char name[96];
+                          bool mean_out, bool inv_out, int64_t chan) {
+  char name[112];
   union {
     float f;
     uint32_t u;
   } e = {.f = eps};
-  snprintf(name, sizeof name, "kiln_layernorm_%lldx%lld_e%08x%s%s%s", (long long)rows, (long long)len, (unsigned)e.u,
-           bias ? "_b" : "", mean_out ? "_m" : "", inv_out ? "_i" : "");
+  snprintf(name, sizeof name, "kiln_layernorm_%lldx%lld_e%08x%s%s%s_c%lld", (long long)rows, (long long)len,
+           (unsigned)e.u, bias ? "_b" : "", mean_out ? "_m" : "", inv_out ? "_i" : "", (long long)chan);
   if (cg_vgen_reuse(c, name, args, 6)) return;
   cg_vgen g;
   cg_vgen_begin(&g, c, name, 6);
@@ -194,6 +200,12 @@ static void gen_layernorm(cg_ctx *c, LLVMValueRef *args, int64_t rows, int64_t l
                .y = row_ptr(&g, cg_vgen_param(&g, 3), l.iv, len),
                .scale = cg_vgen_param(&g, 1),
                .bias = bias ? cg_vgen_param(&g, 2) : NULL};
+  if (chan > 0) {
+    LLVMValueRef ch = LLVMBuildURem(g.b, l.iv, cg_vi64(&g, chan), "ch");
+    r.affine_splat = true;
+    r.scale = cg_vsplat(&g, cg_vscalar_load(&g, r.scale, ch));
+    if (bias) r.bias = cg_vsplat(&g, cg_vscalar_load(&g, r.bias, ch));
+  }
   LLVMValueRef x0 = cg_vscalar_load(&g, r.x, cg_vi64(&g, 0));
   r.m = cg_vsplat(&g, x0);
   LLVMValueRef inv_len = LLVMConstReal(c->f32, 1.0 / (double)len);
@@ -240,7 +252,7 @@ static kn_status lower_layernorm(cg_ctx *c, const ir_node *n) {
                           cg_value_ptr(c, n->out[0]), stats[1] ? cg_value_ptr(c, n->out[1]) : null,
                           stats[2] ? cg_value_ptr(c, n->out[2]) : null};
   if (dt == KN_F32) {
-    gen_layernorm(c, args, outer, len, eps, bias, stats[1], stats[2]);
+    gen_layernorm(c, args, outer, len, eps, bias, stats[1], stats[2], 0);
     return KN_OK;
   }
   LLVMValueRef fn = cg_kernel(c, "kk_norm_layernorm_f64");
@@ -248,6 +260,25 @@ static kn_status lower_layernorm(cg_ctx *c, const ir_node *n) {
   LLVMValueRef kargs[9] = {args[0], args[1], args[2], args[3], args[4], args[5], cg_i64(c, outer), cg_i64(c, len),
                            LLVMConstReal(c->f32, eps)};
   cg_call(c, fn, kargs, 9);
+  return KN_OK;
+}
+
+/* InstanceNormalization: the LayerNorm row generator over rows of N x C
+ * channels, each row all the spatial positions of one channel, with the
+ * channel's scale and bias. */
+static kn_status lower_instancenorm(cg_ctx *c, const ir_node *n) {
+  const ir_type *xt = vtype(c, n->in[0]);
+  if (xt->dtype != KN_F32 || xt->rank < 2 || n->nin < 3 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
+  const int64_t ch = xt->dims[1], rows = prod(xt->dims, 0, 2), len = prod(xt->dims, 2, xt->rank);
+  for (int i = 1; i < 3; i++)
+    if (n->in[i] == IR_NONE || vtype(c, n->in[i])->dtype != KN_F32 || numel(vtype(c, n->in[i])) != ch)
+      return KN_EUNSUPPORTED;
+  if (rows == 0) return KN_OK;
+  if (len == 0) return KN_EUNSUPPORTED;
+  LLVMValueRef null = LLVMConstNull(c->ptr);
+  LLVMValueRef args[6] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), cg_value_ptr(c, n->in[2]),
+                          cg_value_ptr(c, n->out[0]), null, null};
+  gen_layernorm(c, args, rows, len, ir_attr_float(n, "epsilon", 1e-5f), true, false, false, ch);
   return KN_OK;
 }
 
@@ -371,6 +402,7 @@ cg_lower_fn cg_lowering_rows(ir_op op) {
   case IR_OP_ArgMax:
   case IR_OP_ArgMin: return lower_arg;
   case IR_OP_LayerNormalization: return lower_layernorm;
+  case IR_OP_InstanceNormalization: return lower_instancenorm;
   default: return reduce_kind(op) >= 0 ? lower_reduce : NULL;
   }
 }
