@@ -23,7 +23,8 @@ const char cli_common_help[] =
     "  --passes=a,b,c         run exactly this pipeline\n"
     "  --disable-pass=NAME    skip a pass (repeatable)\n"
     "  --print-before=NAME, --print-after=NAME, --print-after-all\n"
-    "                         print the IR (stderr) around passes\n"
+    "                         print the IR around passes (to stderr, or --print-file)\n"
+    "  --print-file FILE      write the IR dumps, --time-passes and --pass-stats to FILE\n"
     "  --verify-each          run the IR verifier after every pass\n"
     "  --time-passes          table of pass, ms, nodes before/after (stderr)\n"
     "  --pass-stats           what each pass changed (stderr)\n"
@@ -131,6 +132,20 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
     *sv = argv[++*i];
     if (sv == &o->engine && strcmp(*sv, "jit") != 0 && strcmp(*sv, "ref") != 0) {
       fprintf(stderr, "kiln: unknown engine '%s' (available: jit, ref)\n", *sv);
+      return -1;
+    }
+    return 1;
+  }
+  if (!strcmp(a, "--print-file")) {
+    if (*i + 1 >= argc) {
+      fprintf(stderr, "kiln: %s needs a value\n", a);
+      return -1;
+    }
+    const char *path = argv[++*i];
+    if (o->passes.out) fclose(o->passes.out);
+    /* closed when the process exits, after the command has printed its last pass */
+    if (!(o->passes.out = fopen(path, "w"))) {
+      fprintf(stderr, "kiln: cannot write %s\n", path);
       return -1;
     }
     return 1;

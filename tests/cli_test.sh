@@ -31,6 +31,10 @@ expect 2 "unknown option" "$kiln" run --bogus "$src/models/clip_vit_tiny.kir"
 expect 2 "no model given" "$kiln" run
 expect 2 "bad dims" "$kiln" run "$src/models/clip_vit_tiny.kir" --shape x=3xq
 expect 2 "no input named" "$kiln" run "$src/models/clip_vit_tiny.kir" --shape nope=1x3
+# pass instrumentation into a file, and a file that cannot be written
+expect 0 "nodes" "$kiln" inspect "$src/models/clip_vit_tiny.kir" --no-ir --time-passes --print-after=dce --print-file "$tmp/passes.txt"
+expect 0 "IR after dce" cat "$tmp/passes.txt"
+expect 2 "cannot write" "$kiln" inspect "$src/models/clip_vit_tiny.kir" --print-file "$tmp/no/such/dir/x.txt"
 # bad model files: exit 1 and a message naming the file
 printf 'this is not a protobuf at all' > "$tmp/garbage.onnx"
 expect 1 "garbage.onnx" "$kiln" run "$tmp/garbage.onnx"
