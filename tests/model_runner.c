@@ -40,9 +40,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) i++;
     else if (!strcmp(argv[i], "--disable-pass") && i + 1 < argc && passes.ndisabled < 32)
       passes.disabled[passes.ndisabled++] = argv[++i];
-    else if (!strcmp(argv[i], "-O0")) passes.level = 0;
+    else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
+      passes.level = argv[i][2] - '0';
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0] [--disable-pass NAME]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0..-O3] [--disable-pass NAME]\n", argv[0]);
       return 2;
     }
   }

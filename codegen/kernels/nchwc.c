@@ -19,14 +19,24 @@
  * block width b (4, 8, 16 floats), each a vector of b floats. */
 #include "k_nchwc.h"
 
+#define KK_NCHWC_P 4  /* partial sums of a border pixel (divides every block width) */
 #define KK_NCHWC_R 12 /* pixels per tile: 12 accumulators + weights + broadcast fit in 16 registers */
 #define G(i) geo[KK_NCHWC_##i]
+/* The tile's accumulators only live in registers when its pixel loops are
+ * unrolled and the helpers inlined: ask clang for both rather than hope its
+ * cost model agrees (the bitcode is built at -O1). */
+#if defined(__clang__)
+#define KK_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define KK_UNROLL
+#endif
+#define KK_INLINE static inline __attribute__((always_inline))
 
 /* ---- the direct convolution, per block width B ---- */
 #define NCHWC_TYPES(B)                                                                              \
   typedef float kk_v##B __attribute__((vector_size((B) * 4), aligned(4)));                          \
   typedef int32_t kk_m##B __attribute__((vector_size((B) * 4), aligned(4)));                        \
-  static inline void store##B(const int64_t *geo, float *dst, const kk_v##B *acc) {                 \
+  KK_INLINE void store##B(const int64_t *geo, float *dst, const kk_v##B *acc) {                 \
     kk_v##B v = *acc;                                                                               \
     if (G(RELU)) {                                                                                  \
       const kk_v##B zero = {0};                                                                     \
@@ -34,19 +44,19 @@
     }                                                                                               \
     *(kk_v##B *)dst = v;                                                                            \
   }                                                                                                 \
-  static inline void init##B(const float *bp, kk_v##B *acc) {                                       \
+  KK_INLINE void init##B(const float *bp, kk_v##B *acc) {                                       \
     const kk_v##B zero = {0};                                                                       \
     *acc = bp ? *(const kk_v##B *)bp : zero;                                                        \
   }
 
 /* R interior pixels from ow0: xn is the image, wo the output block's weights. */
 #define NCHWC_TILE(B, R)                                                                            \
-  static inline void conv_tile##B##_##R(const int64_t *geo, const float *xn, const float *wo,       \
+  KK_INLINE void conv_tile##B##_##R(const int64_t *geo, const float *xn, const float *wo,       \
                                         const float *bp, float *yrow, int64_t oh, int64_t ow0,           \
                                         int64_t khlo, int64_t khhi) {                               \
     const int64_t Cb = G(CB), H = G(H), W = G(W), KH = G(KH), KW = G(KW), SW = G(SW), DW = G(DW);   \
     kk_v##B acc[R];                                                                                 \
-    for (int j = 0; j < R; j++) init##B(bp, &acc[j]);                                                        \
+    KK_UNROLL for (int j = 0; j < R; j++) init##B(bp, &acc[j]);                                                        \
     const int64_t iw0 = ow0 * SW - G(PW);                                                           \
     for (int64_t cb = 0; cb < Cb; cb++)                                                             \
       for (int64_t kh = khlo; kh < khhi; kh++) {                                                    \
@@ -56,50 +66,56 @@
           for (int ci = 0; ci < (B); ci++) {                                                        \
             const kk_v##B wv = *(const kk_v##B *)(wr + ci * (B));                                   \
             const float *xp = xr + kw * DW * (B) + ci;                                              \
-            for (int j = 0; j < R; j++) acc[j] += xp[j * SW * (B)] * wv;                            \
+            KK_UNROLL for (int j = 0; j < R; j++) acc[j] += xp[j * SW * (B)] * wv;                            \
           }                                                                                         \
       }                                                                                             \
-    for (int j = 0; j < R; j++) store##B(geo, yrow + (ow0 + j) * (B), &acc[j]);         \
+    KK_UNROLL for (int j = 0; j < R; j++) store##B(geo, yrow + (ow0 + j) * (B), &acc[j]);         \
   }                                                                                                 \
-  static inline void dwconv_tile##B##_##R(const int64_t *geo, const float *xb, const float *wb,         \
+  KK_INLINE void dwconv_tile##B##_##R(const int64_t *geo, const float *xb, const float *wb,         \
                                       const float *bp, float *yrow, int64_t oh, int64_t ow0,             \
                                       int64_t khlo, int64_t khhi) {                                 \
     const int64_t W = G(W), KW = G(KW), SW = G(SW), DW = G(DW);                                     \
     kk_v##B acc[R];                                                                                 \
-    for (int j = 0; j < R; j++) init##B(bp, &acc[j]);                                                        \
+    KK_UNROLL for (int j = 0; j < R; j++) init##B(bp, &acc[j]);                                                        \
     const int64_t iw0 = ow0 * SW - G(PW);                                                           \
     for (int64_t kh = khlo; kh < khhi; kh++) {                                                      \
       const float *xr = xb + ((oh * G(SH) - G(PH) + kh * G(DH)) * W + iw0) * (B);                   \
       const float *wr = wb + kh * KW * (B);                                                         \
       for (int64_t kw = 0; kw < KW; kw++) {                                                         \
         const kk_v##B wv = *(const kk_v##B *)(wr + kw * (B));                                       \
-        for (int j = 0; j < R; j++) acc[j] += *(const kk_v##B *)(xr + (j * SW + kw * DW) * (B)) * wv; \
+        KK_UNROLL for (int j = 0; j < R; j++) acc[j] += *(const kk_v##B *)(xr + (j * SW + kw * DW) * (B)) * wv; \
       }                                                                                             \
     }                                                                                               \
-    for (int j = 0; j < R; j++) store##B(geo, yrow + (ow0 + j) * (B), &acc[j]);         \
+    KK_UNROLL for (int j = 0; j < R; j++) store##B(geo, yrow + (ow0 + j) * (B), &acc[j]);         \
   }
 
 /* One pixel anywhere in the row (taps outside the image skipped). */
 #define NCHWC_PIXEL(B)                                                                              \
-  static inline void conv_pixel##B(const int64_t *geo, const float *xn, const float *wo, const float *bp, \
+  KK_INLINE void conv_pixel##B(const int64_t *geo, const float *xn, const float *wo, const float *bp, \
                                    float *yrow, int64_t oh, int64_t ow, int64_t khlo, int64_t khhi) { \
     const int64_t Cb = G(CB), H = G(H), W = G(W), KH = G(KH), KW = G(KW), DW = G(DW);               \
     const int64_t iw0 = ow * G(SW) - G(PW);                                                         \
     int64_t kwlo, kwhi;                                                                             \
     kk_nn_valid_range(iw0, DW, W, KW, &kwlo, &kwhi);                                                \
-    kk_v##B acc;                                                                                    \
-    init##B(bp, &acc);                                                                               \
+    /* KK_NCHWC_P independent partial sums over the input lanes: one chain \
+     * of multiply-adds would wait on its own latency at every step */      \
+    kk_v##B acc[KK_NCHWC_P], zero = {0};                                                            \
+    init##B(bp, &acc[0]);                                                                           \
+    KK_UNROLL for (int p = 1; p < KK_NCHWC_P; p++) acc[p] = zero;                                   \
     for (int64_t cb = 0; cb < Cb; cb++)                                                             \
       for (int64_t kh = khlo; kh < khhi; kh++) {                                                    \
         const float *xr = xn + ((cb * H + oh * G(SH) - G(PH) + kh * G(DH)) * W + iw0) * (B);        \
         const float *wr = wo + (cb * KH + kh) * KW * (B) * (B);                                     \
         for (int64_t kw = kwlo; kw < kwhi; kw++)                                                    \
-          for (int ci = 0; ci < (B); ci++)                                                          \
-            acc += xr[kw * DW * (B) + ci] * *(const kk_v##B *)(wr + (kw * (B) + ci) * (B));         \
+          for (int ci = 0; ci < (B); ci += KK_NCHWC_P)                                              \
+            KK_UNROLL for (int p = 0; p < KK_NCHWC_P; p++)                                          \
+              acc[p] += xr[kw * DW * (B) + ci + p] * *(const kk_v##B *)(wr + (kw * (B) + ci + p) * (B)); \
       }                                                                                             \
-    store##B(geo, yrow + ow * (B), &acc);                                               \
+    KK_UNROLL for (int w = KK_NCHWC_P / 2; w > 0; w /= 2)                                           \
+      KK_UNROLL for (int p = 0; p < w; p++) acc[p] += acc[p + w];                                   \
+    store##B(geo, yrow + ow * (B), &acc[0]);                                                        \
   }                                                                                                 \
-  static inline void dwconv_pixel##B(const int64_t *geo, const float *xb, const float *wb, const float *bp,  \
+  KK_INLINE void dwconv_pixel##B(const int64_t *geo, const float *xb, const float *wb, const float *bp,  \
                                  float *yrow, int64_t oh, int64_t ow, int64_t khlo, int64_t khhi) { \
     const int64_t W = G(W), KW = G(KW), DW = G(DW);                                                 \
     const int64_t iw0 = ow * G(SW) - G(PW);                                                         \
