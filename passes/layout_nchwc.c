@@ -33,6 +33,7 @@
 typedef struct nchwc {
   ir_graph *g;
   int64_t b;
+  bool all;        /* every legal convolution (pm_options.nchwc_all), not only the rule's */
   int32_t n0;      /* values before the pass: the maps below cover these */
   ir_id *blk;      /* blk[v]: the blocked twin of NCHW value v, or IR_NONE */
   ir_id *cblk;     /* cblk[v]: constant v re-blocked as [1, C/b, 1, 1, b] */
@@ -158,11 +159,18 @@ static kn_status make_twin(nchwc *s, int32_t i, ir_op op, int nin, const ir_id *
 
 /* ---- convolutions ---- */
 
-/* Which convolutions go blocked. The rule (measured on the conv models of
- * the VL zoo, docs/passes.md): f32 2-D with constant weights, group 1 or
- * depthwise; every dim known; and enough channels to fill a block: with
- * fewer than half a block of output channels most lanes would compute
- * padding. */
+/* Which convolutions go blocked: f32 2-D with constant weights, group 1 or
+ * depthwise, every dim known, and (the rule measured on the conv models of
+ * the VL zoo with b = 16, docs/passes.md):
+ *  - at least half a block of output channels, else most lanes compute padding;
+ *  - inside a region (the input is already blocked): at least half a block of
+ *    input channels;
+ *  - starting a region costs a conversion each way, which pays only where the
+ *    direct convolution clearly beats im2col + GEMM: a spatial kernel (a 1x1
+ *    convolution is a plain GEMM with no im2col to save), whole input blocks,
+ *    and at least NCHWC_MIN_START_PIXELS output pixels (on small images the
+ *    row tiles run short and the weights of a block are re-read per row). */
+#define NCHWC_MIN_START_PIXELS 1024
 static bool conv_wanted(const nchwc *s, const ir_node *n, bool *depthwise) {
   const ir_graph *g = s->g;
   if (n->nout != 1 || n->nin < 2) return false;
@@ -174,7 +182,10 @@ static bool conv_wanted(const nchwc *s, const ir_node *n, bool *depthwise) {
   *depthwise = group != 1;
   if (*depthwise && !(group == C && M == C && w->dims[1] == 1)) return false;
   if (!*depthwise && w->dims[1] != C) return false;
-  return 2 * M >= s->b;
+  if (s->all) return true;
+  if (2 * M < s->b) return false;
+  if (has_twin(s, n->in[0])) return 2 * C >= s->b;
+  return C >= s->b && w->dims[2] * w->dims[3] > 1 && yt->dims[2] * yt->dims[3] >= NCHWC_MIN_START_PIXELS;
 }
 
 /* W [M, C, KH, KW] -> [M/b, C/b, KH, KW, b_in, b_out]; depthwise W [C, 1,
@@ -402,7 +413,10 @@ static int32_t fuse_relu(ir_graph *g, const int32_t *uses) {
 }
 
 kn_status pass_run_layout_nchwc(ir_graph *g, pass_result *r) {
-  nchwc s = {.g = g, .b = r->opt && r->opt->nchwc_block > 0 ? r->opt->nchwc_block : 8, .n0 = g->nvalues};
+  nchwc s = {.g = g,
+             .b = r->opt && r->opt->nchwc_block > 0 ? r->opt->nchwc_block : 8,
+             .all = r->opt && r->opt->nchwc_all,
+             .n0 = g->nvalues};
   const int32_t nodes0 = g->nnodes;
   s.blk = malloc(sizeof *s.blk * (size_t)(s.n0 + 1));
   s.cblk = malloc(sizeof *s.cblk * (size_t)(s.n0 + 1));

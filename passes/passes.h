@@ -57,6 +57,7 @@ typedef struct pm_options {
   bool print_after_all, verify_each, time_passes, pass_stats;
   FILE *out; /* where printing and tables go (default stderr) */
   int nchwc_block; /* layout-nchwc's block: the target's vector width in floats (0: 8); the JIT sets it */
+  bool nchwc_all;  /* layout-nchwc converts every convolution it can, not only those its speed rule picks (tests) */
 } pm_options;
 const char *pm_pipeline_for_level(int level);
 /* Checks that every name in the pipeline/flags is a known pass. */
