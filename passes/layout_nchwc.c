@@ -166,8 +166,9 @@ static kn_status make_twin(nchwc *s, int32_t i, ir_op op, int nin, const ir_id *
  *  - inside a region (the input is already blocked): at least half a block of
  *    input channels;
  *  - starting a region costs a conversion each way, which pays only where the
- *    direct convolution clearly beats im2col + GEMM: a spatial kernel (a 1x1
- *    convolution is a plain GEMM with no im2col to save), whole input blocks,
+ *    direct convolution clearly beats im2col + GEMM: not depthwise (already
+ *    a direct loop), a spatial kernel (a 1x1 convolution is a plain GEMM with
+ *    no im2col to save), whole input blocks,
  *    and at least NCHWC_MIN_START_PIXELS output pixels (on small images the
  *    row tiles run short and the weights of a block are re-read per row). */
 #define NCHWC_MIN_START_PIXELS 1024
@@ -185,7 +186,7 @@ static bool conv_wanted(const nchwc *s, const ir_node *n, bool *depthwise) {
   if (s->all) return true;
   if (2 * M < s->b) return false;
   if (has_twin(s, n->in[0])) return 2 * C >= s->b;
-  return C >= s->b && w->dims[2] * w->dims[3] > 1 && yt->dims[2] * yt->dims[3] >= NCHWC_MIN_START_PIXELS;
+  return !*depthwise && C >= s->b && w->dims[2] * w->dims[3] > 1 && yt->dims[2] * yt->dims[3] >= NCHWC_MIN_START_PIXELS;
 }
 
 /* W [M, C, KH, KW] -> [M/b, C/b, KH, KW, b_in, b_out]; depthwise W [C, 1,
