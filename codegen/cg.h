@@ -69,6 +69,9 @@ LLVMValueRef cg_f64(cg_ctx *c, double v);
 /* A function of the linked kernel library; NULL when it does not exist. */
 LLVMValueRef cg_kernel(cg_ctx *c, const char *name);
 LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n);
+/* An alloca in the entry function's first block (a static stack slot, e.g.
+ * the pointer block a parallel body reads), wherever the builder is. */
+LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t);
 /* A private array of constant int64 values in the module (for shape/stride
  * arrays passed to kernels); returns a pointer to its first element. */
 LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n);
@@ -103,9 +106,13 @@ cg_lower_fn cg_lowering_movement(ir_op op);    /* lower_movement.c: Reshape, Tra
 cg_lower_fn cg_lowering_gemm(ir_op op);        /* lower_gemm.c: MatMul, Gemm, Conv */
 cg_lower_fn cg_lowering_rows(ir_op op);        /* lower_rows.c: Softmax, LayerNormalization, reductions */
 cg_lower_fn cg_lowering_fused(ir_op op);       /* lower_fused.c: FusedElementwise as one vector loop */
+cg_lower_fn cg_lowering_nchwc(ir_op op);       /* lower_nchwc.c: ConvNCHWc, PoolNCHWc, the layout conversions */
 
 /* ===== cg_target.c ===== */
 kn_status cg_target_machine(kn_ctx *kn, const cg_options *opt, LLVMTargetMachineRef *tm, int *vec_bytes);
+/* The widest vector register of the target opt describes (64, 32 or 16 bytes),
+ * without making a target machine: the passes size the NCHWc block by it. */
+int cg_target_vec_bytes(const cg_options *opt);
 void cg_llvm_init(void);
 
 /* ===== cg_module.c: the kernel library as bitcode ===== */

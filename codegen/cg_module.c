@@ -96,6 +96,17 @@ LLVMValueRef cg_kernel(cg_ctx *c, const char *name) {
   return fn && !LLVMIsDeclaration(fn) ? fn : NULL;
 }
 
+LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t) {
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
+  LLVMBasicBlockRef first = LLVMGetEntryBasicBlock(c->entry);
+  LLVMValueRef at = LLVMGetFirstInstruction(first);
+  if (at) LLVMPositionBuilderBefore(b, at);
+  else LLVMPositionBuilderAtEnd(b, first);
+  LLVMValueRef v = LLVMBuildAlloca(b, t, "ctx");
+  LLVMDisposeBuilder(b);
+  return v;
+}
+
 LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
   return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
 }

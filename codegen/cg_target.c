@@ -21,6 +21,18 @@ static bool has_feature(const char *features, const char *f) {
   return false;
 }
 
+static int vec_bytes_of(const char *features) {
+  return has_feature(features, "+avx512f") ? 64 : has_feature(features, "+avx") ? 32 : 16;
+}
+
+int cg_target_vec_bytes(const cg_options *opt) {
+  if (opt && opt->features) return vec_bytes_of(opt->features);
+  char *host = LLVMGetHostCPUFeatures();
+  int v = vec_bytes_of(host);
+  LLVMDisposeMessage(host);
+  return v;
+}
+
 kn_status cg_target_machine(kn_ctx *kn, const cg_options *opt, LLVMTargetMachineRef *tm, int *vec_bytes) {
   cg_llvm_init();
   char *triple = LLVMGetDefaultTargetTriple();
@@ -39,7 +51,7 @@ kn_status cg_target_machine(kn_ctx *kn, const cg_options *opt, LLVMTargetMachine
                                                           : LLVMCodeGenLevelDefault;
     *tm = LLVMCreateTargetMachine(target, triple, cpu, features, lvl, LLVMRelocPIC, LLVMCodeModelJITDefault);
     if (!*tm) st = kn_fail(kn, KN_EINTERNAL, "LLVM could not create a target machine for %s (%s)", triple, cpu);
-    *vec_bytes = has_feature(features, "+avx512f") ? 64 : has_feature(features, "+avx") ? 32 : 16;
+    *vec_bytes = vec_bytes_of(features);
   }
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(host_cpu);

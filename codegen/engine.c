@@ -423,8 +423,9 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   int32_t folded = 0;
   if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
   if (st == KN_OK) {
-    pm_options dflt = {.level = opt->opt_level};
-    st = pm_run(g, opt->passes ? opt->passes : &dflt);
+    pm_options po = opt->passes ? *opt->passes : (pm_options){.level = opt->opt_level};
+    if (po.nchwc_block <= 0) po.nchwc_block = cg_target_vec_bytes(opt) / 4; /* layout-nchwc's block */
+    st = pm_run(g, &po);
   }
   if (st == KN_OK) st = ir_verify(g);
   m->stats.folded_nodes = folded;

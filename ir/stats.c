@@ -34,6 +34,11 @@ int64_t ir_node_macs(const ir_graph *g, const ir_node *n) {
     for (int i = 1; i < b->rank; i++) k *= dim(b, i);
     return numel(o) * k;
   }
+  case IR_OP_ConvNCHWc: { /* padded lanes included: what the blocked convolution computes */
+    int64_t k = 1;
+    for (int i = 1; i < b->rank - 1; i++) k *= dim(b, i); /* [Mb, Cb, KH, KW, b, b] or [Cb, KH, KW, b] */
+    return numel(o) * k;
+  }
   case IR_OP_ConvTranspose: {
     int64_t k = 1;
     for (int i = 1; i < b->rank; i++) k *= dim(b, i);

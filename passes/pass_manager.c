@@ -24,7 +24,7 @@ static const char *const level_pipelines[4] = {
     "",                                                                     /* -O0: the graph as imported */
     "fold,remove-noops,canonicalize,cse,dce",                               /* -O1 */
     "fold,remove-noops,canonicalize,cse,fuse-layernorm,fuse-gelu,fuse-elementwise,dce", /* -O2 */
-    "fold,remove-noops,canonicalize,cse,fuse-layernorm,fuse-gelu,fuse-elementwise,dce", /* -O3 */
+    "fold,remove-noops,canonicalize,cse,fuse-layernorm,fuse-gelu,layout-nchwc,fuse-elementwise,dce", /* -O3 */
 };
 
 const char *pm_pipeline_for_level(int level) { return level_pipelines[level < 0 ? 0 : level > 3 ? 3 : level]; }
@@ -42,7 +42,7 @@ static bool listed(const char *const *list, int n, const char *name) {
 }
 
 void pm_list_passes(FILE *f) {
-  fprintf(f, "passes (in -O1..-O3 order: %s):\n", pm_pipeline_for_level(2));
+  fprintf(f, "passes (in -O1..-O3 order: %s):\n", pm_pipeline_for_level(3));
   for (int i = 0; i < NPASSES; i++) fprintf(f, "  %-14s %s\n", pass_table[i].name, pass_table[i].desc);
 }
 
@@ -90,7 +90,7 @@ kn_status pm_run(ir_graph *g, const pm_options *o) {
     if (!pi || listed(o->disabled, o->ndisabled, pi->name)) continue;
     if (listed(o->print_before, o->nprint_before, pi->name)) print_ir(out, g, "before", pi->name);
     int32_t before = ir_graph_live_nodes(g);
-    pass_result r = {0};
+    pass_result r = {.opt = o};
     double t0 = now_ms();
     st = pi->run(g, &r);
     double ms = now_ms() - t0;

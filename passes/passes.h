@@ -22,8 +22,10 @@ kn_status pass_fold_constants(ir_graph *g, int64_t max_bytes, int32_t *folded);
 bool pass_graph_is_static(const ir_graph *g, const char **why_node);
 
 /* ===== the passes (passes.def) ===== */
+struct pm_options;
 typedef struct pass_result {
   int32_t changed; /* how many things the pass changed (nodes removed, folded, ...) */
+  const struct pm_options *opt; /* the pipeline's options (target facts such as nchwc_block); may be NULL */
 } pass_result;
 #define PASS(id, name, desc) kn_status pass_run_##id(ir_graph *g, pass_result *r);
 #include "passes.def"
@@ -54,6 +56,8 @@ typedef struct pm_options {
   int nprint_before, nprint_after;
   bool print_after_all, verify_each, time_passes, pass_stats;
   FILE *out; /* where printing and tables go (default stderr) */
+  int nchwc_block; /* layout-nchwc's block: the target's vector width in floats (0: 8); the JIT sets it */
+  bool nchwc_all;  /* layout-nchwc converts every convolution it can, not only those its speed rule picks (tests) */
 } pm_options;
 const char *pm_pipeline_for_level(int level);
 /* Checks that every name in the pipeline/flags is a known pass. */
