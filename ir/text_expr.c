@@ -106,7 +106,9 @@ static bool number(ev *e, ir_num *out) {
   return true;
 }
 
-/* min(a, b, ...), max(...), sqrt(x), int(x), float(x) */
+/* min(a, b, ...), max(...), pick(i, v0, v1, ...), pow(a, n), abs(x), sqrt(x),
+ * int(x), float(x). No libm function whose last bit varies between C
+ * libraries: sqrt is exactly rounded, pow is integer-only. */
 static bool call(ev *e, const char *name, size_t len, size_t at, ir_num *out) {
   ir_num args[16];
   int nargs = 0;
@@ -132,7 +134,30 @@ static bool call(ev *e, const char *name, size_t len, size_t at, ir_num *out) {
     *out = all_int ? best : num_float(ir_num_f64(best));
     return true;
   }
+  if (IS("pick")) { /* the i-th of the values after i: per-stage lists such as depths */
+    if (!args[0].is_int || args[0].i < 0 || args[0].i >= nargs - 1)
+      return fail_at(e, at, KN_EPARSE, "pick(i, ...) needs an integer i from 0 to %d", nargs - 2);
+    *out = args[1 + args[0].i];
+    return true;
+  }
+  if (IS("pow")) {
+    if (nargs != 2 || !args[0].is_int || !args[1].is_int || args[1].i < 0)
+      return fail_at(e, at, KN_EPARSE, "pow(a, n) needs two integers, n >= 0");
+    int64_t b = args[0].i, n = args[1].i, r = 1;
+    if (b == 0 || b == 1 || b == -1) r = n == 0 ? 1 : b == -1 && n % 2 == 0 ? 1 : b;
+    else /* |b| >= 2 overflows within 63 steps */
+      for (int64_t k = 0; k < n; k++)
+        if (__builtin_mul_overflow(r, b, &r)) return fail_at(e, at, KN_EPARSE, "integer overflow in pow");
+    *out = num_int(r);
+    return true;
+  }
   if (nargs != 1) return fail_at(e, at, KN_EPARSE, "%.*s takes one argument, got %d", (int)len, name, nargs);
+  if (IS("abs")) {
+    if (!args[0].is_int) *out = num_float(args[0].f < 0 ? -args[0].f : args[0].f);
+    else if (args[0].i == INT64_MIN) return fail_at(e, at, KN_EPARSE, "integer overflow");
+    else *out = num_int(args[0].i < 0 ? -args[0].i : args[0].i);
+    return true;
+  }
   double x = ir_num_f64(args[0]);
   if (IS("sqrt")) {
     if (x < 0) return fail_at(e, at, KN_EPARSE, "sqrt of a negative number");
@@ -151,7 +176,8 @@ static bool call(ev *e, const char *name, size_t len, size_t at, ir_num *out) {
     return true;
   }
 #undef IS
-  return fail_at(e, at, KN_EPARSE, "unknown function %.*s (have min, max, sqrt, int, float)", (int)len, name);
+  return fail_at(e, at, KN_EPARSE, "unknown function %.*s (have min, max, pick, pow, abs, sqrt, int, float)",
+                 (int)len, name);
 }
 
 static bool atom(ev *e, ir_num *out) {

@@ -180,6 +180,8 @@ static void test_expressions(void **state) {
   assert_int_equal(eval_int(ctx, none, "3 == 1 + 2"), 1);
   assert_int_equal(eval_int(ctx, none, "3 != 3"), 0);
   assert_int_equal(eval_int(ctx, none, "9223372036854775807"), INT64_MAX);
+  assert_int_equal(eval_int(ctx, none, "pick(2, 2, 2, 6, 2) * pow(2, 10) + abs(-3)"), 6 * 1024 + 3);
+  assert_int_equal(eval_int(ctx, none, "pow(-1, 1000000000000) + pow(0, 0) + pow(-1, 3) + pow(1, 99999999999)"), 2);
   const char *vit = "param image = 224\nparam patch = 32";
   assert_int_equal(eval_int(ctx, vit, "image / patch * (image / patch) + 1"), 50);
   assert_int_equal(eval_int(ctx, vit, "$image/$patch"), 7); /* `$` is optional inside, no spaces needed */
@@ -218,6 +220,11 @@ static void test_expressions(void **state) {
   parse_bad(ctx, "graph g {\n const c: i64[] = [$(frob(1))]\n output c }", NULL, KN_EPARSE, "unknown function",
             NULL);
   parse_bad(ctx, "graph g {\n const c: i64[] = [$(sqrt(1, 2))]\n output c }", NULL, KN_EPARSE, "one argument",
+            NULL);
+  parse_bad(ctx, "graph g {\n const c: i64[] = [$(pick(4, 1, 2, 3))]\n output c }", NULL, KN_EPARSE,
+            "from 0 to 2", NULL);
+  parse_bad(ctx, "graph g {\n const c: i64[] = [$(pow(3, 99))]\n output c }", NULL, KN_EPARSE, "overflow", NULL);
+  parse_bad(ctx, "graph g {\n const c: f32[] = [$(pow(2.0, 2))]\n output c }", NULL, KN_EPARSE, "two integers",
             NULL);
   parse_bad(ctx, "graph g {\n const c: i64[] = [$(1.5)]\n output c }", NULL, KN_EPARSE, "expected an integer", NULL);
   parse_bad(ctx, "graph g {\n const c: i64[] = [$(2 3)]\n output c }", NULL, KN_EPARSE, "t.kir:2:24:", "unexpected");
