@@ -377,6 +377,7 @@ kn_status irp_expand_macro(parser *p, ir_graph *g, size_t base, int nout) {
   const char *part;
   KN_TRY(irp_name_text(p, &inst, &part));
   ir_id first_new = g->nvalues;
+  int32_t first_node = g->nnodes;
   KN_TRY(irp_scope_push(p, IRP_FRAME_MACRO, part, strlen(part)));
   ir_lexer saved_lx = p->lx;
   ir_token saved_tok = p->tok;
@@ -403,7 +404,7 @@ kn_status irp_expand_macro(parser *p, ir_graph *g, size_t base, int nout) {
     /* a value this call made takes the caller's name (y, not y/out) */
     bool rename = rets[i] >= first_new;
     for (int j = 0; j < i; j++) rename &= !(rets[j] == rets[i] && !irp_tok_is(&p->toks[base + j], "_"));
-    KN_TRY(irp_bind_alias(p, g, &p->toks[base + i], rets[i], rename));
+    KN_TRY(irp_bind_alias(p, g, &p->toks[base + i], rets[i], rename, first_node));
   }
   return KN_OK;
 }

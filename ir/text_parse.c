@@ -8,7 +8,9 @@
  * literal can never grow a buffer beyond what the shape allows.
  * Scratch arrays live in the parser and are reused across statements; the
  * output-name list is a stack because a node's attributes may hold a nested
- * graph whose statements push their own output names. */
+ * graph, and a macro call a whole body, whose statements push their own
+ * output names. Names go through text_scope.c (prefixes, rebinding in loops);
+ * params, macros and loops are text_macro.c's. */
 #include "text_parse.h"
 #include <float.h>
 #include <errno.h>

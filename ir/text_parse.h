@@ -152,8 +152,9 @@ kn_status irp_full_name(parser *p, const char *name, size_t len, const char **ou
  * loops (docs/ir.md, "Scopes"). */
 kn_status irp_define_value(parser *p, ir_graph *g, const ir_token *nt, const ir_type *ty, kn_tensor *c, ir_id *out);
 /* Binds nt to an existing value v (a macro's return), with the same rules;
- * rename: give v the prefixed name of nt in its graph. */
-kn_status irp_bind_alias(parser *p, ir_graph *g, const ir_token *nt, ir_id v, bool rename);
+ * rename: give v the prefixed name of nt in its graph, and the outer
+ * references to it in subgraphs of the nodes from first_node on. */
+kn_status irp_bind_alias(parser *p, ir_graph *g, const ir_token *nt, ir_id v, bool rename, int32_t first_node);
 kn_status irp_bind_value(parser *p, const char *name, size_t len, ir_graph *g, ir_id v);
 kn_status irp_bind_num(parser *p, const char *name, size_t len, ir_num num);
 /* The value a used name means in g (an outer reference is made for a value

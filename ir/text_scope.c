@@ -208,7 +208,36 @@ kn_status irp_define_value(parser *p, ir_graph *g, const ir_token *nt, const ir_
   return st;
 }
 
-kn_status irp_bind_alias(parser *p, ir_graph *g, const ir_token *nt, ir_id v, bool rename) {
+static kn_status rename_captures(parser *p, const ir_token *nt, ir_graph *g, int32_t from, const char *old,
+                                 const char *new_name);
+
+/* In subgraph sub: the outer reference named old (if sub captures it) takes
+ * the new name, and so on down, unless sub defines old itself (then deeper
+ * captures of old mean sub's value). */
+static kn_status rename_in_sub(parser *p, const ir_token *nt, ir_graph *sub, const char *old, const char *new_name) {
+  ir_id v = ir_value_find(sub, old);
+  if (v != IR_NONE && !sub->values[v].is_outer) return KN_OK;
+  if (v != IR_NONE) {
+    if (ir_value_find(sub, new_name) != IR_NONE)
+      return irp_err_at(p, nt, KN_EPARSE, "cannot name the value %.200s: subgraph %.200s uses that name", new_name,
+                        sub->name);
+    KN_TRY(ir_value_rename(sub, v, new_name));
+  }
+  return rename_captures(p, nt, sub, 0, old, new_name);
+}
+
+/* Subgraphs capture outer values by name, so when a value is renamed the
+ * subgraphs of the nodes that can see it (those from `from` on) follow. */
+static kn_status rename_captures(parser *p, const ir_token *nt, ir_graph *g, int32_t from, const char *old,
+                                 const char *new_name) {
+  for (int32_t i = from; i < g->nnodes; i++)
+    for (int32_t a = 0; a < g->nodes[i].nattr; a++)
+      if (g->nodes[i].attrs[a].kind == IR_ATTR_GRAPH)
+        KN_TRY(rename_in_sub(p, nt, g->nodes[i].attrs[a].g, old, new_name));
+  return KN_OK;
+}
+
+kn_status irp_bind_alias(parser *p, ir_graph *g, const ir_token *nt, ir_id v, bool rename, int32_t first_node) {
   char *nm = NULL;
   size_t len = 0;
   int32_t slot = -1;
@@ -216,8 +245,10 @@ kn_status irp_bind_alias(parser *p, ir_graph *g, const ir_token *nt, ir_id v, bo
   kn_status st = token_name(p, nt, &nm, &len);
   if (st == KN_OK) st = def_slot(p, nt, nm, len, &slot);
   if (st == KN_OK && rename) {
+    const char *old = g->values[v].name; /* stays valid: the arena keeps old names */
     st = irp_full_name(p, nm, len, &full);
     if (st == KN_OK) st = taken(p, g, nt, full);
+    if (st == KN_OK) st = rename_captures(p, nt, g, first_node, old, full);
     if (st == KN_OK) st = ir_value_rename(g, v, full);
   }
   if (st == KN_OK) st = bind(p, slot, nm, len, g, v);

@@ -572,7 +572,7 @@ static const char *const g_macro_features =
     "macro block(x, c, layer=0) {\n"
     "  h = lin(x, out=$width, std=$(0.5 / (layer + 1)))\n"
     "  n = LayerNormalization(h, _, _) {axis=-1, epsilon=$eps, k=[$layer, $(layer % 2)], t=tensor f32[2] = normal()}\n"
-    "  r = If(c) {then_branch=graph { q = Relu(n) output q }, else_branch=graph { output x }}\n"
+    "  r = If(c) {then_branch=graph { q = Add(n, h) output q }, else_branch=graph { output x }}\n"
     "  return r, h\n"
     "}\n"
     "graph m opset 17 {\n"

@@ -286,6 +286,31 @@ static void test_macros(void **state) {
   assert_int_equal(ir_value_find(g, "s/s"), IR_NONE); /* renamed */
   ir_graph_free(g);
 
+  /* a subgraph built by the call captures a value the call returns (y/h, renamed y): the
+   * capture follows the rename */
+  g = parse_ok(ctx, "macro m(c, x) {\n h = Relu(x)\n"
+                    " r = If(c) {then_branch=graph { output h }, else_branch=graph {\n"
+                    "   s = If(c) {then_branch=graph { output h }, else_branch=graph { h = Neg(x) output h }}\n"
+                    "   output s }}\n"
+                    " return h, r }\n"
+                    "graph g {\n input c: bool[]\n input x: f32[2]\n y, z = m(c, x)\n output y, z }");
+  const ir_graph *then = ir_attr_get(producer(g, "z"), "then_branch")->g;
+  assert_true(ir_value_find(then, "y") != IR_NONE && ir_value_find(then, "y/h") == IR_NONE);
+  const ir_graph *els = ir_attr_get(producer(g, "z"), "else_branch")->g;
+  const ir_node *inner = &els->nodes[els->values[find(els, "y/s")].producer];
+  assert_true(ir_value_find(ir_attr_get(inner, "then_branch")->g, "y") != IR_NONE);
+  const ir_graph *shadow = ir_attr_get(inner, "else_branch")->g; /* defines its own y/h: untouched */
+  assert_false(shadow->values[find(shadow, "y/h")].is_outer);
+  char *p1 = ir_print(g, NULL);
+  ir_graph *g2 = parse_ok(ctx, p1);
+  char *p2 = ir_print(g2, NULL);
+  assert_string_equal(p1, p2);
+  free(p1);
+  free(p2);
+  ir_graph_free(g2);
+  assert_int_equal(ir_verify(g), KN_OK);
+  ir_graph_free(g);
+
   /* an absent value argument reaches an optional input */
   g = parse_ok(ctx, "macro clip(x, lo) {\n y = Clip(x, lo)\n return y }\n"
                     "graph g {\n input x: f32[2]\n y = clip(x, _)\n output y }");
