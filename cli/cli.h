@@ -13,6 +13,7 @@
 enum { EXIT_OK = 0, EXIT_MODEL = 1, EXIT_USAGE = 2 };
 
 #define CLI_MAX_SHAPES 32
+#define CLI_MAX_DEFINES 64
 typedef struct cli_common {
   const char *model;
   const char *shape_names[CLI_MAX_SHAPES];
@@ -21,6 +22,10 @@ typedef struct cli_common {
   int nshapes;
   uint64_t mem_limit;
   int verbose;
+  /* .kir models: --config NAME, --define NAME=VALUE */
+  const char *config;
+  const char *defines[CLI_MAX_DEFINES];
+  int ndefines;
   /* engine and compiler options */
   const char *engine; /* "jit" (default) or "ref" */
   int opt_level;      /* -O0..-O3, default 2 */

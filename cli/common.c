@@ -17,6 +17,8 @@ const char cli_common_help[] =
     "  --no-cache             compile even if the compile cache has this model\n"
     "  --cache-dir DIR        compile cache folder (default $KILN_CACHE_DIR or ~/.cache/kiln)\n"
     "  --mem-limit BYTES      largest single allocation allowed (default 8G; suffixes K M G)\n"
+    "  --config NAME          .kir models: use the file's `config NAME { ... }` params\n"
+    "  --define NAME=VALUE    .kir models: set param NAME (repeatable; after --config)\n"
     "pass flags (kiln's graph passes; docs/passes.md):\n"
     "  -O0 .. -O3             also pick kiln's pass pipeline (-O0: none; the reference engine\n"
     "                         runs passes only with an explicit -O or --passes)\n"
@@ -113,6 +115,30 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
     ++*i;
     return 1;
   }
+  if (!strncmp(a, "--config", 8) || !strncmp(a, "--define", 8)) {
+    if (a[8] != '=' && a[8] != 0) return 0; /* some other option */
+    bool cfg = a[2] == 'c';
+    const char *v = a[8] == '=' ? a + 9 : *i + 1 < argc ? argv[++*i] : NULL;
+    if (!v || !*v) {
+      fprintf(stderr, "kiln: %s needs a value\n", cfg ? "--config" : "--define");
+      return -1;
+    }
+    if (cfg) {
+      o->config = v;
+      return 1;
+    }
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1]) {
+      fprintf(stderr, "kiln: --define wants NAME=VALUE, got '%s'\n", v);
+      return -1;
+    }
+    if (o->ndefines == CLI_MAX_DEFINES) {
+      fprintf(stderr, "kiln: more than %d --define flags\n", CLI_MAX_DEFINES);
+      return -1;
+    }
+    o->defines[o->ndefines++] = v;
+    return 1;
+  }
   if (!strcmp(a, "--no-cache")) {
     o->no_cache = true;
     return 1;
@@ -197,9 +223,16 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
 int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
   kn_set_verbose(kn, o->verbose);
-  if (kn_load_graph(kn, o->model, g) != KN_OK) {
+  if ((o->config || o->ndefines) && !kn_is_text_model(o->model)) {
+    fprintf(stderr, "kiln: error: --config and --define apply to .kir models only, not %s\n", o->model);
+    return EXIT_USAGE;
+  }
+  ir_parse_opts po = {.config = o->config, .defines = o->defines, .ndefines = o->ndefines};
+  kn_status st = kn_load_graph_ex(kn, o->model, &po, g);
+  if (st != KN_OK) {
     fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn));
-    return EXIT_MODEL;
+    /* an unknown --config or a --define of no param is the command line's fault */
+    return st == KN_EINVAL && kn_is_text_model(o->model) ? EXIT_USAGE : EXIT_MODEL;
   }
   for (int k = 0; k < o->nshapes; k++) {
     ir_id v = ir_value_find(*g, o->shape_names[k]);

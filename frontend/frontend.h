@@ -23,5 +23,8 @@ kn_status onnx_read_file(kn_ctx *ctx, const char *path, uint8_t **data, size_t *
 
 /* ===== model.c: load any supported model file (.onnx or .kir) ===== */
 kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out);
+/* Same, with the config and defines for a .kir file (opts may be NULL). */
+kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, ir_graph **out);
+bool kn_is_text_model(const char *path); /* a .kir file */
 
 #endif

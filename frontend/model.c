@@ -1,5 +1,6 @@
 /* model.c: loads any model file kiln accepts, by extension: .onnx (ONNX
- * protobuf) or .kir (kiln's text IR). Both end typed and verified. */
+ * protobuf) or .kir (kiln's text IR, with its config and param defines).
+ * Both end typed and verified. */
 #include "frontend.h"
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,17 @@ static bool has_suffix(const char *s, const char *suf) {
   return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out) {
+bool kn_is_text_model(const char *path) { return has_suffix(path, ".kir"); }
+
+kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out) { return kn_load_graph_ex(ctx, path, NULL, out); }
+
+kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, ir_graph **out) {
   *out = NULL;
-  if (!has_suffix(path, ".kir")) return onnx_import_file(ctx, path, out);
+  if (!kn_is_text_model(path)) {
+    if (opts && (opts->config || opts->ndefines))
+      return kn_fail(ctx, KN_EINVAL, "%s: a config or defines apply only to .kir models", path);
+    return onnx_import_file(ctx, path, out);
+  }
   uint8_t *buf;
   size_t len;
   KN_TRY(onnx_read_file(ctx, path, &buf, &len));
@@ -22,7 +31,7 @@ kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out) {
   }
   text[len] = 0;
   ir_graph *g = NULL;
-  kn_status st = ir_parse(ctx, text, path, &g);
+  kn_status st = ir_parse_ex(ctx, text, path, opts, &g);
   free(text);
   if (st == KN_OK) st = ir_verify(g);
   if (st == KN_OK) st = ir_infer_graph(g);

@@ -81,6 +81,37 @@ ir_id ir_value_find(const ir_graph *g, const char *name) {
   return found;
 }
 
+/* Linear-probing delete: empty v's slot, then move back every later entry of
+ * the probe run whose home slot does not lie between the hole and itself. */
+static void index_remove(ir_graph *g, ir_id v) {
+  ir_name_index *ix = &impl(g)->names;
+  if (!ix->cap) return;
+  uint32_t m = ix->cap - 1, i = hash_str(g->values[v].name) & m;
+  while (ix->slots[i] != v) {
+    if (ix->slots[i] == IR_NONE) return;
+    i = (i + 1) & m;
+  }
+  ix->slots[i] = IR_NONE;
+  ix->used--;
+  for (uint32_t j = (i + 1) & m; ix->slots[j] != IR_NONE; j = (j + 1) & m) {
+    uint32_t home = hash_str(g->values[ix->slots[j]].name) & m;
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    ix->slots[i] = ix->slots[j];
+    ix->slots[j] = IR_NONE;
+    i = j;
+  }
+}
+
+kn_status ir_value_rename(ir_graph *g, ir_id v, const char *name) {
+  char *copy = ir_arena_strdup(&g->arena, name);
+  if (!copy) return kn_fail(g->ctx, KN_ENOMEM, "out of memory renaming a value");
+  index_remove(g, v);
+  g->values[v].name = copy;
+  if (!index_insert(g, v)) return kn_fail(g->ctx, KN_ENOMEM, "out of memory indexing a value");
+  return KN_OK;
+}
+
 ir_graph *ir_graph_new(kn_ctx *ctx, const char *name) {
   ir_graph_impl *gi = calloc(1, sizeof *gi);
   if (!gi) {

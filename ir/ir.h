@@ -169,6 +169,8 @@ void ir_graph_free(ir_graph *g);
 /* New value; name may be NULL (a unique name is generated). */
 ir_id ir_value_new(ir_graph *g, const char *name, const ir_type *type);
 ir_id ir_value_find(const ir_graph *g, const char *name); /* IR_NONE if absent */
+/* Gives v a new name (copied into the arena). */
+kn_status ir_value_rename(ir_graph *g, ir_id v, const char *name);
 /* New constant value that takes ownership of *t (t is zeroed). */
 ir_id ir_const_new(ir_graph *g, const char *name, kn_tensor *t);
 /* New node; inputs/outputs copied. Returns node id or IR_NONE on OOM. */
@@ -260,6 +262,18 @@ typedef struct ir_print_opts {
 /* Writes the graph as text; returns a malloc'd string (NULL on OOM). */
 char *ir_print(const ir_graph *g, const ir_print_opts *opts);
 kn_status ir_parse(kn_ctx *ctx, const char *text, const char *filename, ir_graph **out);
+/* Parameters of a parse: which `config` block applies and NAME=VALUE
+ * overrides of `param`s (docs/ir.md, "Parameters and configs"). */
+typedef struct ir_parse_opts {
+  const char *config;         /* NULL: the params' declared values */
+  const char *const *defines; /* "NAME=VALUE" each; VALUE is an expression */
+  int ndefines;
+  int64_t max_expand; /* statements, loop iterations and calls run by macros and loops; 0: 2^18 */
+} ir_parse_opts;
+/* ir_parse with options; opts may be NULL. An unknown config or a define of
+ * an undeclared param is an error. */
+kn_status ir_parse_ex(kn_ctx *ctx, const char *text, const char *filename, const ir_parse_opts *opts,
+                      ir_graph **out);
 void ir_print_type(char *buf, size_t n, const ir_graph *g, const ir_type *t);
 
 /* ===== broadcast_plan.c ===== */

@@ -8,15 +8,21 @@
  * /enc/layer.0/Add_output_0 need no quotes and numbers (-1e-3) are words too;
  * the parser interprets a word by position. A ':' belongs to a word only inside
  * it (a word character on both sides), so `x: f32[2]` and `y = Relu(x) :f32[2]`
- * split into x, ':', f32; `x:f32` stays one word. */
+ * split into x, ':', f32; `x:f32` stays one word. Two dots end a word, so the
+ * range `0..12` is three tokens (0, .., 12).
+ *
+ * `$name` and `$( ... )` are numeric expressions (text_expr.c). The whole
+ * `$( ... )` with balanced parentheses is one token because inside it `/`,
+ * `+`, `-` are operators, not word characters. */
 #include "text_lex.h"
 #include <stdio.h>
 #include <string.h>
 
 static const char *const keywords[] = {
     "graph", "input", "const", "output", "opset", "tensor", "_",
-    /* reserved for the planned functions/macros */
-    "func", "macro", "import", "return",
+    "macro", "return", "for",
+    /* reserved for later: functions and includes */
+    "func", "import",
 };
 
 bool ir_text_is_word_char(int c) {
@@ -33,7 +39,8 @@ bool ir_text_is_keyword(const char *s, size_t n) {
 bool ir_text_is_bare_name(const char *s, size_t n) {
   if (n == 0 || s[0] == ':' || s[n - 1] == ':') return false;
   for (size_t i = 0; i < n; i++)
-    if (!ir_text_is_word_char((unsigned char)s[i]) || s[i] == '+') return false;
+    if (!ir_text_is_word_char((unsigned char)s[i]) || s[i] == '+' || (s[i] == '.' && i + 1 < n && s[i + 1] == '.'))
+      return false;
   return !ir_text_is_keyword(s, n);
 }
 
@@ -92,6 +99,43 @@ static ir_token lex_error(ir_lexer *lx, ir_token t, const char *msg, int ch) {
   return t;
 }
 
+static bool ident_char(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* `$name` or `$( ... )`; an expression may span lines. */
+static ir_token lex_dollar(ir_lexer *lx, ir_token t) {
+  const char *p = t.start, *q = p + 1;
+  if (*q == '(') {
+    int depth = 0;
+    for (;; q++) {
+      if (*q == 0) {
+        lx->p = q;
+        return lex_error(lx, t, "unterminated $( expression", -1);
+      }
+      if (*q == '\n') {
+        lx->line++;
+        lx->line_start = q + 1;
+      }
+      if (*q == '(') depth++;
+      else if (*q == ')' && --depth == 0) break;
+    }
+    t.kind = IR_TK_EXPR;
+    t.len = (size_t)(q + 1 - p);
+    lx->p = q + 1;
+    return t;
+  }
+  if (!ident_char((unsigned char)*q) || (*q >= '0' && *q <= '9')) {
+    lx->p = p;
+    return lex_error(lx, t, "expected a parameter name or '(' after '$'", -1);
+  }
+  while (ident_char((unsigned char)*q)) q++;
+  t.kind = IR_TK_REF;
+  t.len = (size_t)(q - p);
+  lx->p = q;
+  return t;
+}
+
 ir_token ir_lex_next(ir_lexer *lx) {
   ir_token t = {0};
   const char *p = lx->p;
@@ -114,10 +158,17 @@ ir_token ir_lex_next(ir_lexer *lx) {
     lx->p = p;
     return t;
   }
+  if (c == '.' && p[1] == '.') {
+    t.kind = IR_TK_DOTDOT;
+    t.len = 2;
+    lx->p = p + 2;
+    return t;
+  }
   if (ir_text_is_word_char(c) && c != ':') {
     const char *q = p;
     while (ir_text_is_word_char((unsigned char)*q)) {
       if (*q == ':' && !ir_text_is_word_char((unsigned char)q[1])) break;
+      if (*q == '.' && q[1] == '.') break;
       q++;
     }
     t.kind = IR_TK_WORD;
@@ -158,6 +209,7 @@ ir_token ir_lex_next(ir_lexer *lx) {
     lx->p = q + 1;
     return t;
   }
+  if (c == '$') return lex_dollar(lx, t);
   static const char punct[] = "{}()[],=:?*;";
   static const ir_tok_kind kinds[] = {IR_TK_LBRACE, IR_TK_RBRACE, IR_TK_LPAREN, IR_TK_RPAREN,
                                       IR_TK_LBRACK, IR_TK_RBRACK, IR_TK_COMMA,  IR_TK_EQ,
@@ -195,6 +247,6 @@ size_t ir_lex_unescape(const char *raw, size_t len, char *out) {
 const char *ir_tok_kind_name(ir_tok_kind k) {
   static const char *const names[] = {"end of input", "word", "string", "'{'", "'}'", "'('",
                                       "')'", "'['", "']'", "','", "'='", "':'", "'?'", "'*'",
-                                      "';'", "invalid token"};
+                                      "';'", "'..'", "$parameter", "$( expression )", "invalid token"};
   return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "token";
 }

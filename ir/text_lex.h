@@ -26,6 +26,9 @@ typedef enum ir_tok_kind {
   IR_TK_QUEST,  /* ? */
   IR_TK_STAR,   /* * */
   IR_TK_SEMI,   /* ; optional statement separator */
+  IR_TK_DOTDOT, /* .. in `for i in 0 .. 12` (never part of a word) */
+  IR_TK_REF,    /* $name: start/len cover "$name" */
+  IR_TK_EXPR,   /* $( ... ): start/len cover "$(...)" with balanced parentheses */
   IR_TK_ERROR   /* lexer error; message in ir_lexer.err */
 } ir_tok_kind;
 
@@ -56,12 +59,26 @@ bool ir_text_is_word_char(int c);
 /* Reserved words that cannot be bare value/graph/attribute names. */
 bool ir_text_is_keyword(const char *s, size_t n);
 /* True when name can print without quotes: word characters but '+' only, not
- * starting or ending with ':', not a keyword. */
+ * starting or ending with ':', no "..", not a keyword. */
 bool ir_text_is_bare_name(const char *s, size_t n);
 /* "[+-]?[0-9]+" */
 bool ir_text_is_int_literal(const char *s, size_t n);
 /* decimal float, or inf / -inf / +inf / nan */
 bool ir_text_is_float_literal(const char *s, size_t n);
+
+/* ===== text_expr.c: numeric expressions ($name, $( ... )) ===== */
+typedef struct ir_num {
+  bool is_int; /* exact int64 in i, else a finite double in f */
+  int64_t i;
+  double f;
+} ir_num;
+double ir_num_f64(ir_num v);
+/* Looks a parameter name up; false when it is not defined. */
+typedef bool (*ir_expr_lookup_fn)(void *env, const char *name, size_t len, ir_num *out);
+/* Evaluates the expression text s[0..n) (the inside of `$( )`). On error
+ * returns the status, the message in err and the byte offset in *err_off. */
+kn_status ir_expr_eval(const char *s, size_t n, ir_expr_lookup_fn lookup, void *env, ir_num *out, size_t *err_off,
+                       char *err, size_t errn);
 
 /* ===== seeded_init.c: deterministic initializers (docs/ir.md has the algorithm) ===== */
 typedef struct ir_rng {
@@ -74,5 +91,8 @@ void ir_det_sincos_turns(double t, double *s, double *c); /* sin/cos(2*pi*t), t 
 /* Fill an allocated float tensor (f32/f64/f16/bf16). */
 kn_status ir_init_normal(kn_ctx *ctx, kn_tensor *t, uint64_t seed, double mean, double std);
 kn_status ir_init_uniform(kn_ctx *ctx, kn_tensor *t, uint64_t seed, double low, double high);
+/* The seed of a seeded initializer written without one: FNV-1a 64 of the
+ * value's full name, so every layer's weights differ and stay reproducible. */
+uint64_t ir_seed_from_name(const char *name, size_t len);
 
 #endif

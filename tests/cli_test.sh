@@ -66,6 +66,19 @@ for f in m.ll m.s; do
 done
 grep -q "define.*@kiln_main" "$tmp/m.ll" || { echo "FAIL: no entry in the dumped IR"; fails=$((fails + 1)); }
 expect 0 '"median_ms"' "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 3 --warmup 1 --json
+# .kir params: --config and --define (usage errors when wrong or on an .onnx model)
+expect 0 "image_embeds .*\[1x32\]" "$kiln" run "$src/models/clip_vit_b32.kir" --config tiny
+expect 0 "38 nodes" "$kiln" inspect "$src/models/clip_vit_b32.kir" --config tiny --define layers=1 --engine ref --no-ir
+expect 0 "\[1x16\]" "$kiln" run "$src/models/clip_vit_b32.kir" --config=tiny --define=embed=16 --define layers=1
+expect 0 '"median_ms"' "$kiln" bench "$src/models/clip_vit_b32.kir" --config tiny --iters 2 --warmup 1 --json
+expect 2 "unknown config 'huge'" "$kiln" run "$src/models/clip_vit_b32.kir" --config huge
+expect 2 "declares no param depth" "$kiln" run "$src/models/clip_vit_b32.kir" --define depth=3
+expect 2 "NAME=VALUE" "$kiln" run "$src/models/clip_vit_b32.kir" --define depth
+expect 2 "needs a value" "$kiln" run "$src/models/clip_vit_b32.kir" --config
+expect 2 ".kir models only" "$kiln" run "$tmp/garbage.onnx" --config tiny
+expect 1 "division by zero" "$kiln" run "$src/models/clip_vit_b32.kir" --config tiny --define heads=0
+printf 'macro m(x) {\n  y = Relu(q)\n  return y\n}\ngraph g {\n  input x: f32[2]\n  y = m(x)\n  output y\n}\n' > "$tmp/macro.kir"
+expect 1 "macro.kir:2:12: use of undefined value q (in macro m called at .*macro.kir:7:7)" "$kiln" run "$tmp/macro.kir"
 expect 2 "unknown engine" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine gpu
 expect 2 "integer" "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 0
 echo "$fails failures"

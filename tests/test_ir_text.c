@@ -4,7 +4,9 @@
  * constants; the seeded initializers against values computed by hand from the
  * algorithm in docs/ir.md; and a table of malformed inputs, each of which must
  * fail with the right status and a message carrying its line number, plus a
- * deterministic mutation loop that feeds the parser garbage. */
+ * deterministic mutation loop that feeds the parser garbage, flat text and
+ * text with params, macros and loops (tested in detail in
+ * test_ir_text_macros.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -553,23 +555,54 @@ static void test_nesting_depth(void **state) {
   free(br);
 }
 
+/* The authoring layer (params, configs, expressions, macros, loops) in one
+ * text, for the mutation loop; test_ir_text_macros.c tests it in detail. */
+static const char *const g_macro_features =
+    "param width = 4\n"
+    "param layers = 3\n"
+    "param eps = 1e-5\n"
+    "config tiny { width = 2, layers = $(1 + 1) }\n"
+    "macro lin(x, $out, std=0.1) {\n"
+    "  const w: f32[$width, $out] = normal(std=$std)\n"
+    "  const b: f32[$out] = uniform(seed=$(out * 3), low=-1, high=1)\n"
+    "  mm = MatMul(x, w)\n"
+    "  y = Add(mm, b)\n"
+    "  return y\n"
+    "}\n"
+    "macro block(x, c, layer=0) {\n"
+    "  h = lin(x, out=$width, std=$(0.5 / (layer + 1)))\n"
+    "  n = LayerNormalization(h, _, _) {axis=-1, epsilon=$eps, k=[$layer, $(layer % 2)], t=tensor f32[2] = normal()}\n"
+    "  r = If(c) {then_branch=graph { q = Add(n, h) output q }, else_branch=graph { output x }}\n"
+    "  return r, h\n"
+    "}\n"
+    "graph m opset 17 {\n"
+    "  input x: f32[1, $width]\n"
+    "  input c: bool[]\n"
+    "  for layer in 0 .. $layers {\n"
+    "    x, last = block(x, c, layer=$layer)\n"
+    "    for j in 0 .. $(layer < 1) { x = lin(x, out=$width) }\n"
+    "  }\n"
+    "  out = lin(x, out=$(width * 2))\n"
+    "  output out, x\n"
+    "}\n";
+
 /* Mutations of a valid text must never crash, leak or succeed with a bad graph:
- * each either parses (and then round-trips) or fails with a located message. */
-static void test_mutations(void **state) {
-  kn_ctx *ctx = *state;
-  size_t n = strlen(g_features), fails = 0, oks = 0;
+ * each either parses (and then round-trips as flat text) or fails with a
+ * located message. The macro text is parsed with a small expansion cap, as a
+ * mutated loop bound can be huge. */
+static void mutate(kn_ctx *ctx, const char *text, const ir_parse_opts *opts, const char *alphabet, int iters) {
+  size_t n = strlen(text), fails = 0, oks = 0, alen = strlen(alphabet);
   char *buf = malloc(n + 64);
   uint64_t seed = 12345;
-  static const char alphabet[] = "{}()[],=:?*;\"\\#_ax0-9.e\n ";
-  for (int it = 0; it < 3000; it++) {
-    memcpy(buf, g_features, n + 1);
+  for (int it = 0; it < iters; it++) {
+    memcpy(buf, text, n + 1);
     int edits = 1 + it % 4;
     size_t len = n;
     for (int e = 0; e < edits; e++) {
       seed = seed * 6364136223846793005ull + 1442695040888963407ull;
       size_t pos = (size_t)(seed >> 33) % len;
       int kind = (int)((seed >> 20) % 4);
-      char ch = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+      char ch = alphabet[(seed >> 8) % alen];
       if (kind == 0) buf[pos] = ch;                                     /* replace */
       else if (kind == 1) memmove(buf + pos, buf + pos + 1, len - pos), len--; /* delete */
       else if (kind == 2) buf[pos] = 0, len = pos;                      /* truncate */
@@ -581,7 +614,7 @@ static void test_mutations(void **state) {
       if (len == 0) break;
     }
     ir_graph *g = NULL;
-    kn_status st = ir_parse(ctx, buf, "mut.kir", &g);
+    kn_status st = ir_parse_ex(ctx, buf, "mut.kir", opts, &g);
     if (st == KN_OK) {
       oks++;
       char *p1 = ir_print(g, NULL);
@@ -601,6 +634,16 @@ static void test_mutations(void **state) {
   }
   assert_true(fails > 0 && oks > 0);
   free(buf);
+}
+
+static void test_mutations(void **state) {
+  kn_ctx *ctx = *state;
+  mutate(ctx, g_features, NULL, "{}()[],=:?*;\"\\#_ax0-9.e\n ", 3000);
+  free(round_trip(ctx, g_macro_features)); /* the unmutated text is valid */
+  ir_parse_opts o = {.max_expand = 2000};
+  mutate(ctx, g_macro_features, &o, "{}()[],=:?*;\"\\#_ax0-9.e\n $/%<+.", 3000);
+  o.config = "tiny";
+  mutate(ctx, g_macro_features, &o, "{}()[],=$_ax029.\n ", 1000);
 }
 
 int main(void) {
