@@ -11,7 +11,8 @@
  * Two IR-only spellings become ONNX: Softmax/LogSoftmax/Hardmax with
  * legacy_coerce_2d (imported from opset < 13) become Flatten, the op on axis 1
  * and a Reshape back (or just the op when the axis is the last one), and
- * LpPool's opset-1 float p becomes an int. Graph outputs listed twice, and
+ * LpPool's opset-1 float p becomes an int, and a Split into equal parts gets
+ * the num_outputs attribute opset 18 wants. Graph outputs listed twice, and
  * subgraph outputs that are values of an enclosing graph, get an Identity. */
 #include "onnx_proto.h"
 #include <errno.h>
@@ -75,6 +76,7 @@ typedef struct exporter {
   ir_arena a;      /* the message tree and the names the writer makes */
   name_set values; /* every value name of the model, and the writer's own */
   name_set nodes;  /* node names given so far */
+  int opset;       /* the default-domain opset being written */
   bool value_info;
   bool oom;
 } exporter;
@@ -358,7 +360,10 @@ static kn_status emit_node(exporter *ex, const scope *sc, const ir_node *n, node
   while (nin > 0 && n->in[nin - 1] == IR_NONE) nin--; /* trailing absent optionals are left out */
   while (nout > 0 && n->out[nout - 1] == IR_NONE) nout--;
   const char **ins = ex_alloc(ex, sizeof *ins * (size_t)nin), **outs = ex_alloc(ex, sizeof *outs * (size_t)nout);
-  KilnOnnx__AttributeProto **attrs = ex_alloc(ex, sizeof *attrs * (size_t)n->nattr);
+  /* Split into equal parts said nothing before opset 18; since then it names the count */
+  bool add_num_outputs = n->op == IR_OP_Split && ex->opset >= 18 && (nin < 2 || n->in[1] == IR_NONE) &&
+                         !ir_attr_get(n, "num_outputs");
+  KilnOnnx__AttributeProto **attrs = ex_alloc(ex, sizeof *attrs * (size_t)(n->nattr + 1));
   if (!ins || !outs || !attrs) return kn_fail(ex->ctx, KN_ENOMEM, "out of memory writing the ONNX model");
   for (int32_t i = 0; i < nin; i++) ins[i] = n->in[i] == IR_NONE ? "" : sc->name[n->in[i]];
   for (int32_t i = 0; i < nout; i++) outs[i] = n->out[i] == IR_NONE ? "" : sc->name[n->out[i]];
@@ -370,6 +375,8 @@ static kn_status emit_node(exporter *ex, const scope *sc, const ir_node *n, node
     KN_TRY(attr_proto(ex, sc, n, &n->attrs[k], &attrs[na]));
     na++;
   }
+  if (add_num_outputs && !(attrs[na++] = int_attr(ex, "num_outputs", n->nout)))
+    return kn_fail(ex->ctx, KN_ENOMEM, "out of memory writing the ONNX model");
   np->n_attribute = na;
   np->attribute = attrs;
   return KN_OK;
@@ -482,7 +489,7 @@ kn_status onnx_export_buffer(kn_ctx *ctx, const ir_graph *g, const onnx_export_o
   *len = 0;
   int opset;
   KN_TRY(choose_opset(ctx, g, o, &opset));
-  exporter ex = {.ctx = ctx, .value_info = !(o && o->no_value_info)};
+  exporter ex = {.ctx = ctx, .opset = opset, .value_info = !(o && o->no_value_info)};
   collect_names(&ex, g);
   KilnOnnx__GraphProto *gp = NULL;
   kn_status st = ex.oom ? kn_fail(ctx, KN_ENOMEM, "out of memory writing the ONNX model") : export_graph(&ex, NULL, g, &gp);

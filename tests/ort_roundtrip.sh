@@ -10,6 +10,9 @@
 #     present): imported and written back by kiln, run by ONNX Runtime on
 #     test_data_set_0, compared with the stored ONNX Runtime outputs of the
 #     original file (the writer on real exports).
+#  3. with KILN_ORT_CONFORMANCE=1, also every ONNX backend test case (in
+#     $KILN_ONNX_TESTDATA, default /usr/share/libonnx-testdata/data): ONNX
+#     Runtime must compute the same on kiln's written file as on the original.
 # Needs node and onnxruntime-node: found through NODE_PATH, the node_modules
 # folder in $KILN_ORT_NODE_MODULES, or the cache .ci/run installs into
 # (${XDG_CACHE_HOME:-$HOME/.cache}/kiln/ort/node_modules); skips (exit 77) with
@@ -115,6 +118,38 @@ if [ -d "$zoo" ]; then
   done
 else
   echo "note: the tiny zoo is not at $zoo; only models/*.kir were checked"
+fi
+
+# opt-in (a quarter of an hour): every ONNX backend test case kiln imports,
+# written back by kiln; ONNX Runtime must compute the same on the written file
+# as on the original (cases ONNX Runtime cannot run are left out)
+if [ "${KILN_ORT_CONFORMANCE:-0}" = 1 ]; then
+  data=${KILN_ONNX_TESTDATA:-/usr/share/libonnx-testdata/data}
+  ctotal=0 cfails=0 cskipped=0
+  for dir in "$data"/*/*/; do
+    [ -f "$dir/model.onnx" ] && [ -d "$dir/test_data_set_0" ] || continue
+    name=$(basename "$(dirname "$dir")")/$(basename "$dir")
+    d=$tmp/conformance
+    rm -rf "$d"
+    mkdir -p "$d/orig" "$d/written"
+    cp "$dir"/test_data_set_0/input_*.pb "$d/orig/" 2>/dev/null
+    cp "$dir"/test_data_set_0/input_*.pb "$d/written/" 2>/dev/null
+    if ! "$kiln" export "$dir/model.onnx" -o "$d/model.onnx" >/dev/null 2>&1 ||
+      ! node "$ort_run" run "$dir/model.onnx" --data "$d/orig" --write-outputs --iters 0 >/dev/null 2>&1; then
+      cskipped=$((cskipped + 1)) # kiln cannot import it, or ONNX Runtime cannot run it
+      continue
+    fi
+    ctotal=$((ctotal + 1))
+    if ! node "$ort_run" run "$d/model.onnx" --data "$d/written" --write-outputs --iters 0 >"$d/log" 2>&1; then
+      fail "$name" "ONNX Runtime fails on the written model" "$d/log"
+      cfails=$((cfails + 1))
+    elif ! "$compare" --tol "$tol" "$d/written" "$d/orig" >"$d/log" 2>&1; then
+      fail "$name" "ONNX Runtime computes differently on the written model" "$d/log"
+      cfails=$((cfails + 1))
+    fi
+  done
+  total=$((total + ctotal))
+  echo "conformance: $((ctotal - cfails)) of $ctotal written cases run the same on ONNX Runtime ($cskipped left out: kiln or ONNX Runtime cannot run the original)"
 fi
 
 echo "$((total - fails)) of $total round trips through ONNX Runtime agree within $tol"

@@ -8,7 +8,8 @@
  *  - a subgraph value that shadows a name of an enclosing graph is renamed
  *    NAME__1 (ONNX wants one assignment per name across scopes);
  *  - outputs listed twice, and subgraph outputs that are outer values, get an
- *    Identity; legacy_coerce_2d Softmax becomes Flatten/Softmax/Reshape.
+ *    Identity; legacy_coerce_2d Softmax becomes Flatten/Softmax/Reshape;
+ *    a Split into equal parts gets num_outputs (opset 18 wants it).
  * Both graphs must also compute the same on the reference executor. The tests
  * also check what the bytes hold: names, value_info, opset choice, and the
  * clear error for kiln-internal ops. */
@@ -447,6 +448,31 @@ static void test_legacy_softmax(void **state) {
   kn_ctx_free(kn);
 }
 
+/* A Split into equal parts names its count from opset 18 on (num_outputs). */
+static void test_split_equal_parts(void **state) {
+  (void)state;
+  check_round_trip("graph sp opset 13 {\n  input x: f32[6, 2]\n  a, b, c = Split(x) {axis=0}\n  output a, b, c\n}\n",
+                   "graph sp opset 13 {\n  input x: f32[6, 2]\n  a, b, c = Split(x) {axis=0, num_outputs=3}\n"
+                   "  output a, b, c\n}\n");
+  /* not when the sizes are given, nor for an older forced opset */
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = parse(kn, "graph sp {\n  input x: f32[6]\n  const s: i64[2] = [2, 4]\n"
+                          "  a, b = Split(x, s)\n  c, d = Split(x)\n  output a, b, c, d\n}\n");
+  onnx_export_opts o = {.opset = 17};
+  KilnOnnx__ModelProto *m = written(kn, g, &o);
+  assert_int_equal(m->graph->node[0]->n_attribute, 0);
+  assert_int_equal(m->graph->node[1]->n_attribute, 0);
+  kiln_onnx__model_proto__free_unpacked(m, NULL);
+  m = written(kn, g, NULL);
+  assert_int_equal(m->graph->node[0]->n_attribute, 0);
+  assert_int_equal(m->graph->node[1]->n_attribute, 1);
+  assert_string_equal(m->graph->node[1]->attribute[0]->name, "num_outputs");
+  assert_int_equal(m->graph->node[1]->attribute[0]->i, 2);
+  kiln_onnx__model_proto__free_unpacked(m, NULL);
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
 /* What the bytes hold: unique non-empty node names, one value per output,
  * value_info for intermediates (unless switched off), LpPool's int p. */
 static void test_names_outputs_value_info(void **state) {
@@ -539,6 +565,7 @@ int main(void) {
       cmocka_unit_test(test_internal_op_refused),
       cmocka_unit_test(test_opset_choice),
       cmocka_unit_test(test_legacy_softmax),
+      cmocka_unit_test(test_split_equal_parts),
       cmocka_unit_test(test_names_outputs_value_info),
       cmocka_unit_test(test_file),
   };
