@@ -1,4 +1,4 @@
-/* frontend.h: internal header of frontend/ (ONNX import and TensorProto I/O). */
+/* frontend.h: internal header of frontend/ (ONNX import and export, TensorProto I/O). */
 #ifndef KILN_FRONTEND_H
 #define KILN_FRONTEND_H
 
@@ -12,6 +12,22 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
                              const char *display_name, ir_graph **out);
 #define ONNX_MIN_OPSET 1
 #define ONNX_MAX_OPSET 21
+
+/* ===== onnx_export.c: kiln IR graph -> ONNX ModelProto ===== */
+/* The writer's lowest default opset: kiln's IR form of the Reduce ops (axes as
+ * an input) needs 18, and the newest form of every other op is valid there. */
+#define ONNX_EXPORT_MIN_OPSET 18
+typedef struct onnx_export_opts {
+  int opset;          /* 0: the graph's opset, raised to what its ops need (>= ONNX_EXPORT_MIN_OPSET) */
+  bool no_value_info; /* leave out the types of intermediate values */
+} onnx_export_opts;
+/* Serializes g as it is (no passes run) into a malloc'd ModelProto; o may be
+ * NULL. Fails naming the node for kiln-internal ops, which have no ONNX form.
+ * *opset_used (may be NULL) receives the opset written. */
+kn_status onnx_export_buffer(kn_ctx *ctx, const ir_graph *g, const onnx_export_opts *o, uint8_t **buf, size_t *len,
+                             int *opset_used);
+kn_status onnx_export_file(kn_ctx *ctx, const ir_graph *g, const char *path, const onnx_export_opts *o,
+                           int *opset_used);
 
 /* ===== tensor_io.c: TensorProto <-> kn_tensor ===== */
 /* Reads a serialized TensorProto file (input_K.pb) into t; name (may be NULL) gets a malloc'd copy. */

@@ -10,6 +10,21 @@
 kn_status onnx_tensor_from_proto(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir,
                                  kn_tensor *t);
 
+/* Fills tp to hold t (dims and raw_data point into t, nothing is copied);
+ * kiln's tensors are host order, and kiln runs on little-endian hosts only. */
+void onnx_tensor_to_proto(const kn_tensor *t, const char *name, KilnOnnx__TensorProto *tp);
+
+/* ===== onnx_export_opset.c ===== */
+/* The default-domain opsets that can express a graph: every node's IR form is
+ * valid in lo..hi; lo_by/hi_by name the node that set each bound. Fails,
+ * naming the node, on kiln-internal ops (they have no ONNX form). */
+typedef struct onnx_opset_need {
+  int lo, hi;
+  char lo_by[200], hi_by[200];
+} onnx_opset_need;
+kn_status onnx_export_opset_need(kn_ctx *ctx, const ir_graph *g, onnx_opset_need *need);
+bool onnx_op_exportable(ir_op op);
+
 /* Legacy-form conversion (onnx_legacy.c): rewrites an ONNX node of an older
  * opset into kiln's IR form (the newest ONNX form). Called after the node's
  * inputs, outputs and attributes are in place. */

@@ -1,4 +1,5 @@
-/* tensor_io.c: ONNX TensorProto decoding and encoding. All of the checks that
+/* tensor_io.c: ONNX TensorProto decoding and encoding (input/output files and
+ * the ONNX writer's initializers). All of the checks that
  * keep a malformed or hostile file from crashing kiln live here: dtype, rank,
  * element count overflow, memory limit, data length, and external-data paths
  * that must stay inside the model's folder and inside the file. */
@@ -168,18 +169,22 @@ kn_status onnx_read_tensor_file(kn_ctx *ctx, const char *path, kn_tensor *t, cha
   return st;
 }
 
+void onnx_tensor_to_proto(const kn_tensor *t, const char *name, KilnOnnx__TensorProto *tp) {
+  KilnOnnx__TensorProto init = KILN_ONNX__TENSOR_PROTO__INIT;
+  *tp = init;
+  tp->n_dims = (size_t)t->rank;
+  tp->dims = (int64_t *)t->dims;
+  tp->has_data_type = 1;
+  tp->data_type = t->dtype;
+  tp->name = (char *)(name ? name : "");
+  tp->has_raw_data = 1;
+  tp->raw_data.len = (size_t)t->nbytes;
+  tp->raw_data.data = t->data;
+}
+
 kn_status onnx_write_tensor_file(kn_ctx *ctx, const char *path, const kn_tensor *t, const char *name) {
-  KilnOnnx__TensorProto tp = KILN_ONNX__TENSOR_PROTO__INIT;
-  int64_t dims[KN_MAX_RANK];
-  for (int i = 0; i < t->rank; i++) dims[i] = t->dims[i];
-  tp.n_dims = (size_t)t->rank;
-  tp.dims = dims;
-  tp.has_data_type = 1;
-  tp.data_type = t->dtype;
-  tp.name = (char *)(name ? name : "");
-  tp.has_raw_data = 1;
-  tp.raw_data.len = (size_t)t->nbytes;
-  tp.raw_data.data = t->data;
+  KilnOnnx__TensorProto tp;
+  onnx_tensor_to_proto(t, name, &tp);
   size_t n = kiln_onnx__tensor_proto__get_packed_size(&tp);
   uint8_t *buf = malloc(n ? n : 1);
   if (!buf) return kn_fail(ctx, KN_ENOMEM, "out of memory");

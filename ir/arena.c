@@ -39,7 +39,7 @@ void *ir_arena_alloc(ir_arena *a, size_t bytes) {
 char *ir_arena_strndup(ir_arena *a, const char *s, size_t n) {
   char *d = ir_arena_alloc(a, n + 1);
   if (!d) return NULL;
-  memcpy(d, s, n);
+  if (n) memcpy(d, s, n); /* s may be NULL when n is 0 (an empty protobuf bytes field) */
   d[n] = 0;
   return d;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli_test.sh: the kiln CLI's contract: exit codes (0 ok, 1 model error,
 # 2 usage error), one clear error line naming the file for bad models, help for
-# every command, and a run/inspect round trip through input/output .pb files.
+# every command, a run/inspect round trip through input/output .pb files, and
+# export: its errors, and a written model that computes what the .kir does.
 # usage: cli_test.sh KILN_BINARY SOURCE_DIR
 set -u
 kiln=$1
@@ -56,6 +57,20 @@ if ! cmp -s "$tmp/out1/output_0.pb" "$tmp/out2/output_0.pb"; then
   fails=$((fails + 1))
 fi
 expect 0 "ops:" "$kiln" inspect "$src/models/clip_vit_tiny.kir"
+# export: the written model runs and gives the same outputs; internal ops are refused
+expect 0 "\-\-opset" "$kiln" export --help
+expect 2 "no output file" "$kiln" export "$src/models/clip_vit_tiny.kir"
+expect 2 "no model given" "$kiln" export -o "$tmp/x.onnx"
+expect 2 "unknown option" "$kiln" export "$src/models/clip_vit_tiny.kir" -o "$tmp/x.onnx" --bogus
+expect 1 "missing.onnx" "$kiln" export "$tmp/missing.onnx" -o "$tmp/x.onnx"
+expect 1 "kiln-internal" "$kiln" export "$src/models/clip_vit_tiny.kir" -O2 -o "$tmp/fused.onnx"
+expect 1 "needs opset" "$kiln" export "$src/models/clip_vit_tiny.kir" --opset 16 -o "$tmp/old.onnx"
+expect 0 "opset 18" "$kiln" export "$src/models/clip_vit_tiny.kir" -o "$tmp/clip.onnx"
+expect 0 "image_embeds" "$kiln" run "$tmp/clip.onnx" -i "$tmp/in" -o "$tmp/out_onnx"
+if ! cmp -s "$tmp/out1/output_0.pb" "$tmp/out_onnx/output_0.pb"; then
+  echo "FAIL: the exported model's outputs differ from the .kir model's"
+  fails=$((fails + 1))
+fi
 expect 0 "reference kernels" "$kiln" inspect --no-ir "$src/models/clip_vit_tiny.kir"
 # engines agree, bench prints its JSON line, dumps are written
 expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine ref -i "$tmp/in" -o "$tmp/out3"

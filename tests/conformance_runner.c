@@ -8,10 +8,13 @@
  * passes is reported so the list can be trimmed.
  *
  * usage: kiln_conformance [--data DIR] [--suite NAME]... [--filter SUBSTR]
- *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-O0..-O3] [-v]
+ *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-O0..-O3]
+ *                         [--via-onnx] [-v]
  * --engine jit compiles each case with the LLVM JIT instead of running the
  * reference executor, after the pass pipeline of -O<n> (default -O3); the same
- * expectation list applies to both engines and every level. */
+ * expectation list applies to both engines and every level.
+ * --via-onnx writes each imported case back as ONNX with kiln's writer and
+ * imports that first (the writer's round trip on every op test). */
 #include "oracle.h"
 #include "passes.h"
 #include <dirent.h>
@@ -145,11 +148,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "-v")) verbose = 1;
     else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
       passes.level = argv[i][2] - '0';
-    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) case_flags = KT_JIT, i++;
-    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) case_flags = 0, i++;
+    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) case_flags |= KT_JIT, i++;
+    else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) case_flags &= ~(unsigned)KT_JIT, i++;
+    else if (!strcmp(argv[i], "--via-onnx")) case_flags |= KT_VIA_ONNX;
     else {
       fprintf(stderr, "usage: %s [--data DIR] [--suite NAME]... [--filter SUBSTR] [--expect FILE] "
-                      "[--write-expect FILE] [--engine ref|jit] [-O0..-O3] [-v]\n", argv[0]);
+                      "[--write-expect FILE] [--engine ref|jit] [-O0..-O3] [--via-onnx] [-v]\n", argv[0]);
       return 2;
     }
   }

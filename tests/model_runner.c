@@ -11,7 +11,9 @@
  * shapes and the compiled code runs (the default engine is ref).
  * -O0..-O3, --passes LIST and --disable-pass NAME change the JIT's pass
  * pipeline (the pass sweep).
- * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit]
+ * With --via-onnx each model is written back as ONNX by kiln's writer and
+ * imported again first (the writer's round trip on real models).
+ * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--via-onnx] [--fold] [--engine ref|jit]
  *                    [-O0..-O3] [--passes LIST] [--disable-pass NAME] */
 #include "oracle.h"
 #include "passes.h"
@@ -36,6 +38,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--zoo") && i + 1 < argc) zoo = argv[++i];
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!strcmp(argv[i], "--via-text")) flags |= KT_VIA_TEXT;
+    else if (!strcmp(argv[i], "--via-onnx")) flags |= KT_VIA_ONNX;
     else if (!strcmp(argv[i], "--fold")) flags |= KT_FOLD;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) flags |= KT_JIT, i++;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) i++;

@@ -58,6 +58,27 @@ static void exec_free(ref_exec *ex) {
   free(ex->uses);
 }
 
+static void release(ref_exec *ex, ir_id v) {
+  if (v == IR_NONE) return;
+  if (--ex->uses[v] <= 0 && ex->ptr[v] == &ex->owned[v]) drop(ex, v);
+}
+
+/* Values of this scope referenced by name from subgraph `sub` (ONNX subgraphs
+ * capture by name): counted as uses of the subgraph's node (count), or
+ * released once that node has run. */
+static void captures(ref_exec *ex, const ir_graph *sub, bool count) {
+  for (int32_t v = 0; v < sub->nvalues; v++) {
+    if (!sub->values[v].is_outer) continue;
+    ir_id pv = ir_value_find(ex->g, sub->values[v].name);
+    if (pv == IR_NONE) continue;
+    if (count) ex->uses[pv]++;
+    else release(ex, pv);
+  }
+  for (int32_t i = 0; i < sub->nnodes; i++)
+    for (int32_t a = 0; a < sub->nodes[i].nattr; a++)
+      if (sub->nodes[i].attrs[a].kind == IR_ATTR_GRAPH) captures(ex, sub->nodes[i].attrs[a].g, count);
+}
+
 static kn_status exec_init(ref_exec *ex, kn_ctx *kn, ir_graph *g, ref_exec *parent) {
   memset(ex, 0, sizeof *ex);
   ex->kn = kn;
@@ -88,28 +109,13 @@ static kn_status exec_init(ref_exec *ex, kn_ctx *kn, ir_graph *g, ref_exec *pare
     if (nd->dead) continue;
     for (int k = 0; k < nd->nin; k++)
       if (nd->in[k] != IR_NONE) ex->uses[nd->in[k]]++;
-    /* values a subgraph reads from this scope stay alive until the node ends */
+    /* values a subgraph reads from this scope are uses of its node too, so a
+     * value only a subgraph reads is kept until that node has run */
+    for (int32_t a = 0; a < nd->nattr; a++)
+      if (nd->attrs[a].kind == IR_ATTR_GRAPH) captures(ex, nd->attrs[a].g, true);
   }
   for (int32_t i = 0; i < g->noutputs; i++) ex->uses[g->outputs[i]] += 1 << 20;
   return KN_OK;
-}
-
-/* Marks values referenced by name from subgraphs of node nd as used by it,
- * so they are not freed before the node runs (ONNX subgraphs capture by name). */
-static void pin_captures(ref_exec *ex, const ir_graph *sub, int delta) {
-  for (int32_t v = 0; v < sub->nvalues; v++) {
-    if (!sub->values[v].is_outer) continue;
-    ir_id pv = ir_value_find(ex->g, sub->values[v].name);
-    if (pv != IR_NONE) ex->uses[pv] += delta;
-  }
-  for (int32_t i = 0; i < sub->nnodes; i++)
-    for (int32_t a = 0; a < sub->nodes[i].nattr; a++)
-      if (sub->nodes[i].attrs[a].kind == IR_ATTR_GRAPH) pin_captures(ex, sub->nodes[i].attrs[a].g, delta);
-}
-
-static void release(ref_exec *ex, ir_id v) {
-  if (v == IR_NONE) return;
-  if (--ex->uses[v] <= 0 && ex->ptr[v] == &ex->owned[v]) drop(ex, v);
 }
 
 static kn_status run_node(ref_exec *ex, int32_t ni) {
@@ -239,11 +245,9 @@ static kn_status exec_graph(ref_exec *ex, const kn_tensor *const *inputs, int ni
   for (int32_t ni = 0; st == KN_OK && ni < g->nnodes; ni++) {
     if (g->nodes[ni].dead) continue;
     const ir_node *nd = &g->nodes[ni];
-    for (int32_t a = 0; a < nd->nattr; a++)
-      if (nd->attrs[a].kind == IR_ATTR_GRAPH) pin_captures(ex, nd->attrs[a].g, 1);
     st = run_node(ex, ni);
-    for (int32_t a = 0; a < nd->nattr; a++)
-      if (nd->attrs[a].kind == IR_ATTR_GRAPH) pin_captures(ex, nd->attrs[a].g, -1);
+    for (int32_t a = 0; st == KN_OK && a < nd->nattr; a++)
+      if (nd->attrs[a].kind == IR_ATTR_GRAPH) captures(ex, nd->attrs[a].g, false);
   }
   for (int i = 0; st == KN_OK && i < noutputs; i++) {
     const kn_tensor *t = ex->ptr[g->outputs[i]];

@@ -34,11 +34,13 @@ static kt_result status_result(kn_status st) { return st == KN_EUNSUPPORTED ? KT
 static const pm_options *jit_passes;
 void kt_set_passes(const pm_options *o) { jit_passes = o; }
 
+static kn_status load_model(kn_ctx *kn, const char *model, unsigned flags, ir_graph **g);
+
 /* A copy of the graph specialized to these inputs' shapes and folded. */
-static kn_status specialize(kn_ctx *kn, const char *model, const kn_tensor *ins, int nin, ir_graph **out,
-                            kt_case_report *rep) {
+static kn_status specialize(kn_ctx *kn, const char *model, unsigned flags, const kn_tensor *ins, int nin,
+                            ir_graph **out, kt_case_report *rep) {
   ir_graph *g = NULL;
-  KN_TRY(onnx_import_file(kn, model, &g));
+  KN_TRY(load_model(kn, model, flags, &g));
   int *ranks = calloc((size_t)g->ninputs + 1, sizeof *ranks);
   int64_t(*dims)[KN_MAX_RANK] = calloc((size_t)g->ninputs + 1, sizeof *dims);
   kn_status st = ranks && dims ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
@@ -99,7 +101,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       if (want[i].dtype == KN_U16 && g->values[g->outputs[i]].type.dtype == KN_BF16) want[i].dtype = KN_BF16;
     ir_graph *spec = NULL;
     if (flags & KT_FOLD) {
-      st = specialize(kn, model, ins, nin, &spec, rep);
+      st = specialize(kn, model, flags, ins, nin, &spec, rep);
       if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
       else g = spec;
     }
@@ -109,7 +111,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
     cg_model *jit = NULL;
     if (st == KN_OK && (flags & KT_JIT)) {
       ir_graph *fresh = NULL;
-      st = onnx_import_file(kn, model, &fresh);
+      st = load_model(kn, model, flags, &fresh);
       int *ranks = calloc((size_t)g->ninputs + 1, sizeof *ranks);
       int64_t(*dims)[KN_MAX_RANK] = calloc((size_t)g->ninputs + 1, sizeof *dims);
       if (st == KN_OK && (!ranks || !dims)) st = kn_fail(kn, KN_ENOMEM, "out of memory");
@@ -169,6 +171,20 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
   free(ins), free(want), free(got);
 }
 
+/* Replaces *g by the graph obtained from writing it as ONNX and importing that. */
+static kn_status through_onnx(kn_ctx *kn, ir_graph **g) {
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  KN_TRY(onnx_export_buffer(kn, *g, NULL, &buf, &len, NULL));
+  ir_graph *back = NULL;
+  kn_status st = onnx_import_buffer(kn, buf, len, NULL, "exported.onnx", &back);
+  free(buf);
+  if (st != KN_OK) return st;
+  ir_graph_free(*g);
+  *g = back;
+  return KN_OK;
+}
+
 /* Replaces *g by the graph obtained from printing it as text and parsing it. */
 static kn_status through_text(kn_ctx *kn, ir_graph **g) {
   ir_print_opts po = {.max_const_elems = -1};
@@ -187,6 +203,20 @@ static kn_status through_text(kn_ctx *kn, ir_graph **g) {
   return KN_OK;
 }
 
+/* Imports the model, then takes it through the text form or the ONNX writer
+ * as the flags say: every engine path of a case runs that graph. */
+static kn_status load_model(kn_ctx *kn, const char *model, unsigned flags, ir_graph **g) {
+  KN_TRY(onnx_import_file(kn, model, g));
+  kn_status st = KN_OK;
+  if (flags & KT_VIA_TEXT) st = through_text(kn, g);
+  if (st == KN_OK && (flags & KT_VIA_ONNX)) st = through_onnx(kn, g);
+  if (st != KN_OK) {
+    ir_graph_free(*g);
+    *g = NULL;
+  }
+  return st;
+}
+
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep) {
   memset(rep, 0, sizeof *rep);
   rep->result = KT_PASS;
@@ -194,8 +224,7 @@ void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_ca
   char path[4096];
   snprintf(path, sizeof path, "%s/model.onnx", dir);
   ir_graph *g = NULL;
-  kn_status st = onnx_import_file(kn, path, &g);
-  if (st == KN_OK && (flags & KT_VIA_TEXT)) st = through_text(kn, &g);
+  kn_status st = load_model(kn, path, flags, &g);
   if (st != KN_OK) {
     set(rep, status_result(st), kn_errmsg(kn));
     kn_ctx_free(kn);
