@@ -47,7 +47,9 @@ typedef struct cli_session {
   kn_tensor *ins, *outs;
   int nin, nout;
   double load_ms, compile_ms;
-  int64_t macs; /* for the bound input shapes */
+  int64_t macs;        /* for the bound input shapes */
+  int64_t params;      /* parameter count of the model as loaded */
+  int32_t nodes_loaded; /* live nodes before any pass */
 } cli_session;
 /* Loads o->model, reads inputs from in_dir or synthesizes them, compiles
  * for the engine. Prints errors; returns an exit code. */
@@ -64,6 +66,8 @@ void cli_common_init(cli_common *o); /* defaults: engine jit, -O2 */
 int cli_common_option(cli_common *o, int argc, char **argv, int *i);
 /* Help text for the common options. */
 extern const char cli_common_help[];
+/* Sorts t[0..n) and returns its median (0 when n <= 0). */
+double cli_median(double *t, int n);
 /* Loads the model and applies --shape bindings; prints errors. */
 int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g);
 /* Concrete shape for graph input `idx` (--shape, else free dims = 1). */

@@ -21,11 +21,6 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static int parse_count(const char *flag, const char *v, int min, int *out) {
   char *end;
   long n = strtol(v, &end, 10);
@@ -95,8 +90,7 @@ int cmd_bench(int argc, char **argv) {
     rc = EXIT_MODEL;
   }
   if (rc == EXIT_OK) {
-    qsort(t, (size_t)iters, sizeof *t, cmp_double);
-    double median = iters % 2 ? t[iters / 2] : 0.5 * (t[iters / 2 - 1] + t[iters / 2]), best = t[0];
+    double median = cli_median(t, iters), best = t[0];
     double gflops = median > 0 ? 2.0 * (double)s.macs / (median * 1e6) : 0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -1,5 +1,6 @@
-/* cmd_run.c: `kiln run MODEL`: load, compile (JIT by default), execute once,
- * print one summary line per output, and optionally save inputs/outputs as
+/* cmd_run.c: `kiln run MODEL`: load, compile (JIT by default), execute once
+ * (or --repeat N times, reporting the median), print what the passes did,
+ * compile time, latency and GFLOP/s, one summary line per output, and optionally save inputs/outputs as
  * TensorProto files in the ONNX backend test layout. */
 #include "cli.h"
 #include <errno.h>
@@ -13,7 +14,8 @@ static const char run_help[] =
     "Runs MODEL (.onnx or .kir) and prints one summary line per output.\n"
     "  -i, --inputs DIR       read inputs from DIR/input_K.pb (K = graph input order)\n"
     "  -o, --outputs DIR      write outputs to DIR/output_K.pb (created if missing)\n"
-    "  --save-inputs DIR      write the inputs used to DIR/input_K.pb\n";
+    "  --save-inputs DIR      write the inputs used to DIR/input_K.pb\n"
+    "  --repeat N             run N times and report the median time (default 1)\n";
 
 static double now_ms(void) {
   struct timespec ts;
@@ -32,10 +34,28 @@ static kn_status save_all(kn_ctx *kn, const char *dir, const char *stem, const k
   return KN_OK;
 }
 
+/* What a user wants to see of one run: the model's size, the passes and what
+ * they did to the graph, compile time, latency and throughput. */
+static void print_run_summary(const cli_common *o, const cli_session *s, double t_run, int repeat) {
+  printf("model %s: %.1fM params, %.3g GMACs per run, load %.1f ms\n", o->model, (double)s->params / 1e6,
+         (double)s->macs / 1e9, s->load_ms);
+  bool jit = !strcmp(o->engine, "jit");
+  if (jit || o->level_given) {
+    const char *pipeline = o->passes.pipeline ? o->passes.pipeline : pm_pipeline_for_level(o->passes.level);
+    printf("passes -O%d: %s%s: %d -> %d nodes\n", o->passes.level, *pipeline ? pipeline : "(none)",
+           o->passes.ndisabled ? " (some disabled)" : "", s->nodes_loaded, ir_graph_live_nodes(s->view));
+  }
+  cg_stats cs = {0};
+  if (s->jit) cg_model_stats(s->jit, &cs);
+  printf("compile %.1f ms (engine %s%s), run %.2f ms%s, %.1f GFLOP/s (%d thread%s)\n", s->compile_ms, o->engine,
+         cs.cache_hit ? ", compile cache hit" : "", t_run, repeat > 1 ? " (median)" : "",
+         t_run > 0 ? 2.0 * (double)s->macs / (t_run * 1e6) : 0.0, o->threads, o->threads == 1 ? "" : "s");
+}
+
 int cmd_run(int argc, char **argv) {
   cli_common o;
   cli_common_init(&o);
-  const char *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
+  const char *in_dir = NULL, *out_dir = NULL, *save_dir = NULL, *repeat_arg = NULL;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int r = cli_common_option(&o, argc, argv, &i);
@@ -48,6 +68,7 @@ int cmd_run(int argc, char **argv) {
     const char **dst = !strcmp(a, "-i") || !strcmp(a, "--inputs")    ? &in_dir
                        : !strcmp(a, "-o") || !strcmp(a, "--outputs") ? &out_dir
                        : !strcmp(a, "--save-inputs")                 ? &save_dir
+                       : !strcmp(a, "--repeat")                      ? &repeat_arg
                                                                      : NULL;
     if (dst) {
       if (i + 1 >= argc) {
@@ -68,18 +89,27 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "kiln run: no model given (see kiln run --help)\n");
     return EXIT_USAGE;
   }
+  char *end = NULL;
+  long repeat = repeat_arg ? strtol(repeat_arg, &end, 10) : 1;
+  if (repeat_arg && (*end || repeat < 1 || repeat > 1000)) {
+    fprintf(stderr, "kiln run: --repeat wants a count from 1 to 1000\n");
+    return EXIT_USAGE;
+  }
   kn_ctx *kn = kn_ctx_new();
   cli_session s;
   int rc = cli_session_open(&s, kn, &o, in_dir);
   if (rc == EXIT_OK) {
     kn_status st = save_dir ? save_all(kn, save_dir, "input", s.ins, s.nin, s.view, s.view->inputs) : KN_OK;
-    double t0 = now_ms();
-    if (st == KN_OK) st = cli_session_run(&s);
-    double t_run = now_ms() - t0;
+    double times[1000];
+    for (int r = 0; st == KN_OK && r < repeat; r++) {
+      double t0 = now_ms();
+      st = cli_session_run(&s);
+      times[r] = now_ms() - t0;
+    }
+    double t_run = st == KN_OK ? cli_median(times, repeat) : 0;
     if (st == KN_OK && out_dir) st = save_all(kn, out_dir, "output", s.outs, s.nout, s.view, s.view->outputs);
     if (st == KN_OK) {
-      printf("model %s: %d nodes, load %.1f ms, compile %.1f ms, run %.1f ms (engine %s)\n", o.model,
-             ir_graph_live_nodes(s.view), s.load_ms, s.compile_ms, t_run, o.engine);
+      print_run_summary(&o, &s, t_run, repeat);
       if (o.verbose) cli_report_engine(stdout, &s);
       for (int i = 0; i < s.nout; i++) cli_print_tensor_summary(stdout, s.view->values[s.view->outputs[i]].name, &s.outs[i]);
     } else {

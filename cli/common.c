@@ -285,3 +285,14 @@ void cli_print_tensor_summary(FILE *f, const char *name, const kn_tensor *t) {
   fprintf(f, "%-24s %-8s [%s]  min %.6g  max %.6g  mean %.6g\n", name, kn_dtype_name(t->dtype), shape, mn, mx,
           n ? sum / (double)n : 0.0);
 }
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double cli_median(double *t, int n) {
+  if (n <= 0) return 0;
+  qsort(t, (size_t)n, sizeof *t, cmp_double);
+  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}

@@ -60,6 +60,8 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
   if (rc != EXIT_OK) return rc;
   s->load_ms = now_ms() - t0;
   ir_graph *g = s->g;
+  s->nodes_loaded = ir_graph_live_nodes(g);
+  s->params = ir_graph_params(g);
   s->nin = g->ninputs;
   s->nout = g->noutputs;
   s->ins = calloc((size_t)s->nin + 1, sizeof *s->ins);
