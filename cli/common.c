@@ -282,8 +282,13 @@ void cli_print_tensor_summary(FILE *f, const char *name, const kn_tensor *t) {
     sum += x;
   }
   if (n == 0) mn = mx = 0;
-  fprintf(f, "%-24s %-8s [%s]  min %.6g  max %.6g  mean %.6g\n", name, kn_dtype_name(t->dtype), shape, mn, mx,
+  fprintf(f, "%-24s %-8s [%s]  min %.6g  max %.6g  mean %.6g", name, kn_dtype_name(t->dtype), shape, mn, mx,
           n ? sum / (double)n : 0.0);
+  if (n > 0 && n <= 8) { /* small outputs (scores, probabilities): every value */
+    fprintf(f, "  values");
+    for (int64_t i = 0; i < n; i++) fprintf(f, " %.6g", kn_tensor_get_f64(t, i));
+  }
+  fprintf(f, "\n");
 }
 
 static int cmp_double(const void *a, const void *b) {
