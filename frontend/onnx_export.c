@@ -366,7 +366,17 @@ static kn_status emit_node(exporter *ex, const scope *sc, const ir_node *n, node
   KilnOnnx__AttributeProto **attrs = ex_alloc(ex, sizeof *attrs * (size_t)(n->nattr + 1));
   if (!ins || !outs || !attrs) return kn_fail(ex->ctx, KN_ENOMEM, "out of memory writing the ONNX model");
   for (int32_t i = 0; i < nin; i++) ins[i] = n->in[i] == IR_NONE ? "" : sc->name[n->in[i]];
-  for (int32_t i = 0; i < nout; i++) outs[i] = n->out[i] == IR_NONE ? "" : sc->name[n->out[i]];
+  for (int32_t i = 0; i < nout; i++) {
+    outs[i] = n->out[i] == IR_NONE ? "" : sc->name[n->out[i]];
+    if (n->out[i] == IR_NONE && i < ir_op_table[n->op].min_out) {
+      /* ONNX has no absent required output (`_` in the text IR): give it an unused name */
+      size_t len = strlen(n->name) + 32;
+      char *name = ex_alloc(ex, len);
+      if (!name) return kn_fail(ex->ctx, KN_ENOMEM, "out of memory writing the ONNX model");
+      snprintf(name, len, "%s__unused_output_%d", n->name, (int)i);
+      outs[i] = fresh(ex, &ex->values, name);
+    }
+  }
   KilnOnnx__NodeProto *np = add_node(ex, nl, ir_op_table[n->op].name, n->name, (size_t)nin, ins, (size_t)nout, outs);
   if (!np) return kn_fail(ex->ctx, KN_ENOMEM, "out of memory writing the ONNX model");
   size_t na = 0;

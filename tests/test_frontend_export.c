@@ -297,6 +297,26 @@ static void test_absent_optionals(void **state) {
                    "}\n");
 }
 
+/* A required output left absent in the text IR (`_, idx = TopK(...)`) gets
+ * a name of its own: ONNX has no absent required outputs. */
+static void test_absent_required_output_named(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = parse(kn, "graph t opset 17 {\n  input x: f32[2, 5]\n  const k: i64[1] = [2]\n"
+                          "  _, idx = TopK(x, k) {axis=-1}\n  output idx\n}\n");
+  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  assert_int_equal(m->graph->n_node, 1);
+  assert_int_equal(m->graph->node[0]->n_output, 2);
+  assert_true(strlen(m->graph->node[0]->output[0]) > 0);
+  assert_string_not_equal(m->graph->node[0]->output[0], m->graph->node[0]->output[1]);
+  kiln_onnx__model_proto__free_unpacked(m, NULL);
+  ir_graph *back = round_trip(kn, g, NULL, NULL);
+  assert_same_outputs(kn, g, back, 0);
+  ir_graph_free(back);
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
 /* A graph input with a default (an initializer listed as an input) stays
  * overridable; a constant stays a constant. */
 static void test_initializer_inputs(void **state) {
@@ -561,6 +581,7 @@ int main(void) {
       cmocka_unit_test(test_subgraphs_with_outer_references),
       cmocka_unit_test(test_shadowing_renamed),
       cmocka_unit_test(test_absent_optionals),
+      cmocka_unit_test(test_absent_required_output_named),
       cmocka_unit_test(test_initializer_inputs),
       cmocka_unit_test(test_internal_op_refused),
       cmocka_unit_test(test_opset_choice),
