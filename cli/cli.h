@@ -68,5 +68,6 @@ void cli_print_tensor_summary(FILE *f, const char *name, const kn_tensor *t);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 #endif
