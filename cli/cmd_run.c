@@ -79,7 +79,7 @@ int cmd_run(int argc, char **argv) {
     if (st == KN_OK && out_dir) st = save_all(kn, out_dir, "output", s.outs, s.nout, s.view, s.view->outputs);
     if (st == KN_OK) {
       printf("model %s: %d nodes, load %.1f ms, compile %.1f ms, run %.1f ms (engine %s)\n", o.model,
-             ir_graph_live_nodes(s.view), s.load_ms, s.compile_ms, t_run, o.engine);
+             ir_graph_live_nodes(s.view), s.load_ms, s.compile_ms, t_run, cli_engine_name(&s));
       if (o.verbose) cli_report_engine(stdout, &s);
       for (int i = 0; i < s.nout; i++) cli_print_tensor_summary(stdout, s.view->values[s.view->outputs[i]].name, &s.outs[i]);
     } else {

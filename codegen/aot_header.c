@@ -133,7 +133,9 @@ kn_status aot_write_header(cg_model *m, const cg_aot_options *o, const char *tri
   if (nio) fprintf(f, ", ");
   print_params(f, g, pn);
   fprintf(f, ");\n/* Creates (or replaces) the default context %s_run uses, with the weights file. */\n", N);
-  fprintf(f, "int %s_init(const char *weights_path);\n\n", N);
+  fprintf(f, "int %s_init(const char *weights_path);\n", N);
+  fprintf(f, "/* kiln_rt_error(), exported (a shared library keeps the runtime's symbols hidden). */\n");
+  fprintf(f, "const char *%s_error(void);\n\n", N);
   fprintf(f, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
   free(pn);
   if (fclose(f) != 0) return kn_fail(m->kn, KN_EIO, "writing %s failed", path);

@@ -8,7 +8,7 @@
  *  - NAME_meta (kiln_rt.h): I/O names, dtypes, shapes, workspace bytes, the
  *    entry, the entry-point symbols, which libkiln_rt and kiln's loader read;
  *  - typed C entry points NAME_run, NAME_run_ctx, NAME_ctx_new, NAME_ctx_free,
- *    NAME_init, thin wrappers that put the I/O pointers in an array and call
+ *    NAME_init, NAME_error, thin wrappers that put the I/O pointers in an array and call
  *    the runtime. Everything else in the module becomes internal, so several
  *    models link into one program. */
 #include "aot.h"
@@ -272,9 +272,9 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
   free(slots), free(ins), free(outs);
 
   /* symbol names */
-  char sym[5][160], mname[160], dname[160];
-  static const char *const suffix[5] = {"run", "run_ctx", "ctx_new", "ctx_free", "init"};
-  for (int i = 0; i < 5; i++) snprintf(sym[i], sizeof sym[i], "%s_%s", o->name, suffix[i]);
+  char sym[6][160], mname[160], dname[160];
+  static const char *const suffix[6] = {"run", "run_ctx", "ctx_new", "ctx_free", "init", "error"};
+  for (int i = 0; i < 6; i++) snprintf(sym[i], sizeof sym[i], "%s_%s", o->name, suffix[i]);
   snprintf(mname, sizeof mname, "%s_meta", o->name);
   snprintf(dname, sizeof dname, "%s_default_ctx", o->name);
   LLVMValueRef dflt = LLVMAddGlobal(mod, a->ptr, dname);
@@ -285,26 +285,29 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
   char *triple = LLVMGetTargetMachineTriple(tm), *cpu = LLVMGetTargetMachineCPU(tm),
        *feat = LLVMGetTargetMachineFeatureString(tm);
   cg_arch arch = cg_arch_of_triple(triple);
-  LLVMValueRef mf[30] = {
+  int64_t macs = 0;
+  for (int32_t i = 0; i < g->nnodes; i++)
+    if (!g->nodes[i].dead) macs += ir_node_macs(g, &g->nodes[i]);
+  LLVMValueRef mf[32] = {
       i64c(a, (int64_t)KILN_ARTIFACT_MAGIC), i32c(a, KILN_ABI_VERSION),
       i32c(a, arch == CG_ARCH_X86_64 ? KILN_ARCH_X86_64 : KILN_ARCH_AARCH64), i64c(a, 0) /* struct_bytes, below */,
       cstr(a, o->name), cstr(a, KN_VERSION), cstr(a, triple), cstr(a, cpu), cstr(a, feat),
       i32c(a, g->ninputs), i32c(a, g->noutputs), in_arr, out_arr, i64c(a, cg_workspace_bytes(m)),
       i32c(a, n), i32c(a, o->weights_file ? 1 : 0), table, offsets, i64c(a, o->weights_file ? w->bytes : 0),
-      i64c(a, o->weights_file ? (int64_t)w->hash : 0), entry, dflt,
-      cstr(a, sym[0]), cstr(a, sym[1]), cstr(a, sym[2]), cstr(a, sym[3]), cstr(a, sym[4]),
+      i64c(a, o->weights_file ? (int64_t)w->hash : 0), i64c(a, macs), entry, dflt,
+      cstr(a, sym[0]), cstr(a, sym[1]), cstr(a, sym[2]), cstr(a, sym[3]), cstr(a, sym[4]), cstr(a, sym[5]),
       i32c(a, 0), i32c(a, 0), LLVMConstNull(a->ptr)};
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(feat);
-  LLVMTypeRef ft[30];
-  for (int i = 0; i < 30; i++) ft[i] = LLVMTypeOf(mf[i]);
-  LLVMTypeRef mty = LLVMStructTypeInContext(a->c, ft, 30, 0);
+  LLVMTypeRef ft[32];
+  for (int i = 0; i < 32; i++) ft[i] = LLVMTypeOf(mf[i]);
+  LLVMTypeRef mty = LLVMStructTypeInContext(a->c, ft, 32, 0);
   LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
   mf[3] = i64c(a, (int64_t)LLVMABISizeOfType(td, mty));
   LLVMDisposeTargetData(td);
   LLVMValueRef meta = LLVMAddGlobal(mod, mty, mname);
-  LLVMSetInitializer(meta, LLVMConstStructInContext(a->c, mf, 30, 0));
+  LLVMSetInitializer(meta, LLVMConstStructInContext(a->c, mf, 32, 0));
   LLVMSetGlobalConstant(meta, 1);
   LLVMSetAlignment(meta, 8);
   if (o->emit == CG_EMIT_SO) LLVMAddAlias2(mod, mty, 0, meta, "kiln_artifact_meta");
@@ -319,7 +322,9 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
   forward_wrapper(a, sym[2], a->ptr, pnew, 2, meta, "kiln_rt_ctx_new", true);
   forward_wrapper(a, sym[3], LLVMVoidTypeInContext(a->c), pfree, 1, meta, "kiln_rt_ctx_free", false);
   forward_wrapper(a, sym[4], a->i32, pinit, 1, meta, "kiln_rt_init_default", true);
+  /* the runtime is linked with hidden symbols: a loader reads errors here */
+  forward_wrapper(a, sym[5], a->ptr, NULL, 0, meta, "kiln_rt_error", false);
   *nkeep = 0;
-  for (int i = 0; i < 5; i++) keep[(*nkeep)++] = LLVMGetValueName(LLVMGetNamedFunction(mod, sym[i]));
+  for (int i = 0; i < 6; i++) keep[(*nkeep)++] = LLVMGetValueName(LLVMGetNamedFunction(mod, sym[i]));
   return KN_OK;
 }

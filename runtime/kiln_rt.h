@@ -83,9 +83,11 @@ typedef struct kiln_artifact_meta {
   const int64_t *const_offsets; /* weights file: each constant's offset in the data (-1: unused) */
   int64_t weights_bytes;        /* weights file: bytes of data */
   uint64_t weights_hash;        /* weights file: kiln_rt_hash of the data */
+  int64_t macs;                 /* multiply-accumulates of one run (for GFLOP/s) */
   kiln_entry_fn entry;          /* i32 (io[inputs..., outputs...], workspace, consts, ctx) */
   kiln_rt_ctx **default_ctx;    /* the context NAME_run uses (created on first use) */
-  const char *sym_run, *sym_run_ctx, *sym_ctx_new, *sym_ctx_free, *sym_init; /* entry-point symbols */
+  /* entry-point symbols: NAME_run, NAME_run_ctx, NAME_ctx_new, NAME_ctx_free, NAME_init, NAME_error */
+  const char *sym_run, *sym_run_ctx, *sym_ctx_new, *sym_ctx_free, *sym_init, *sym_error;
   int32_t ncustom;               /* custom-op functions the artifact calls (linked by the user) */
   int32_t reserved;
   const char *const *custom_symbols;

@@ -88,5 +88,29 @@ printf 'X' | dd of="$tmp/bad.weights" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect 1 "does not match its hash" "$w/app" "$tmp/in" "$tmp/got" 1 "$tmp/bad.weights"
 printf 'nope' > "$tmp/junk.weights"
 expect 1 "not a kiln weights file" "$w/app" "$tmp/in" "$tmp/got" 1 "$tmp/junk.weights"
+# kiln run NAME.so: the loader refuses what it cannot run, with a message
+expect 0 "compiled" "$kiln" compile "$m" -o "$tmp/so" --emit so
+expect 0 "engine aot" "$kiln" run "$tmp/so/clip_vit_tiny.so" -i "$tmp/in" -o "$tmp/so_out"
+cmp -s "$tmp/so_out/output_0.pb" "$tmp/jit/output_0.pb" || { echo "FAIL: .so and JIT outputs differ"; fails=$((fails + 1)); }
+expect 0 "GFLOP/s" "$kiln" bench "$tmp/so/clip_vit_tiny.so" --iters 3 --threads 2
+printf 'graph g {\n  input x: f32[2, 2]\n  y = Relu(x)\n  output y\n}\n' > "$tmp/small.kir"
+"$kiln" run "$tmp/small.kir" --save-inputs "$tmp/small_in" >/dev/null
+expect 1 "does not have the dtype and shape" "$kiln" run "$tmp/so/clip_vit_tiny.so" -i "$tmp/small_in"
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+  expect 0 "compiled" "$kiln" compile "$m" -o "$tmp/so64" --emit so --target aarch64-linux-gnu
+  expect 1 "built for aarch64, this machine is x86_64" "$kiln" run "$tmp/so64/clip_vit_tiny.so"
+fi
+printf 'not elf' > "$tmp/junk.so"
+expect 1 "not an ELF" "$kiln" run "$tmp/junk.so"
+printf 'int nothing_here(void) { return 0; }\n' > "$tmp/plain.c"
+cc -shared -fPIC "$tmp/plain.c" -o "$tmp/plain.so"
+expect 1 "not a kiln artifact" "$kiln" run "$tmp/plain.so"
+for abi in "KILN_ARTIFACT_MAGIC, 999, KILN_ARCH_X86_64" "KILN_ARTIFACT_MAGIC, KILN_ABI_VERSION, KILN_ARCH_AARCH64" "42, 1, 1"; do
+  printf '#include "kiln_rt.h"\nconst kiln_artifact_meta m __asm__("kiln_artifact_meta") = {%s, sizeof(kiln_artifact_meta)};\n' \
+    "$abi" > "$tmp/fake.c"
+  cc -shared -fPIC -I"$w" "$tmp/fake.c" -o "$tmp/fake.so"
+  case $abi in 42*) want="bad magic" ;; *999*) want="ABI version 999" ;; *) want="another architecture" ;; esac
+  expect 1 "$want" "$kiln" run "$tmp/fake.so"
+done
 echo "$fails failures"
 [ "$fails" = 0 ]
