@@ -29,6 +29,8 @@ typedef struct cli_common {
   int threads; /* --threads N, default 1 */
   bool level_given; /* an explicit -O: the reference engine runs kiln's passes only then */
   pm_options passes;
+  const char *custom_ops[16]; /* --custom-op OPTYPE=LIB:SIGNATURE (ir/custom_op.c) */
+  int ncustom_ops;
 } cli_common;
 
 /* A loaded model with its inputs, ready to run on the chosen engine. */

@@ -92,6 +92,39 @@ static kn_status emit_module(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
   return st;
 }
 
+/* --emit so: the object, the custom-op libraries its Custom nodes name (a
+ * shared one found again at run time through an rpath), libkiln_rt.a. */
+static kn_status link_shared(kn_ctx *kn, cg_model *m, const cg_aot_options *o, cg_aot_report *rep, const char *obj) {
+  int n = 0, cap = o->nlink_extra + 2 * m->ncustom + 1;
+  const char **extra = calloc((size_t)cap, sizeof *extra);
+  char (*rpath)[4200] = calloc((size_t)m->ncustom + 1, sizeof *rpath);
+  if (!extra || !rpath) {
+    free(extra), free(rpath);
+    return kn_fail(kn, KN_ENOMEM, "out of memory");
+  }
+  for (int i = 0; i < o->nlink_extra; i++) extra[n++] = o->link_extra[i];
+  for (int32_t i = 0; i < m->ncustom; i++) {
+    const char *lib = m->custom[i].library;
+    bool seen = !*lib;
+    for (int k = 0; k < n && !seen; k++) seen = !strcmp(extra[k], lib);
+    if (seen) continue;
+    extra[n++] = lib;
+    size_t len = strlen(lib);
+    if (len > 3 && !strcmp(lib + len - 3, ".so")) {
+      char dir[4096];
+      if (!realpath(lib, dir)) snprintf(dir, sizeof dir, "%s", lib);
+      char *slash = strrchr(dir, '/');
+      if (slash) *slash = 0;
+      snprintf(rpath[i], sizeof rpath[i], "-Wl,-rpath,%s", dir);
+      extra[n++] = rpath[i];
+    }
+  }
+  kn_status st = aot_link_shared(kn, rep->cc, obj, o->outdir, rep->artifact, extra, n);
+  free(extra);
+  free(rpath);
+  return st;
+}
+
 kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                          const cg_aot_options *o, cg_aot_report *rep) {
   memset(rep, 0, sizeof *rep);
@@ -176,7 +209,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
   else if (st == KN_OK) st = aot_write_runtime_header(kn, o->outdir);
   if (st == KN_OK && o->emit == CG_EMIT_SO) {
     if (o->no_runtime) st = kn_fail(kn, KN_EINVAL, "--emit so links libkiln_rt.a into the library: drop --no-runtime");
-    else st = aot_link_shared(kn, rep->cc, obj, o->outdir, rep->artifact, o->link_extra, o->nlink_extra);
+    else st = link_shared(kn, m, o, rep, obj);
     unlink(obj);
   }
   rep->runtime_ms = now_ms() - t0;

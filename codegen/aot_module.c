@@ -282,6 +282,14 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
   LLVMSetLinkage(dflt, LLVMInternalLinkage);
   LLVMSetAlignment(dflt, 8);
 
+  /* the custom-op functions the user links */
+  LLVMValueRef custom_names = LLVMConstNull(a->ptr);
+  if (m->ncustom > 0) {
+    LLVMValueRef cn[64];
+    int nc = m->ncustom < 64 ? m->ncustom : 64;
+    for (int i = 0; i < nc; i++) cn[i] = cstr(a, m->custom[i].symbol);
+    custom_names = private_const(a, LLVMConstArray2(a->ptr, cn, (uint64_t)nc), "custom_symbols", 8);
+  }
   char *triple = LLVMGetTargetMachineTriple(tm), *cpu = LLVMGetTargetMachineCPU(tm),
        *feat = LLVMGetTargetMachineFeatureString(tm);
   cg_arch arch = cg_arch_of_triple(triple);
@@ -296,7 +304,7 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
       i32c(a, n), i32c(a, o->weights_file ? 1 : 0), table, offsets, i64c(a, o->weights_file ? w->bytes : 0),
       i64c(a, o->weights_file ? (int64_t)w->hash : 0), i64c(a, macs), entry, dflt,
       cstr(a, sym[0]), cstr(a, sym[1]), cstr(a, sym[2]), cstr(a, sym[3]), cstr(a, sym[4]), cstr(a, sym[5]),
-      i32c(a, 0), i32c(a, 0), LLVMConstNull(a->ptr)};
+      i32c(a, m->ncustom < 64 ? m->ncustom : 64), i32c(a, 0), custom_names};
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(feat);

@@ -106,6 +106,7 @@ cg_lower_fn cg_lowering_gemm(ir_op op);        /* lower_gemm.c: MatMul, Gemm, Co
 cg_lower_fn cg_lowering_rows(ir_op op);        /* lower_rows.c: Softmax, LayerNormalization, reductions */
 cg_lower_fn cg_lowering_fused(ir_op op);       /* lower_fused.c: FusedElementwise as one vector loop */
 cg_lower_fn cg_lowering_norm(ir_op op);        /* lower_norm.c: Instance/Group/BatchNormalization */
+cg_lower_fn cg_lowering_custom(ir_op op);      /* lower_custom.c: a user's function (Custom) */
 
 /* ===== cg_target.c ===== */
 typedef enum cg_arch { CG_ARCH_UNKNOWN = 0, CG_ARCH_X86_64 = 1, CG_ARCH_AARCH64 = 2 } cg_arch;

@@ -15,6 +15,14 @@
 
 typedef int32_t (*cg_entry_fn)(void **io, uint8_t *ws, const void *const *consts, void *rt);
 
+/* A user function a Custom node calls (lower_custom.c): the JIT defines the
+ * symbol at its address; an artifact leaves it to the user's link. */
+typedef struct cg_custom_fn {
+  char symbol[128];
+  const char *library; /* the node's attribute ("" when linked in) */
+  void (*addr)(void);  /* JIT only */
+} cg_custom_fn;
+
 /* A specialized graph with its values placed, and (JIT) its compiled code. */
 struct cg_model {
   kn_ctx *kn;
@@ -33,6 +41,8 @@ struct cg_model {
   cg_entry_fn entry;
   int64_t scratch_bytes; /* largest scratch any node asked for */
   rt_pool *pool;
+  cg_custom_fn *custom; /* functions of Custom nodes the code calls */
+  int32_t ncustom;
 };
 
 /* engine.c: specializes g (taking ownership) and, unless it stays dynamic

@@ -365,13 +365,21 @@ static kn_status jit_link(cg_model *m, LLVMMemoryBufferRef obj) {
   if (e) st = llvm_error(kn, e, "JIT process symbols");
   else LLVMOrcJITDylibAddGenerator(jd, gen);
   LLVMJITSymbolFlags fl = {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
-  LLVMOrcCSymbolMapPair sym[2] = {
-      {LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME), {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback, fl}},
-      {LLVMOrcLLJITMangleAndIntern(m->jit, CG_PARALLEL_NAME), {(LLVMOrcExecutorAddress)(uintptr_t)&cg_parallel_host, fl}}};
+  /* kiln's callbacks, and the functions of custom ops (lower_custom.c) */
+  LLVMOrcCSymbolMapPair *sym = calloc((size_t)m->ncustom + 2, sizeof *sym);
+  if (!sym) st = kn_fail(kn, KN_ENOMEM, "out of memory");
   if (st == KN_OK) {
-    e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(sym, 2));
+    sym[0] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME),
+                                     {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback, fl}};
+    sym[1] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, CG_PARALLEL_NAME),
+                                     {(LLVMOrcExecutorAddress)(uintptr_t)&cg_parallel_host, fl}};
+    for (int32_t i = 0; i < m->ncustom; i++)
+      sym[2 + i] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, m->custom[i].symbol),
+                                           {(LLVMOrcExecutorAddress)(uintptr_t)m->custom[i].addr, fl}};
+    e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(sym, (size_t)m->ncustom + 2));
     if (e) st = llvm_error(kn, e, "JIT runtime symbols");
   }
+  free(sym);
   if (st == KN_OK) {
     e = LLVMOrcLLJITAddObjectFile(m->jit, jd, obj);
     obj = NULL;
@@ -561,6 +569,7 @@ void cg_model_free(cg_model *m) {
   free(m->consts);
   free(m->const_bytes);
   free(m->const_used);
+  free(m->custom);
   for (int32_t i = 0; i < m->nowned; i++) kn_aligned_free(m->owned[i]);
   free(m->owned);
   ir_graph_free(m->g);
