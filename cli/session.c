@@ -87,7 +87,7 @@ static int open_artifact(cli_session *s, kn_ctx *kn, const cli_common *o, const 
   }
   if (st == KN_OK) st = read_inputs(s, g, in_dir);
   if (st != KN_OK) {
-    fprintf(stderr, "kiln: error: %s: %s\n", o->model, kn_errmsg(kn));
+    fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn)); /* the messages name the file */
     return EXIT_MODEL;
   }
   s->macs = kn_artifact_macs(s->aot);

@@ -88,6 +88,14 @@ printf 'X' | dd of="$tmp/bad.weights" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect 1 "does not match its hash" "$w/app" "$tmp/in" "$tmp/got" 1 "$tmp/bad.weights"
 printf 'nope' > "$tmp/junk.weights"
 expect 1 "not a kiln weights file" "$w/app" "$tmp/in" "$tmp/got" 1 "$tmp/junk.weights"
+# a run-time error in compiled code (a token id past the table) is a status and a message
+printf 'graph g {\n  input ids: i64[6]\n  const table: f32[4, 3] = zeros\n  y = Gather(table, ids)\n  output y\n}\n' \
+  > "$tmp/gather.kir"
+"$kiln" run "$tmp/gather.kir" --save-inputs "$tmp/gin" >/dev/null 2>&1 # ids 1..6: 4 and 5 are out of range
+expect 0 "compiled" "$kiln" compile "$tmp/gather.kir" -o "$tmp/g" --name gather_model
+(cd "$tmp/g" && cc "$src/tests/aot/aot_driver.c" "$src/tests/aot/pb_lite.c" -I. -I"$src/tests/aot" \
+  -DKILN_MODEL=gather_model gather_model.o -L. -lkiln_rt -lpthread -lm -o app) || fails=$((fails + 1))
+expect 1 "status 1.*out of range" "$tmp/g/app" "$tmp/gin" "$tmp/got"
 # kiln run NAME.so: the loader refuses what it cannot run, with a message
 expect 0 "compiled" "$kiln" compile "$m" -o "$tmp/so" --emit so
 expect 0 "engine aot" "$kiln" run "$tmp/so/clip_vit_tiny.so" -i "$tmp/in" -o "$tmp/so_out"
