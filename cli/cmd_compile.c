@@ -33,10 +33,11 @@ static void default_name(const char *model, char *out, size_t n) {
   char *dot = strrchr(stem, '.');
   if (dot) *dot = 0;
   if (!strcmp(stem, "model") && base != model) { /* zoo layout: NAME/model.onnx */
-    int len = (int)(base - 1 - model);
-    const char *p = model + len;
+    const char *end = base - 1;
+    while (end > model && end[-1] == '/') end--;
+    const char *p = end;
     while (p > model && p[-1] != '/') p--;
-    snprintf(stem, sizeof stem, "%.*s", (int)(model + len - p), p);
+    if (end > p) snprintf(stem, sizeof stem, "%.*s", (int)(end - p), p);
   }
   size_t k = 0;
   if (stem[0] >= '0' && stem[0] <= '9') out[k++] = 'm';
@@ -151,8 +152,8 @@ int cmd_compile(int argc, char **argv) {
            o.model, rep.triple, rep.cpu, rep.vec_bytes, rep.stats.live_nodes,
            (long long)rep.stats.workspace_bytes, rep.nweights, (long long)rep.weights_bytes,
            ao.weights_file ? "in a file" : "embedded");
-    printf("wrote %s, %s/%s.h, %s/kiln_rt.h%s%s, %s/README.txt\n", rep.artifact, ao.outdir, ao.name, ao.outdir,
-           ao.no_runtime ? "" : ", libkiln_rt.a", ao.weights_file ? ", the weights file" : "", ao.outdir);
+    printf("wrote %s in %s: %s.h, kiln_rt.h%s%s, README.txt\n", rep.artifact + strlen(ao.outdir) + 1, ao.outdir,
+           ao.name, ao.no_runtime ? "" : ", libkiln_rt.a", ao.weights_file ? ", the weights file" : "");
     if (o.verbose)
       printf("aot: specialize %.1f ms, LLVM %.1f ms, emit %.1f ms, runtime/link %.1f ms%s%s\n", rep.stats.specialize_ms,
              rep.llvm_ms, rep.emit_ms, rep.runtime_ms, rep.cc[0] ? ", C compiler " : "", rep.cc);

@@ -47,8 +47,9 @@ typedef struct aot_weights {
   uint64_t hash;
   int32_t used;
 } aot_weights;
-/* Lays out the used constants (64-byte aligned) and hashes them. */
-kn_status aot_layout_weights(cg_model *m, aot_weights *w);
+/* Lays out the used constants (64-byte aligned) and, for a weights file,
+ * hashes them as the runtime will (kiln_rt_hash of the data). */
+kn_status aot_layout_weights(cg_model *m, bool hash, aot_weights *w);
 /* Adds weights (when embedded), I/O metadata, NAME_meta and the entry points
  * to mod; keep[] receives the symbols that stay exported (at most 8). */
 kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options *o, LLVMTargetMachineRef tm,

@@ -24,7 +24,7 @@ static bool is_c_keyword(const char *s) {
 /* A C identifier from a value name: other characters become '_', a leading
  * digit or keyword gets a prefix, and a clash with an earlier one a suffix. */
 static void param_name(const char *name, int index, char (*taken)[64], int ntaken, char *out) {
-  char buf[64];
+  char buf[41], tmp[64];
   size_t n = 0;
   for (const char *p = name; *p && n < 40; p++) buf[n++] = isalnum((unsigned char)*p) ? *p : '_';
   buf[n] = 0;
@@ -32,8 +32,8 @@ static void param_name(const char *name, int index, char (*taken)[64], int ntake
   else snprintf(out, 64, "%s", buf);
   for (int i = 0; i < ntaken; i++)
     if (!strcmp(taken[i], out)) {
-      snprintf(buf, sizeof buf, "%.40s_%d", out, index);
-      snprintf(out, 64, "%s", buf);
+      snprintf(tmp, sizeof tmp, "%.42s_%d", out, index);
+      snprintf(out, 64, "%s", tmp);
       break;
     }
 }

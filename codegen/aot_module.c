@@ -72,7 +72,7 @@ static uint64_t hash_end(hasher *s) {
   return s->h;
 }
 
-kn_status aot_layout_weights(cg_model *m, aot_weights *w) {
+kn_status aot_layout_weights(cg_model *m, bool hash, aot_weights *w) {
   memset(w, 0, sizeof *w);
   w->offset = malloc(sizeof *w->offset * (size_t)(m->nconsts + 1));
   if (!w->offset) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
@@ -83,8 +83,10 @@ kn_status aot_layout_weights(cg_model *m, aot_weights *w) {
     w->offset[i] = -1;
     if (!m->const_used[i] || m->const_bytes[i] <= 0) continue;
     int64_t o = (at + 63) & ~(int64_t)63;
-    hash_feed(&hs, zeros, o - at);
-    hash_feed_fast(&hs, m->consts[i], m->const_bytes[i]);
+    if (hash) {
+      hash_feed(&hs, zeros, o - at);
+      hash_feed_fast(&hs, m->consts[i], m->const_bytes[i]);
+    }
     w->offset[i] = o;
     at = o + m->const_bytes[i];
     w->used++;

@@ -59,7 +59,11 @@ typedef struct cg_ctx {
   const cg_loc *loc;
   int32_t node; /* index of the node being lowered */
   struct cg_model *model;
-  bool aot; /* ahead of time: no kiln_fallback exists, a node must be compiled or fail */
+  /* Ahead of time (aot.c): no kiln_fallback exists (a node is compiled or the
+   * build fails), and the code runs in another process, maybe on another
+   * machine: never put a host address in the IR (compile-time data goes
+   * through cg_add_const or module constants). */
+  bool aot;
 } cg_ctx;
 
 /* Helpers for lowerings (cg_module.c). All emit at c->b's position. */
