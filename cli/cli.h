@@ -34,6 +34,8 @@ typedef struct cli_common {
   int threads; /* --threads N, default 1 */
   bool level_given; /* an explicit -O: the reference engine runs kiln's passes only then */
   pm_options passes;
+  const char *custom_ops[16]; /* --custom-op OPTYPE=LIB:SIGNATURE (ir/custom_op.c) */
+  int ncustom_ops;
 } cli_common;
 
 /* A loaded model with its inputs, ready to run on the chosen engine. */
@@ -43,6 +45,7 @@ typedef struct cli_session {
   ir_graph *g;        /* ref engine: the graph; jit: owned by the compiled model */
   cg_model *jit;
   ref_plan *plan;
+  kn_artifact *aot;   /* an AOT-built .so (frontend/artifact.c) */
   const ir_graph *view; /* the graph to read names/types from */
   kn_tensor *ins, *outs;
   int nin, nout;
@@ -57,6 +60,8 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
 /* One run; outputs land in s->outs (replacing the previous ones). */
 kn_status cli_session_run(cli_session *s);
 void cli_session_close(cli_session *s);
+/* "aot" for an artifact, else o->engine. */
+const char *cli_engine_name(const cli_session *s);
 /* Lists op types that run on reference kernels under the JIT (verbose). */
 void cli_report_engine(FILE *f, const cli_session *s);
 
@@ -78,5 +83,6 @@ int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 #endif

@@ -95,7 +95,7 @@ int cmd_bench(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double rss_mb = (double)ru.ru_maxrss / 1024.0;
-    printf("model %s (engine %s, -O%d, %d thread%s)\n", o.model, o.engine, o.opt_level, o.threads,
+    printf("model %s (engine %s, -O%d, %d thread%s)\n", o.model, cli_engine_name(&s), o.opt_level, o.threads,
            o.threads == 1 ? "" : "s");
     cli_report_engine(stdout, &s);
     printf("load %.1f ms, compile %.1f ms\n", s.load_ms, s.compile_ms);
@@ -104,7 +104,7 @@ int cmd_bench(int argc, char **argv) {
     if (json)
       printf("{\"model\":\"%s\",\"engine\":\"%s\",\"opt_level\":%d,\"threads\":%d,\"iters\":%d,\"median_ms\":%.4f,"
              "\"min_ms\":%.4f,\"compile_ms\":%.2f,\"load_ms\":%.2f,\"gflops\":%.3f,\"peak_rss_mb\":%.1f}\n",
-             o.model, o.engine, o.opt_level, o.threads, iters, median, best, s.compile_ms, s.load_ms, gflops, rss_mb);
+             o.model, cli_engine_name(&s), o.opt_level, o.threads, iters, median, best, s.compile_ms, s.load_ms, gflops, rss_mb);
   }
   free(t);
   cli_session_close(&s);

@@ -100,7 +100,7 @@ int cmd_inspect(int argc, char **argv) {
   for (int k = 0; k < IR_OP_COUNT; k++)
     if (hist[k]) printf(" %s=%lld", ir_op_table[k].name, (long long)hist[k]);
   printf("\n");
-  if (s.jit) cli_report_engine(stdout, &s);
+  if (s.jit || s.aot) cli_report_engine(stdout, &s);
   if (json) {
     /* the memory the graph as shown needs: packed by liveness, and with no reuse */
     ir_mem_stats ms;
@@ -115,7 +115,7 @@ int cmd_inspect(int argc, char **argv) {
     printf("},\"params\":%lld,\"macs\":%lld,\"workspace_bytes\":%lld,\"naive_bytes\":%lld}\n",
            (long long)ir_graph_params(g), (long long)macs, (long long)ms.workspace_bytes, (long long)ms.naive_bytes);
   }
-  if (!s.jit) ir_graph_free(g); /* the JIT's graph belongs to the compiled model */
+  if (!s.jit && !s.aot) ir_graph_free(g); /* the JIT's graph belongs to the compiled model, an artifact's to it */
   cli_session_close(&s);
   kn_ctx_free(kn);
   for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);

@@ -37,17 +37,20 @@ static kn_status save_all(kn_ctx *kn, const char *dir, const char *stem, const k
 /* What a user wants to see of one run: the model's size, the passes and what
  * they did to the graph, compile time, latency and throughput. */
 static void print_run_summary(const cli_common *o, const cli_session *s, double t_run, int repeat) {
-  printf("model %s: %.1fM params, %.3g GMACs per run, load %.1f ms\n", o->model, (double)s->params / 1e6,
-         (double)s->macs / 1e9, s->load_ms);
-  bool jit = !strcmp(o->engine, "jit");
-  if (jit || o->level_given) {
+  if (s->aot) /* an artifact carries its MACs, not its graph */
+    printf("model %s: %.3g GMACs per run, load %.1f ms\n", o->model, (double)s->macs / 1e9, s->load_ms);
+  else
+    printf("model %s: %.1fM params, %.3g GMACs per run, load %.1f ms\n", o->model, (double)s->params / 1e6,
+           (double)s->macs / 1e9, s->load_ms);
+  bool jit = !s->aot && !strcmp(o->engine, "jit");
+  if (s->view && (jit || (!s->aot && o->level_given))) {
     const char *pipeline = o->passes.pipeline ? o->passes.pipeline : pm_pipeline_for_level(o->passes.level);
     printf("passes -O%d: %s%s: %d -> %d nodes\n", o->passes.level, *pipeline ? pipeline : "(none)",
            o->passes.ndisabled ? " (some disabled)" : "", s->nodes_loaded, ir_graph_live_nodes(s->view));
   }
   cg_stats cs = {0};
   if (s->jit) cg_model_stats(s->jit, &cs);
-  printf("compile %.1f ms (engine %s%s), run %.2f ms%s, %.1f GFLOP/s (%d thread%s)\n", s->compile_ms, o->engine,
+  printf("compile %.1f ms (engine %s%s), run %.2f ms%s, %.1f GFLOP/s (%d thread%s)\n", s->compile_ms, cli_engine_name(s),
          cs.cache_hit ? ", compile cache hit" : "", t_run, repeat > 1 ? " (median)" : "",
          t_run > 0 ? 2.0 * (double)s->macs / (t_run * 1e6) : 0.0, o->threads, o->threads == 1 ? "" : "s");
 }

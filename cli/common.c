@@ -19,6 +19,8 @@ const char cli_common_help[] =
     "  --mem-limit BYTES      largest single allocation allowed (default 8G; suffixes K M G)\n"
     "  --config NAME          .kir models: use the file's `config NAME { ... }` params\n"
     "  --define NAME=VALUE    .kir models: set param NAME (repeatable; after --config)\n"
+    "  --custom-op 'OPTYPE=LIB:RET SYMBOL(ARGS)'\n"
+    "                         run ONNX op OPTYPE with a C function of LIB (docs/deploy.md)\n"
     "pass flags (kiln's graph passes; docs/passes.md):\n"
     "  -O0 .. -O3             also pick kiln's pass pipeline (-O0: none; the reference engine\n"
     "                         runs passes only with an explicit -O or --passes)\n"
@@ -139,6 +141,14 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
     o->defines[o->ndefines++] = v;
     return 1;
   }
+  if (!strcmp(a, "--custom-op")) {
+    if (*i + 1 >= argc || o->ncustom_ops >= 16) {
+      fprintf(stderr, "kiln: --custom-op needs a value (at most 16)\n");
+      return -1;
+    }
+    o->custom_ops[o->ncustom_ops++] = argv[++*i];
+    return 1;
+  }
   if (!strcmp(a, "--no-cache")) {
     o->no_cache = true;
     return 1;
@@ -223,6 +233,11 @@ int cli_common_option(cli_common *o, int argc, char **argv, int *i) {
 int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
   kn_set_verbose(kn, o->verbose);
+  for (int k = 0; k < o->ncustom_ops; k++)
+    if (ir_custom_register(kn, o->custom_ops[k]) != KN_OK) {
+      fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn));
+      return EXIT_USAGE;
+    }
   if ((o->config || o->ndefines) && !kn_is_text_model(o->model)) {
     fprintf(stderr, "kiln: error: --config and --define apply to .kir models only, not %s\n", o->model);
     return EXIT_USAGE;

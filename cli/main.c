@@ -10,6 +10,7 @@ static const char main_help[] =
     "  bench MODEL     compile once and time repeated runs\n"
     "  inspect MODEL   print the IR, op histogram, params and MACs\n"
     "  export MODEL    write the model as ONNX (-o OUT.onnx)\n"
+    "  compile MODEL   build ahead of time for a target: object/.so, C header, runtime\n"
     "  help            this text\n"
     "exit codes: 0 ok, 1 model error, 2 usage error\n";
 
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
   if (!strcmp(argv[1], "inspect")) return cmd_inspect(argc - 2, argv + 2);
   if (!strcmp(argv[1], "export")) return cmd_export(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "compile")) return cmd_compile(argc - 2, argv + 2);
   fprintf(stderr, "kiln: unknown command '%s' (see kiln --help)\n", argv[1]);
   return EXIT_USAGE;
 }

@@ -2,7 +2,8 @@
  * inputs (floats sin(i), integers 1 + i % 7, bools true: the recipe of
  * ../shared/vlmodels/ort_run.mjs, so runs are comparable), and prepare the
  * engine: the JIT compiles for the inputs' shapes; the reference executor runs
- * through a run plan (one workspace from the second run on). */
+ * through a run plan (one workspace from the second run on). A shared
+ * library built by `kiln compile --emit so` is loaded instead (frontend/artifact.c). */
 #include "cli.h"
 #include <math.h>
 #include <stdlib.h>
@@ -51,11 +52,54 @@ static int64_t graph_macs(const ir_graph *g) {
   return macs;
 }
 
+/* The inputs from in_dir/input_K.pb, else synthesized (inputs with a default
+ * keep it unless a file is given). */
+static kn_status read_inputs(cli_session *s, const ir_graph *g, const char *in_dir) {
+  char path[4096];
+  kn_status st = KN_OK;
+  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    bool has_default = g->values[g->inputs[i]].constant != NULL;
+    if (in_dir) {
+      snprintf(path, sizeof path, "%s/input_%d.pb", in_dir, i);
+      if (has_default && access(path, F_OK) != 0) continue; /* keep the model's default */
+      st = onnx_read_tensor_file(s->kn, path, &s->ins[i], NULL);
+    } else if (!has_default) {
+      st = synthesize(s->kn, s->o, g, i, &s->ins[i]);
+    }
+  }
+  return st;
+}
+
+/* An ahead-of-time built shared library: loading it is all the compiling. */
+static int open_artifact(cli_session *s, kn_ctx *kn, const cli_common *o, const char *in_dir) {
+  double t0 = now_ms();
+  if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
+  kn_status st = kn_artifact_open(kn, o->model, o->threads, &s->aot);
+  s->load_ms = now_ms() - t0;
+  const ir_graph *g = st == KN_OK ? kn_artifact_graph(s->aot) : NULL;
+  if (st == KN_OK) {
+    s->view = g;
+    s->nin = g->ninputs;
+    s->nout = g->noutputs;
+    s->ins = calloc((size_t)s->nin + 1, sizeof *s->ins);
+    s->outs = calloc((size_t)s->nout + 1, sizeof *s->outs);
+    if (!s->ins || !s->outs) st = kn_fail(kn, KN_ENOMEM, "out of memory");
+  }
+  if (st == KN_OK) st = read_inputs(s, g, in_dir);
+  if (st != KN_OK) {
+    fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn)); /* the messages name the file */
+    return EXIT_MODEL;
+  }
+  s->macs = kn_artifact_macs(s->aot);
+  return EXIT_OK;
+}
+
 int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char *in_dir) {
   memset(s, 0, sizeof *s);
   s->kn = kn;
   s->o = o;
   double t0 = now_ms();
+  if (kn_is_artifact_path(o->model)) return open_artifact(s, kn, o, in_dir);
   int rc = cli_load(kn, o, &s->g);
   if (rc != EXIT_OK) return rc;
   s->load_ms = now_ms() - t0;
@@ -67,17 +111,7 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
   s->ins = calloc((size_t)s->nin + 1, sizeof *s->ins);
   s->outs = calloc((size_t)s->nout + 1, sizeof *s->outs);
   kn_status st = s->ins && s->outs ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
-  char path[4096];
-  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
-    bool has_default = g->values[g->inputs[i]].constant != NULL;
-    if (in_dir) {
-      snprintf(path, sizeof path, "%s/input_%d.pb", in_dir, i);
-      if (has_default && access(path, F_OK) != 0) continue; /* keep the model's default */
-      st = onnx_read_tensor_file(kn, path, &s->ins[i], NULL);
-    } else if (!has_default) {
-      st = synthesize(kn, o, g, i, &s->ins[i]);
-    }
-  }
+  if (st == KN_OK) st = read_inputs(s, g, in_dir);
   /* the shapes everything is specialized to */
   int *ranks = calloc((size_t)s->nin + 1, sizeof *ranks);
   int64_t(*dims)[KN_MAX_RANK] = calloc((size_t)s->nin + 1, sizeof *dims);
@@ -115,11 +149,16 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
 
 kn_status cli_session_run(cli_session *s) {
   for (int i = 0; i < s->nout; i++) kn_tensor_free(&s->outs[i]);
+  if (s->aot) return kn_artifact_run(s->aot, s->ins, s->nin, s->outs, s->nout);
   return s->jit ? cg_run(s->jit, s->ins, s->nin, s->outs, s->nout)
                 : ref_plan_run(s->plan, s->ins, s->nin, s->outs, s->nout);
 }
 
+const char *cli_engine_name(const cli_session *s) { return s->aot ? "aot" : s->o->engine; }
+
 void cli_report_engine(FILE *f, const cli_session *s) {
+  if (s->aot)
+    fprintf(f, "aot: a %s artifact, its typed entry point called through libffi\n", kn_artifact_target(s->aot));
   if (!s->jit) return;
   cg_stats st;
   cg_model_stats(s->jit, &st);
@@ -145,6 +184,7 @@ void cli_session_close(cli_session *s) {
   free(s->outs);
   ref_plan_free(s->plan);
   cg_model_free(s->jit);
+  kn_artifact_close(s->aot);
   ir_graph_free(s->g);
   memset(s, 0, sizeof *s);
 }

@@ -31,8 +31,9 @@ typedef struct cg_loc {
 /* ===== options (from the CLI flags) ===== */
 typedef struct cg_options {
   int opt_level;        /* LLVM pipeline default<On>, 0..3 */
-  const char *cpu;      /* NULL: the host CPU */
-  const char *features; /* NULL: the host CPU's features */
+  const char *target;   /* ahead of time: the triple to compile for (NULL: the host's, for the JIT) */
+  const char *cpu;      /* NULL: the host CPU (JIT) or the target's baseline (--target); "native": the host's */
+  const char *features; /* NULL: the host CPU's features, or the named CPU's own */
   const char *dump_llvm; /* file for the IR after kiln's lowering (before LLVM opt) */
   const char *dump_asm;  /* file for the target assembly */
   bool no_lower;         /* every node calls its reference kernel (testing the fallback path) */
@@ -58,6 +59,11 @@ typedef struct cg_ctx {
   const cg_loc *loc;
   int32_t node; /* index of the node being lowered */
   struct cg_model *model;
+  /* Ahead of time (aot.c): no kiln_fallback exists (a node is compiled or the
+   * build fails), and the code runs in another process, maybe on another
+   * machine: never put a host address in the IR (compile-time data goes
+   * through cg_add_const or module constants). */
+  bool aot;
 } cg_ctx;
 
 /* Helpers for lowerings (cg_module.c). All emit at c->b's position. */
@@ -107,20 +113,29 @@ cg_lower_fn cg_lowering_gemm(ir_op op);        /* lower_gemm.c: MatMul, Gemm, Co
 cg_lower_fn cg_lowering_rows(ir_op op);        /* lower_rows.c: Softmax, LayerNormalization, reductions */
 cg_lower_fn cg_lowering_fused(ir_op op);       /* lower_fused.c: FusedElementwise as one vector loop */
 cg_lower_fn cg_lowering_nchwc(ir_op op);       /* lower_nchwc.c: ConvNCHWc, PoolNCHWc, the layout conversions */
+cg_lower_fn cg_lowering_norm(ir_op op);        /* lower_norm.c: Instance/Group/BatchNormalization */
+cg_lower_fn cg_lowering_custom(ir_op op);      /* lower_custom.c: a user's function (Custom) */
 
 /* ===== cg_target.c ===== */
+typedef enum cg_arch { CG_ARCH_UNKNOWN = 0, CG_ARCH_X86_64 = 1, CG_ARCH_AARCH64 = 2 } cg_arch;
 kn_status cg_target_machine(kn_ctx *kn, const cg_options *opt, LLVMTargetMachineRef *tm, int *vec_bytes);
 /* The widest vector register of the target opt describes (64, 32 or 16 bytes),
  * without making a target machine: the passes size the NCHWc block by it. */
 int cg_target_vec_bytes(const cg_options *opt);
+/* The canonical triple of a --target name (aliases accepted), or an error
+ * that lists the supported ones. */
+kn_status cg_target_resolve(kn_ctx *kn, const char *name, const char **triple, cg_arch *arch);
+cg_arch cg_arch_of_triple(const char *triple);
+const char *cg_arch_name(cg_arch a);
 void cg_llvm_init(void);
 
 /* ===== cg_module.c: the kernel library as bitcode ===== */
 /* Parses the embedded kernel bitcode for the target and links it into m. */
 kn_status cg_link_kernels(kn_ctx *kn, LLVMContextRef c, LLVMModuleRef m, const char *triple);
-/* Gives every function of m the target's cpu/features and makes the kernel
- * library's functions internal (inlined where used, dropped otherwise). */
-void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *entry);
+/* Gives every function of m the target's cpu/features and makes every defined
+ * function not named in keep[] internal (the kernel library's: inlined where
+ * used, dropped otherwise). */
+void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *const *keep, int nkeep);
 
 /* ===== engine.c: compile and run ===== */
 typedef struct cg_model cg_model;

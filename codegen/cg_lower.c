@@ -3,7 +3,9 @@
  * a lowering (or whose lowering declines its dtype/attributes) becomes a call
  * to kiln_fallback(rt, node), which runs the node's reference kernel on the
  * same workspace. The entry returns 0, or the first failing fallback's status.
- *   i32 kiln_main(ptr io, ptr ws, ptr consts, ptr rt) */
+ *   i32 kiln_main(ptr io, ptr ws, ptr consts, ptr rt)
+ * Ahead of time (c->aot) there are no reference kernels to call back into, so
+ * a node without a lowering is a compile error that names it. */
 #include "cg_internal.h"
 #include <llvm-c/Analysis.h>
 #include <string.h>
@@ -21,7 +23,8 @@ static kn_status verify_new_functions(cg_ctx *c, const ir_node *n, LLVMValueRef 
 
 cg_lower_fn cg_lowering_for(ir_op op) {
   cg_lower_fn (*const families[])(ir_op) = {cg_lowering_gemm, cg_lowering_rows, cg_lowering_elementwise,
-                                             cg_lowering_movement, cg_lowering_fused, cg_lowering_nchwc};
+                                             cg_lowering_movement, cg_lowering_fused, cg_lowering_nchwc,
+                                             cg_lowering_norm, cg_lowering_custom};
   for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
     cg_lower_fn f = families[i](op);
     if (f) return f;
@@ -38,7 +41,7 @@ kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
   c->rt = LLVMGetParam(c->entry, 3);
   LLVMTypeRef fbp[2] = {c->ptr, c->i32};
   LLVMTypeRef fbty = LLVMFunctionType(c->i32, fbp, 2, 0);
-  LLVMValueRef fb = LLVMAddFunction(c->m, CG_FALLBACK_NAME, fbty);
+  LLVMValueRef fb = c->aot ? NULL : LLVMAddFunction(c->m, CG_FALLBACK_NAME, fbty);
   LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->c, c->entry, "entry"));
   for (int32_t i = 0; i < c->g->nnodes; i++) {
     const ir_node *n = &c->g->nodes[i];
@@ -55,6 +58,11 @@ kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
       }
       if (ls != KN_EUNSUPPORTED) return ls;
     }
+    if (c->aot)
+      return kn_fail(c->kn, KN_EUNSUPPORTED,
+                     "node %s (%s): kiln has no compiled code for this node%s, so it cannot be built ahead of time "
+                     "(the JIT runs it on its reference kernel)",
+                     n->name, ir_op_table[n->op].name, lower ? " (its lowering declines these dtypes/attributes)" : "");
     /* the reference kernel for this node; stop at the first failure */
     LLVMValueRef args[2] = {c->rt, cg_i32(c, i)};
     LLVMValueRef status = LLVMBuildCall2(c->b, fbty, fb, args, 2, "status");

@@ -4,7 +4,7 @@
  * built unoptimized (clang -O2 with LLVM passes disabled), so the model's
  * pipeline optimizes each used kernel once, for the real target CPU, after
  * inlining it with constant arguments. */
-#include "cg.h"
+#include "cg_internal.h"
 #include <llvm-c/BitReader.h>
 #include <llvm-c/Linker.h>
 #include <stdio.h>
@@ -43,14 +43,16 @@ static void set_string_attr(LLVMContextRef c, LLVMValueRef fn, const char *k, co
                             LLVMCreateStringAttribute(c, k, (unsigned)strlen(k), v, (unsigned)strlen(v)));
 }
 
-void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *entry) {
+void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *const *keep, int nkeep) {
   LLVMContextRef c = LLVMGetModuleContext(m);
   char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm);
   for (LLVMValueRef fn = LLVMGetFirstFunction(m); fn; fn = LLVMGetNextFunction(fn)) {
     if (LLVMIsDeclaration(fn)) continue;
     size_t n;
     const char *name = LLVMGetValueName2(fn, &n);
-    if (strcmp(name, entry) != 0) LLVMSetLinkage(fn, LLVMInternalLinkage);
+    bool kept = false;
+    for (int k = 0; k < nkeep && !kept; k++) kept = strcmp(name, keep[k]) == 0;
+    if (!kept) LLVMSetLinkage(fn, LLVMInternalLinkage);
     set_string_attr(c, fn, "target-cpu", cpu);
     set_string_attr(c, fn, "target-features", features);
     set_string_attr(c, fn, "tune-cpu", NULL);
@@ -80,7 +82,9 @@ static LLVMValueRef load_slot(cg_ctx *c, LLVMValueRef base, int64_t index) {
 LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v) {
   const cg_loc *l = &c->loc[v];
   switch (l->kind) {
-  case CG_LOC_CONST: return load_slot(c, c->consts, l->index);
+  case CG_LOC_CONST:
+    cg_note_const_use(c->model, l->index);
+    return load_slot(c, c->consts, l->index);
   case CG_LOC_INPUT: return load_slot(c, c->io, l->index);
   case CG_LOC_OUTPUT: return load_slot(c, c->io, c->g->ninputs + l->index);
   case CG_LOC_WS: {

@@ -5,11 +5,12 @@
  * LLJIT. cg_run calls the entry with the I/O pointers; nodes without a lowering
  * call back into kiln_fallback, which runs their reference kernel in place.
  * Graphs that stay dynamic after folding (control flow, data-dependent
- * shapes) run on the reference executor instead, and say so. */
+ * shapes) run on the reference executor instead, and say so.
+ * The steps up to an optimized module (cg_prepare, cg_module_build,
+ * cg_module_finalize, cg_module_optimize) are shared with the ahead-of-time
+ * path (aot.c), which emits the module for a target instead of linking it. */
 #include "cg_internal.h"
-#include "rt.h"
 #include <llvm-c/Analysis.h>
-#include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <errno.h>
@@ -19,25 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef int32_t (*cg_entry_fn)(void **io, uint8_t *ws, const void *const *consts, void *rt);
-
-struct cg_model {
-  kn_ctx *kn;
-  ir_graph *g; /* specialized, owned */
-  cg_stats stats;
-  ref_plan *plan; /* whole-graph reference execution */
-  cg_loc *loc;
-  uint8_t *ws;
-  const void **consts;
-  int32_t nconsts, cap_consts;
-  void **owned; /* data of constants made at compile time */
-  int32_t nowned;
-  LLVMOrcLLJITRef jit;
-  cg_entry_fn entry;
-  int64_t scratch_bytes; /* largest scratch any node asked for */
-  rt_pool *pool;
-};
 
 typedef struct cg_run_state {
   cg_model *m;
@@ -64,9 +46,11 @@ static kn_status place_values(cg_model *m) {
   m->loc = calloc((size_t)n + 1, sizeof *m->loc);
   m->cap_consts = n + 1;
   m->consts = calloc((size_t)m->cap_consts, sizeof *m->consts);
+  m->const_bytes = calloc((size_t)m->cap_consts, sizeof *m->const_bytes);
+  m->const_used = calloc((size_t)m->cap_consts, sizeof *m->const_used);
   int64_t *size = calloc((size_t)n + 1, sizeof *size), *off = calloc((size_t)n + 1, sizeof *off);
   kn_status st = KN_OK;
-  if (!m->loc || !m->consts || !size || !off) st = kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  if (!m->loc || !m->consts || !m->const_bytes || !m->const_used || !size || !off) st = kn_fail(m->kn, KN_ENOMEM, "out of memory");
   for (int32_t i = 0; st == KN_OK && i < g->ninputs; i++) m->loc[g->inputs[i]] = (cg_loc){CG_LOC_INPUT, i, 0};
   for (int32_t i = 0; st == KN_OK && i < g->noutputs; i++) {
     ir_id v = g->outputs[i];
@@ -77,6 +61,7 @@ static kn_status place_values(cg_model *m) {
     if (m->loc[v].kind != CG_LOC_NONE) continue;
     if (val->constant) {
       m->consts[m->nconsts] = val->constant->data;
+      m->const_bytes[m->nconsts] = val->constant->nbytes;
       m->loc[v] = (cg_loc){CG_LOC_CONST, m->nconsts++, 0};
     } else if (val->producer != IR_NONE && !g->nodes[val->producer].dead) {
       const ir_type *t = &val->type;
@@ -113,8 +98,12 @@ LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
   if (m->nconsts == m->cap_consts) {
     int32_t cap = m->cap_consts * 2 + 16;
     const void **nc = realloc(m->consts, sizeof *nc * (size_t)cap);
-    if (!nc) return LLVMConstNull(c->ptr);
-    m->consts = nc;
+    if (nc) m->consts = nc;
+    int64_t *nb = realloc(m->const_bytes, sizeof *nb * (size_t)cap);
+    if (nb) m->const_bytes = nb;
+    bool *nu = realloc(m->const_used, sizeof *nu * (size_t)cap);
+    if (nu) m->const_used = nu;
+    if (!nc || !nb || !nu) return LLVMConstNull(c->ptr);
     m->cap_consts = cap;
   }
   void **no = realloc(m->owned, sizeof *no * (size_t)(m->nowned + 1));
@@ -123,6 +112,8 @@ LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
   m->owned[m->nowned++] = t->data;
   int32_t idx = m->nconsts++;
   m->consts[idx] = t->data;
+  m->const_bytes[idx] = t->nbytes;
+  m->const_used[idx] = true;
   memset(t, 0, sizeof *t);
   LLVMValueRef i = cg_i64(c, idx);
   LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, c->consts, &i, 1, "");
@@ -138,8 +129,16 @@ LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes) {
   return LLVMBuildGEP2(c->b, c->i8, c->ws, &off, 1, "scratch");
 }
 
+void cg_note_const_use(cg_model *m, int32_t index) {
+  if (index >= 0 && index < m->nconsts) m->const_used[index] = true;
+}
+
+int64_t cg_workspace_bytes(const cg_model *m) {
+  return ((m->stats.workspace_bytes + 63) & ~(int64_t)63) + m->scratch_bytes;
+}
+
 static kn_status alloc_workspace(cg_model *m) {
-  int64_t total = ((m->stats.workspace_bytes + 63) & ~(int64_t)63) + m->scratch_bytes;
+  int64_t total = cg_workspace_bytes(m);
   if ((uint64_t)total > m->kn->mem_limit)
     return kn_fail(m->kn, KN_ELIMIT, "the workspace of %lld bytes exceeds the memory limit", (long long)total);
   m->ws = kn_aligned_alloc((size_t)(total > 0 ? total : 64));
@@ -283,14 +282,10 @@ static void cache_store(const char *path, LLVMMemoryBufferRef obj) {
 }
 
 /* ---- LLVM: module, passes, object, JIT ---- */
-static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
+kn_status cg_module_build(cg_model *m, const cg_options *opt, LLVMTargetMachineRef tm, int vec_bytes, bool aot,
+                          LLVMContextRef c, LLVMModuleRef *out) {
   kn_ctx *kn = m->kn;
-  LLVMTargetMachineRef tm = NULL;
-  int vec_bytes = 16;
-  KN_TRY(cg_target_machine(kn, opt, &tm, &vec_bytes));
-  double t0 = now_ms();
-  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  LLVMContextRef c = LLVMOrcThreadSafeContextGetContext(tsc);
+  *out = NULL;
   LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("kiln_model", c);
   char *triple = LLVMGetTargetMachineTriple(tm);
   LLVMSetTarget(mod, triple);
@@ -300,9 +295,10 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   LLVMDisposeMessage(layout);
   LLVMDisposeTargetData(td);
   kn_status st = cg_link_kernels(kn, c, mod, triple);
+  LLVMDisposeMessage(triple);
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
   cg_ctx cx = {.kn = kn, .g = m->g, .opt = opt, .c = c, .m = mod, .b = b, .tm = tm, .vec_bytes = vec_bytes, .loc = m->loc,
-               .model = m};
+               .model = m, .aot = aot};
   cx.i1 = LLVMInt1TypeInContext(c);
   cx.i8 = LLVMInt8TypeInContext(c);
   cx.i32 = LLVMInt32TypeInContext(c);
@@ -325,27 +321,102 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
       st = kn_fail(kn, KN_EINTERNAL, "generated LLVM IR does not verify: %.1500s", err ? err : "?");
     LLVMDisposeMessage(err);
   }
+  if (st != KN_OK) {
+    LLVMDisposeModule(mod);
+    return st;
+  }
+  *out = mod;
+  return KN_OK;
+}
+
+kn_status cg_module_finalize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *keep,
+                             int nkeep) {
+  cg_finalize_functions(mod, tm, keep, nkeep);
+  /* drop the kernels this model does not call before hashing and optimizing */
+  LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef e = LLVMRunPasses(mod, "globaldce", tm, pbo);
+  LLVMDisposePassBuilderOptions(pbo);
+  return e ? llvm_error(kn, e, "LLVM dead-code pass failed") : KN_OK;
+}
+
+kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level) {
+  char pipeline[48];
+  snprintf(pipeline, sizeof pipeline, "default<O%d>", opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level);
+  LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef e = LLVMRunPasses(mod, pipeline, tm, pbo);
+  LLVMDisposePassBuilderOptions(pbo);
+  return e ? llvm_error(kn, e, "LLVM optimization failed") : KN_OK;
+}
+
+/* Links the object with ORC LLJIT; the runtime callbacks are absolute
+ * symbols, everything else (libm, memcpy) resolves in the process. */
+static kn_status jit_link(cg_model *m, LLVMMemoryBufferRef obj) {
+  kn_ctx *kn = m->kn;
+  LLVMOrcLLJITBuilderRef jb = LLVMOrcCreateLLJITBuilder();
+  LLVMErrorRef e = LLVMOrcCreateLLJIT(&m->jit, jb);
+  if (e) {
+    LLVMDisposeMemoryBuffer(obj);
+    return llvm_error(kn, e, "creating the LLJIT failed");
+  }
+  kn_status st = KN_OK;
+  LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(m->jit);
+  LLVMOrcDefinitionGeneratorRef gen = NULL;
+  e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(m->jit), NULL, NULL);
+  if (e) st = llvm_error(kn, e, "JIT process symbols");
+  else LLVMOrcJITDylibAddGenerator(jd, gen);
+  LLVMJITSymbolFlags fl = {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
+  /* kiln's callbacks, and the functions of custom ops (lower_custom.c) */
+  LLVMOrcCSymbolMapPair *sym = calloc((size_t)m->ncustom + 2, sizeof *sym);
+  if (!sym) st = kn_fail(kn, KN_ENOMEM, "out of memory");
+  if (st == KN_OK) {
+    sym[0] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME),
+                                     {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback, fl}};
+    sym[1] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, CG_PARALLEL_NAME),
+                                     {(LLVMOrcExecutorAddress)(uintptr_t)&cg_parallel_host, fl}};
+    for (int32_t i = 0; i < m->ncustom; i++)
+      sym[2 + i] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, m->custom[i].symbol),
+                                           {(LLVMOrcExecutorAddress)(uintptr_t)m->custom[i].addr, fl}};
+    e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(sym, (size_t)m->ncustom + 2));
+    if (e) st = llvm_error(kn, e, "JIT runtime symbols");
+  }
+  free(sym);
+  if (st == KN_OK) {
+    e = LLVMOrcLLJITAddObjectFile(m->jit, jd, obj);
+    obj = NULL;
+    if (e) st = llvm_error(kn, e, "JIT linking failed");
+  }
+  LLVMOrcExecutorAddress addr = 0;
+  if (st == KN_OK) {
+    e = LLVMOrcLLJITLookup(m->jit, &addr, CG_ENTRY_NAME);
+    if (e) st = llvm_error(kn, e, "JIT lookup of the entry failed");
+    else m->entry = (cg_entry_fn)(uintptr_t)addr;
+  }
+  if (obj) LLVMDisposeMemoryBuffer(obj);
+  return st;
+}
+
+static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
+  kn_ctx *kn = m->kn;
+  LLVMTargetMachineRef tm = NULL;
+  int vec_bytes = 16;
+  KN_TRY(cg_target_machine(kn, opt, &tm, &vec_bytes));
+  double t0 = now_ms();
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  LLVMContextRef c = LLVMOrcThreadSafeContextGetContext(tsc);
+  LLVMModuleRef mod = NULL;
+  kn_status st = cg_module_build(m, opt, tm, vec_bytes, false, c, &mod);
   m->stats.lower_ms = now_ms() - t0;
   t0 = now_ms();
   LLVMMemoryBufferRef obj = NULL;
   char cpath[4200];
   bool cacheable = false;
+  const char *keep[1] = {CG_ENTRY_NAME};
+  if (st == KN_OK) st = cg_module_finalize(kn, mod, tm, keep, 1);
   if (st == KN_OK) {
-    cg_finalize_functions(mod, tm, CG_ENTRY_NAME);
-    /* drop the kernels this model does not call before hashing and optimizing */
-    LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(mod, "globaldce", tm, pbo);
-    if (e) st = llvm_error(kn, e, "LLVM dead-code pass failed");
-    cacheable = st == KN_OK && !opt->no_cache && !opt->dump_asm && cache_path(opt, mod, tm, cpath, sizeof cpath);
+    cacheable = !opt->no_cache && !opt->dump_asm && cache_path(opt, mod, tm, cpath, sizeof cpath);
     if (cacheable) obj = cache_load(cpath);
     m->stats.cache_hit = obj != NULL;
-    if (st == KN_OK && !obj) {
-      char pipeline[48];
-      snprintf(pipeline, sizeof pipeline, "default<O%d>", opt->opt_level < 0 ? 0 : opt->opt_level > 3 ? 3 : opt->opt_level);
-      e = LLVMRunPasses(mod, pipeline, tm, pbo);
-      if (e) st = llvm_error(kn, e, "LLVM optimization failed");
-    }
-    LLVMDisposePassBuilderOptions(pbo);
+    if (!obj) st = cg_module_optimize(kn, mod, tm, opt->opt_level);
   }
   if (st == KN_OK && opt->dump_asm) {
     char *err = NULL;
@@ -360,44 +431,11 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
     else if (cacheable) cache_store(cpath, obj);
     LLVMDisposeMessage(err);
   }
-  LLVMDisposeModule(mod);
+  if (mod) LLVMDisposeModule(mod);
   LLVMOrcDisposeThreadSafeContext(tsc);
-  LLVMDisposeMessage(triple);
   LLVMDisposeTargetMachine(tm);
-  if (st == KN_OK) {
-    LLVMOrcLLJITBuilderRef jb = LLVMOrcCreateLLJITBuilder();
-    LLVMErrorRef e = LLVMOrcCreateLLJIT(&m->jit, jb);
-    if (e) st = llvm_error(kn, e, "creating the LLJIT failed");
-  }
-  if (st == KN_OK) {
-    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(m->jit);
-    LLVMOrcDefinitionGeneratorRef gen = NULL;
-    LLVMErrorRef e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(m->jit),
-                                                                          NULL, NULL);
-    if (e) st = llvm_error(kn, e, "JIT process symbols");
-    else LLVMOrcJITDylibAddGenerator(jd, gen);
-    LLVMJITSymbolFlags fl = {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
-    LLVMOrcCSymbolMapPair sym[2] = {
-        {LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME), {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback, fl}},
-        {LLVMOrcLLJITMangleAndIntern(m->jit, CG_PARALLEL_NAME),
-         {(LLVMOrcExecutorAddress)(uintptr_t)&cg_parallel_host, fl}}};
-    if (st == KN_OK) {
-      e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(sym, 2));
-      if (e) st = llvm_error(kn, e, "JIT runtime symbols");
-    }
-    if (st == KN_OK) {
-      e = LLVMOrcLLJITAddObjectFile(m->jit, jd, obj);
-      obj = NULL;
-      if (e) st = llvm_error(kn, e, "JIT linking failed");
-    }
-    LLVMOrcExecutorAddress addr = 0;
-    if (st == KN_OK) {
-      e = LLVMOrcLLJITLookup(m->jit, &addr, CG_ENTRY_NAME);
-      if (e) st = llvm_error(kn, e, "JIT lookup of the entry failed");
-      else m->entry = (cg_entry_fn)(uintptr_t)addr;
-    }
-  }
-  if (obj) LLVMDisposeMemoryBuffer(obj);
+  if (st == KN_OK) st = jit_link(m, obj);
+  else if (obj) LLVMDisposeMemoryBuffer(obj);
   m->stats.llvm_ms = now_ms() - t0;
   return st;
 }
@@ -408,7 +446,7 @@ static bool graph_has_control_flow(const ir_graph *g) {
   return false;
 }
 
-kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
+kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out) {
   *out = NULL;
   double t0 = now_ms();
@@ -439,10 +477,24 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
     m->stats.whole_graph_ref = true;
     snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "node %s has a data-dependent output shape", why);
   }
-  if (st == KN_OK && m->stats.whole_graph_ref) st = ref_plan_new(kn, g, &m->plan);
-  else if (st == KN_OK) {
-    st = place_values(m);
-    if (st == KN_OK) st = build_and_jit(m, opt);
+  if (st == KN_OK && !m->stats.whole_graph_ref) st = place_values(m);
+  if (st != KN_OK) {
+    cg_model_free(m);
+    return st;
+  }
+  *out = m;
+  return KN_OK;
+}
+
+kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
+                     const cg_options *opt, cg_model **out) {
+  double t0 = now_ms();
+  cg_model *m;
+  KN_TRY(cg_prepare(kn, g, ranks, dims, opt, &m));
+  kn_status st;
+  if (m->stats.whole_graph_ref) st = ref_plan_new(kn, m->g, &m->plan);
+  else {
+    st = build_and_jit(m, opt);
     if (st == KN_OK) st = alloc_workspace(m);
     if (st == KN_OK && !(m->pool = rt_pool_create(opt->threads)))
       st = kn_fail(kn, KN_ENOMEM, "cannot start %d threads", opt->threads);
@@ -516,6 +568,9 @@ void cg_model_free(cg_model *m) {
   kn_aligned_free(m->ws);
   free(m->loc);
   free(m->consts);
+  free(m->const_bytes);
+  free(m->const_used);
+  free(m->custom);
   for (int32_t i = 0; i < m->nowned; i++) kn_aligned_free(m->owned[i]);
   free(m->owned);
   ir_graph_free(m->g);

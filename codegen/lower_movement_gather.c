@@ -8,7 +8,8 @@
  * position of the first bad one; the generated code then calls the node's
  * reference kernel, which reports the error with the index value, and the
  * entry returns that status. So no index value can make compiled code read
- * outside the data. */
+ * outside the data. Ahead of time there is no reference kernel: the entry
+ * returns KN_EINVAL for the bad index instead. */
 #include "cg_internal.h"
 #include "lower_movement.h"
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static kn_status emit_gather_call(cg_ctx *c, const ir_node *n, LLVMValueRef idx,
                                   int64_t axis_dim, int64_t nidx, int64_t inner, size_t es) {
   LLVMValueRef fn = cg_kernel(c, "kk_index_gather");
   LLVMValueRef fb = LLVMGetNamedFunction(c->m, CG_FALLBACK_NAME);
-  if (!fn || !fb) return KN_EUNSUPPORTED;
+  if (!fn || (!fb && !c->aot)) return KN_EUNSUPPORTED;
   LLVMValueRef args[9] = {cg_value_ptr(c, n->in[0]), idx,          cg_i32(c, idx64),   cg_value_ptr(c, n->out[0]),
                           cg_i64(c, outer),          cg_i64(c, axis_dim), cg_i64(c, nidx), cg_i64(c, inner),
                           cg_i64(c, (int64_t)es)};
@@ -34,6 +35,12 @@ static kn_status emit_gather_call(cg_ctx *c, const ir_node *n, LLVMValueRef idx,
   LLVMValueRef md[3] = {LLVMMDStringInContext(c->c, "branch_weights", 14), cg_i32(c, 1), cg_i32(c, 1 << 20)};
   LLVMSetMetadata(br, kind, LLVMMDNodeInContext(c->c, md, 3));
   LLVMPositionBuilderAtEnd(c->b, report);
+  if (!fb) {
+    LLVMBuildRet(c->b, cg_i32(c, KN_EINVAL));
+    LLVMDeleteBasicBlock(fail);
+    LLVMPositionBuilderAtEnd(c->b, next);
+    return KN_OK;
+  }
   LLVMValueRef fargs[2] = {c->rt, cg_i32(c, c->node)};
   LLVMValueRef status = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fb), fb, fargs, 2, "status");
   LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, status, cg_i32(c, 0), ""), fail, next);

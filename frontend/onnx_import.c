@@ -174,11 +174,13 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
   char fallback[64];
   snprintf(fallback, sizeof fallback, "%s_%d", *op_type ? op_type : "node", index);
   const char *nn = np->name && *np->name ? np->name : fallback;
-  if (np->domain && *np->domain && strcmp(np->domain, "ai.onnx") != 0)
+  /* an op type registered with --custom-op becomes a Custom node, whatever its domain */
+  bool custom = ir_custom_registered(s->ctx, op_type);
+  if (!custom && np->domain && *np->domain && strcmp(np->domain, "ai.onnx") != 0)
     return kn_fail(s->ctx, KN_EUNSUPPORTED, "node %s: op %s is in domain '%s', which kiln does not support", nn, op_type,
                    np->domain);
   if (strcmp(op_type, "Constant") == 0) return import_constant(s, g, np);
-  int op = onnx_map_op(op_type, s->opset);
+  int op = custom ? IR_OP_Custom : onnx_map_op(op_type, s->opset);
   if (op < 0) return kn_fail(s->ctx, KN_EUNSUPPORTED, "node %s: unsupported op %s (opset %d)", nn, op_type, s->opset);
   if (np->n_input > 1u << 20 || np->n_output > 1u << 20)
     return kn_fail(s->ctx, KN_ELIMIT, "node %s (%s): too many inputs/outputs", nn, op_type);
@@ -212,7 +214,8 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
     st = import_attr(s, g, &g->nodes[id], np->attribute[i]);
     if (st != KN_OK) kn_prefix(s->ctx, "node %s (%s): ", nn, op_type);
   }
-  if (st == KN_OK) st = onnx_upgrade_node(g, id, op_type, s->opset);
+  if (st == KN_OK && custom) st = ir_custom_make_node(g, &g->nodes[id], op_type);
+  else if (st == KN_OK) st = onnx_upgrade_node(g, id, op_type, s->opset);
   free(ins);
   free(outs);
   return st;

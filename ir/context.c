@@ -12,7 +12,10 @@ kn_ctx *kn_ctx_new(void) {
   return c;
 }
 
-void kn_ctx_free(kn_ctx *ctx) { free(ctx); }
+void kn_ctx_free(kn_ctx *ctx) {
+  if (ctx) ir_custom_free_all(ctx);
+  free(ctx);
+}
 const char *kn_errmsg(const kn_ctx *ctx) { return ctx ? ctx->msg : "no context"; }
 kn_status kn_last_status(const kn_ctx *ctx) { return ctx ? ctx->status : KN_EINVAL; }
 void kn_set_mem_limit(kn_ctx *ctx, uint64_t bytes) { ctx->mem_limit = bytes; }

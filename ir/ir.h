@@ -25,6 +25,8 @@ struct kn_ctx {
   char msg[2048];
   uint64_t mem_limit;
   int verbose;
+  struct ir_custom_reg *custom_ops; /* --custom-op registrations (custom_op.c) */
+  int32_t ncustom_ops;
 };
 /* Formats the message into ctx and returns `st` so callers can `return kn_fail(...)`. */
 kn_status kn_fail(kn_ctx *ctx, kn_status st, const char *fmt, ...) KN_PRINTF(3, 4);
@@ -208,6 +210,40 @@ kn_status ir_graph_toposort(ir_graph *g);
 kn_tensor *ir_tensor_new(ir_graph *g); /* zeroed kn_tensor struct in arena; data freed with graph */
 /* Takes ownership of t->data (freed with the graph). */
 void ir_graph_own_data(ir_graph *g, void *data);
+
+/* ===== custom_op.c: user functions for ops kiln does not know ===== */
+#define IR_CUSTOM_MAX_ARGS 16
+typedef enum ir_custom_arg_kind {
+  IR_CARG_IN,     /* const T *: input data */
+  IR_CARG_OUT,    /* T *: output data */
+  IR_CARG_NUMEL,  /* int64_t: element count of an input/output */
+  IR_CARG_DIM,    /* int64_t: one dim of an input/output */
+  IR_CARG_ATTR_I, /* int64_t: an int attribute */
+  IR_CARG_ATTR_F  /* float: a float attribute */
+} ir_custom_arg_kind;
+typedef struct ir_custom_arg {
+  ir_custom_arg_kind kind;
+  int index;      /* input/output number */
+  bool of_output; /* NUMEL/DIM: of output `index` */
+  int dim;
+  char attr[64];
+} ir_custom_arg;
+typedef struct ir_custom_sig {
+  bool returns_int; /* int (0 = success) or void */
+  char symbol[128];
+  int nargs;
+  ir_custom_arg args[IR_CUSTOM_MAX_ARGS];
+} ir_custom_sig;
+typedef struct ir_custom_reg ir_custom_reg;
+/* Parses "void|int SYMBOL(ARG, ...)" (the grammar is in custom_op.c). */
+kn_status ir_custom_sig_parse(kn_ctx *kn, const char *text, ir_custom_sig *sig);
+/* Registers "OPTYPE=LIBRARY:SIGNATURE" in kn (--custom-op). */
+kn_status ir_custom_register(kn_ctx *kn, const char *spec);
+bool ir_custom_registered(const kn_ctx *kn, const char *op_type);
+/* Gives node n (op Custom) the registration's attributes; KN_EUNSUPPORTED
+ * when op_type is not registered. */
+kn_status ir_custom_make_node(ir_graph *g, ir_node *n, const char *op_type);
+void ir_custom_free_all(kn_ctx *kn);
 
 /* ===== infer.c: shape and dtype inference ===== */
 typedef struct ir_infer_ctx {

@@ -26,7 +26,9 @@ kn_status pass_bind_input_shapes(ir_graph *g, const int *ranks, const int64_t (*
   return ir_infer_graph(g);
 }
 
-static bool foldable_op(ir_op op) { return op != IR_OP_If && op != IR_OP_Loop; }
+/* a custom op's function may not even be loadable here (an AOT build for
+ * another architecture): it runs only at run time */
+static bool foldable_op(ir_op op) { return op != IR_OP_If && op != IR_OP_Loop && op != IR_OP_Custom; }
 
 /* Shape and Size only read their input's (concrete) type. */
 static bool reads_only_shape(const ir_node *n) { return n->op == IR_OP_Shape || n->op == IR_OP_Size; }

@@ -46,6 +46,10 @@ kn_status ref_unsupported_dtype(ref_ctx *c, int dtype);
 kn_status ref_run_subgraph(ref_ctx *c, ir_graph *sub, int nin, const kn_tensor *const *ins,
                            int nout, kn_tensor *outs);
 
+/* The function of a Custom node (exec_custom.c): dlopen(library) and dlsym
+ * of the signature's symbol; the library stays loaded. */
+kn_status ref_custom_function(kn_ctx *kn, const ir_node *n, const ir_custom_sig *sig, void (**fn)(void));
+
 /* Executor API (exec.c). */
 /* Runs g once on inputs (one per graph input, in order), allocating each
  * intermediate tensor separately. An input left out (ninputs smaller than the
