@@ -103,6 +103,7 @@ cg_lower_fn cg_lowering_movement(ir_op op);    /* lower_movement.c: Reshape, Tra
 cg_lower_fn cg_lowering_gemm(ir_op op);        /* lower_gemm.c: MatMul, Gemm, Conv */
 cg_lower_fn cg_lowering_rows(ir_op op);        /* lower_rows.c: Softmax, LayerNormalization, reductions */
 cg_lower_fn cg_lowering_fused(ir_op op);       /* lower_fused.c: FusedElementwise as one vector loop */
+cg_lower_fn cg_lowering_attention(ir_op op);   /* lower_attention.c: Attention, heads across threads */
 
 /* ===== cg_target.c ===== */
 kn_status cg_target_machine(kn_ctx *kn, const cg_options *opt, LLVMTargetMachineRef *tm, int *vec_bytes);
