@@ -56,7 +56,11 @@ static LLVMValueRef body_function(cg_ctx *c, const att_plan *p, const char *name
   LLVMValueRef args[11] = {v[ACTX_Q], v[ACTX_K], v[ACTX_V], p->mask ? v[ACTX_M] : LLVMConstNull(c->ptr),
                            v[ACTX_Y], cg_i64_array(c, p->geo, KK_ATT_GEO), cg_f32(c, p->scale),
                            cg_i32(c, p->causal), begin, end, p->parallel ? slot : v[ACTX_SCRATCH]};
-  LLVMBuildCall2(b, LLVMGlobalGetValueType(kern), kern, args, 11, "");
+  LLVMValueRef call = LLVMBuildCall2(b, LLVMGlobalGetValueType(kern), kern, args, 11, "");
+  /* inlined whatever LLVM's cost model thinks of the kernel's size: the
+   * constant geometry is what makes its loops fast */
+  unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->c, always, 0));
   LLVMBuildRetVoid(b);
   LLVMDisposeBuilder(b);
   return fn;

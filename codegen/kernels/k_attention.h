@@ -21,11 +21,23 @@ enum {
   KK_ATT_GEO = KK_ATT_M + 4
 };
 
-/* Floats of scratch one call needs (a packed K^T, a packed V, one row of
- * scores and one output row), a multiple of 16 (64 bytes). */
+/* The kernel works on tiles of KK_ATT_TR query rows by KK_ATT_TC keys (for
+ * the scores) or KK_ATT_TE value elements (for the output), with K^T and V
+ * packed into scratch, zero-padded to whole tiles. */
+#define KK_ATT_TR 4
+#define KK_ATT_TC 32
+#define KK_ATT_TE 32
+static inline int64_t kk_attention_keys_padded(const int64_t *geo) {
+  return (geo[KK_ATT_T] + KK_ATT_TC - 1) / KK_ATT_TC * KK_ATT_TC;
+}
+static inline int64_t kk_attention_dv_padded(const int64_t *geo) {
+  return (geo[KK_ATT_DV] + KK_ATT_TE - 1) / KK_ATT_TE * KK_ATT_TE;
+}
+/* Floats of scratch one call needs: K^T [D x Tp], V [Tp x Dvp], scores
+ * [TR x Tp], an output tile [TR x TE]; a multiple of 16 (64 bytes). */
 static inline int64_t kk_attention_scratch_floats(const int64_t *geo) {
-  const int64_t T = geo[KK_ATT_T], D = geo[KK_ATT_D], Dv = geo[KK_ATT_DV];
-  return (D * T + T * Dv + T + Dv + 15) / 16 * 16;
+  const int64_t Tp = kk_attention_keys_padded(geo), Dvp = kk_attention_dv_padded(geo);
+  return (geo[KK_ATT_D] * Tp + Tp * Dvp + KK_ATT_TR * Tp + KK_ATT_TR * KK_ATT_TE + 15) / 16 * 16;
 }
 
 /* Y for the (batch, head) items [begin, end) (item i is batch i / H, head
