@@ -2,20 +2,24 @@
  * a fused Attention node. The JIT inlines it with a constant geometry and runs
  * ranges of (batch, head) items on its threads.
  *
- * Every inner loop is written so that LLVM vectorizes it without reassociating
- * floating-point sums (kiln does not compile with fast-math, and results must
- * not depend on the vector width chosen or on the thread count):
- *  - scores q.K^T as axpys over the keys: p[t] += q[d] * K^T[d][t], four d at
- *    a time, with K^T packed so that t is contiguous (it is read once per
- *    query row, so the copy is paid back S times);
- *  - the softmax over t: max and sum with KKA_LANES independent accumulators
- *    folded in a fixed tree, exp as a branch-free polynomial (a libm expf call
- *    per score would cost more than the products);
- *  - P V as axpys over the head dim: o[e] += p[t] * V[t][e], four t at a time.
- * Freestanding: stdint/stddef only. */
+ * Per item, K^T is packed into scratch (keys contiguous, zero-padded to whole
+ * tiles of KKA_TC) and so is V unless its rows are whole tiles already. Query
+ * rows go four at a time: a score tile of 4 rows x 32 keys keeps its eight
+ * vector accumulators in registers across the head dim (two key vectors
+ * loaded, four q scalars broadcast, eight FMAs per step), the four softmaxes
+ * run on whole vectors (padding scores are -inf, so their weights are exactly
+ * 0, as are those of keys a causal row does not see), and an output tile of
+ * 4 rows x 32 elements accumulates P V the same way over the keys.
+ * The accumulators are GCC/clang vector types (16 floats: one AVX-512
+ * register, two AVX2 or four NEON ones) so that they stay in registers
+ * whatever the compiler's unrolling heuristics do. Sums are never
+ * reassociated behind the code's back (no fast-math): the max and the sum of
+ * a row fold one vector accumulator's lanes in a fixed tree, so an item's
+ * result is the same on any thread and for any thread count. exp is a
+ * branch-free polynomial (a libm expf per score would cost more than the
+ * products). Freestanding: stdint/stddef only. */
 #include "k_attention.h"
 
-#define KKA_LANES 16
 #define KKA_TR KK_ATT_TR
 #define KKA_TC KK_ATT_TC
 #define KKA_TE KK_ATT_TE
@@ -49,34 +53,19 @@ static inline float kka_exp(float x) {
   return in < -87.0f ? 0.0f : p * s.f;
 }
 
-static inline float kka_max(const float *x, int64_t n) {
-  float acc[KKA_LANES];
-  for (int j = 0; j < KKA_LANES; j++) acc[j] = -__builtin_inff();
-  int64_t i = 0;
-  for (; i + KKA_LANES <= n; i += KKA_LANES)
-    for (int j = 0; j < KKA_LANES; j++) acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
-  for (int j = 0; i < n; i++, j++) acc[j] = x[i] > acc[j] ? x[i] : acc[j];
-  for (int w = KKA_LANES / 2; w > 0; w /= 2)
-    for (int j = 0; j < w; j++) acc[j] = acc[j + w] > acc[j] ? acc[j + w] : acc[j];
-  return acc[0];
-}
-
-static inline float kka_sum(const float *x, int64_t n) {
-  float acc[KKA_LANES];
-  for (int j = 0; j < KKA_LANES; j++) acc[j] = 0.0f;
-  int64_t i = 0;
-  for (; i + KKA_LANES <= n; i += KKA_LANES)
-    for (int j = 0; j < KKA_LANES; j++) acc[j] += x[i + j];
-  for (int j = 0; i < n; i++, j++) acc[j] += x[i];
-  for (int w = KKA_LANES / 2; w > 0; w /= 2)
-    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-  return acc[0];
-}
+/* A transposing copy is cheaper as plain loads and stores than as the
+ * scatters (or gathers) a vectorizer makes of it. */
+#if defined(__clang__)
+#define KKA_SCALAR_LOOP _Pragma("clang loop vectorize(disable)")
+#else
+#define KKA_SCALAR_LOOP
+#endif
 
 /* K^T: kt[d * ldk + t] = k[t * ks + d * kd] for t < T, zero for t in [T, ldk). */
 static inline void kka_pack_keys(float *restrict kt, int64_t ldk, const float *restrict k, int64_t ks, int64_t kd,
                                  int64_t T, int64_t D) {
   for (int64_t t = 0; t < T; t++)
+    KKA_SCALAR_LOOP
     for (int64_t d = 0; d < D; d++) kt[d * ldk + t] = k[t * ks + d * kd];
   for (int64_t d = 0; d < D; d++)
     for (int64_t t = T; t < ldk; t++) kt[d * ldk + t] = 0.0f;
@@ -89,13 +78,54 @@ static inline void kka_pack_values(float *restrict vp, int64_t ldv, const float 
     for (int64_t e = 0; e < ldv; e++) vp[t * ldv + e] = e < Dv ? v[t * vs + e * ve] : 0.0f;
 }
 
-/* 16 floats: one AVX-512 register, two AVX2 or four NEON ones. The tiles
- * below hold their accumulators in named vectors so that they stay in
- * registers whatever the compiler's unrolling heuristics do. */
+/* 16 floats; loads and stores through memcpy (unaligned, no aliasing games) */
 typedef float kka_v __attribute__((vector_size(64)));
 #define KKA_LOAD(v, p) __builtin_memcpy(&(v), (p), sizeof(kka_v))
 #define KKA_STORE(p, v) __builtin_memcpy((p), &(v), sizeof(kka_v))
 #define KKA_SPLAT(x) ((kka_v){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
+typedef int32_t kka_vi __attribute__((vector_size(64)));
+
+/* Horizontal max and sum of x[0..n), n a multiple of 16: one vector
+ * accumulator, then its lanes in a fixed tree. */
+#define KKA_MAX2(a, b) ((b) > (a) ? (b) : (a))
+static inline float kka_lanes_max(const float *l) {
+  const float a0 = KKA_MAX2(l[0], l[8]), a1 = KKA_MAX2(l[1], l[9]), a2 = KKA_MAX2(l[2], l[10]),
+              a3 = KKA_MAX2(l[3], l[11]), a4 = KKA_MAX2(l[4], l[12]), a5 = KKA_MAX2(l[5], l[13]),
+              a6 = KKA_MAX2(l[6], l[14]), a7 = KKA_MAX2(l[7], l[15]);
+  const float b0 = KKA_MAX2(a0, a4), b1 = KKA_MAX2(a1, a5), b2 = KKA_MAX2(a2, a6), b3 = KKA_MAX2(a3, a7);
+  const float c0 = KKA_MAX2(b0, b2), c1 = KKA_MAX2(b1, b3);
+  return KKA_MAX2(c0, c1);
+}
+static inline float kka_lanes_sum(const float *l) {
+  const float a0 = l[0] + l[8], a1 = l[1] + l[9], a2 = l[2] + l[10], a3 = l[3] + l[11], a4 = l[4] + l[12],
+              a5 = l[5] + l[13], a6 = l[6] + l[14], a7 = l[7] + l[15];
+  return ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+}
+
+static inline float kka_max(const float *x, int64_t n) {
+  kka_v acc = KKA_SPLAT(-__builtin_inff());
+  for (int64_t i = 0; i < n; i += 16) {
+    kka_v v;
+    KKA_LOAD(v, x + i);
+    const kka_vi gt = v > acc;
+    acc = (kka_v)(((kka_vi)v & gt) | ((kka_vi)acc & ~gt));
+  }
+  float l[16];
+  KKA_STORE(l, acc);
+  return kka_lanes_max(l);
+}
+
+static inline float kka_sum(const float *x, int64_t n) {
+  kka_v acc = {0};
+  for (int64_t i = 0; i < n; i += 16) {
+    kka_v v;
+    KKA_LOAD(v, x + i);
+    acc += v;
+  }
+  float l[16];
+  KKA_STORE(l, acc);
+  return kka_lanes_sum(l);
+}
 
 /* Scores of four query rows (row pointers q[r], element stride qd) against
  * 32 keys: p[r * ldp + j] = sum_d q[r][d] * kt[d * ldk + j]. */
