@@ -92,6 +92,14 @@ static ir_id split_heads_of(att_match *m, ir_id v) {
   return r->in[0];
 }
 
+/* v = Transpose(x) swapping the last two dims (consumed), or NULL */
+static ir_node *swap_last2(att_match *m, ir_id v) {
+  static const int64_t p0132[4] = {0, 1, 3, 2}, p021[3] = {0, 2, 1};
+  ir_node *t = consume(m, v, IR_OP_Transpose);
+  if (!t || !(m->rank == 4 ? perm_is(t, p0132, 4) : perm_is(t, p021, 3)) || !kill(m, t)) return NULL;
+  return t;
+}
+
 /* A head-major operand v [.., L, E] (Q' or V', or K' before its transpose):
  * the projection it was split from (bshd) or v itself (bhsd). */
 static ir_id heads_source(att_match *m, ir_id v, ir_att_layout *lay) {
@@ -108,7 +116,12 @@ static ir_id heads_source(att_match *m, ir_id v, ir_att_layout *lay) {
       return peel_scale(m, x);
     }
   }
-  m->nd = nd, m->scale = scale; /* not the split: v is the operand */
+  m->nd = nd, m->scale = scale; /* not the split */
+  ir_node *sw = swap_last2(m, v);
+  if (sw) { /* the operand transposed: read it as it was */
+    *lay = IR_ATT_BHDS;
+    return peel_scale(m, sw->in[0]);
+  }
   return v;
 }
 
@@ -117,20 +130,17 @@ static ir_id keys_source(att_match *m, ir_id kt, ir_att_layout *lay) {
   kt = peel_scale(m, kt);
   const int nd = m->nd;
   const double scale = m->scale;
-  static const int64_t p0231[4] = {0, 2, 3, 1}, p0132[4] = {0, 1, 3, 2}, p021[3] = {0, 2, 1};
-  ir_node *t = consume(m, kt, IR_OP_Transpose);
-  if (t && kill(m, t)) {
-    if (m->rank == 4 && perm_is(t, p0231, 4)) {
-      ir_id x = split_heads_of(m, peel_scale(m, t->in[0]));
-      if (x != IR_NONE) {
-        *lay = IR_ATT_BSHD;
-        return peel_scale(m, x);
-      }
-    } else if (m->rank == 4 ? perm_is(t, p0132, 4) : perm_is(t, p021, 3)) {
-      return heads_source(m, t->in[0], lay);
+  static const int64_t p0231[4] = {0, 2, 3, 1};
+  ir_node *t = m->rank == 4 ? consume(m, kt, IR_OP_Transpose) : NULL;
+  if (t && perm_is(t, p0231, 4) && kill(m, t)) {
+    ir_id x = split_heads_of(m, peel_scale(m, t->in[0]));
+    if (x != IR_NONE) {
+      *lay = IR_ATT_BSHD;
+      return peel_scale(m, x);
     }
   }
   m->nd = nd, m->scale = scale;
+  if ((t = swap_last2(m, kt)) != NULL) return heads_source(m, t->in[0], lay);
   *lay = IR_ATT_BHDS;
   return kt;
 }
@@ -191,8 +201,20 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   /* Softmax -> MatMul(P, V') */
   if (!pat_fusable(g, m->uses, p) || m->user[p] == IR_NONE) return KN_OK;
   ir_node *pv = &g->nodes[m->user[p]];
-  if (pv->op != IR_OP_MatMul || pv->in[0] != p || pv->in[1] == p) return KN_OK;
   kill(m, sm);
+  /* or MatMul(V'', Transpose(P)) on V'' [.., Dv, T], giving Y [.., Dv, S] (GLIDE's QKVAttention) */
+  const bool vt_form = pv->op == IR_OP_Transpose;
+  if (vt_form) {
+    static const int64_t p0132[4] = {0, 1, 3, 2}, p021[3] = {0, 2, 1};
+    if (!(xt->rank == 4 ? perm_is(pv, p0132, 4) : perm_is(pv, p021, 3))) return KN_OK;
+    kill(m, pv);
+    const ir_id pt = pv->out[0];
+    if (!pat_fusable(g, m->uses, pt) || m->user[pt] == IR_NONE) return KN_OK;
+    pv = &g->nodes[m->user[pt]];
+    if (pv->op != IR_OP_MatMul || pv->in[1] != pt || pv->in[0] == pt) return KN_OK;
+  } else if (pv->op != IR_OP_MatMul || pv->in[0] != p || pv->in[1] == p) {
+    return KN_OK;
+  }
   kill(m, pv);
   /* [Add mask] <- [scale] <- MatMul(Q', K'^T); the mask is the Add's
    * operand that does not lead to the MatMul */
@@ -220,7 +242,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   m->B = w->rank == 4 ? w->dims[0] : 1;
   m->H = w->rank == 4 ? w->dims[1] : w->dims[0];
   const int64_t S = w->dims[w->rank - 2], T = w->dims[w->rank - 1];
-  const ir_type *qt = vtype(g, qk->in[0]), *ktt = vtype(g, qk->in[1]), *vt = vtype(g, pv->in[1]);
+  const ir_type *qt = vtype(g, qk->in[0]), *ktt = vtype(g, qk->in[1]), *vt = vtype(g, pv->in[vt_form ? 0 : 1]);
   if (!ir_type_is_concrete(qt) || !ir_type_is_concrete(ktt) || !ir_type_is_concrete(vt) || !same_batch(qt, w) ||
       !same_batch(ktt, w) || !same_batch(vt, w) || qt->dtype != KN_F32 || ktt->dtype != KN_F32 || vt->dtype != KN_F32)
     return KN_OK;
@@ -228,13 +250,19 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   ir_id in[4];
   in[0] = heads_source(m, qk->in[0], &lay[0]);
   in[1] = keys_source(m, qk->in[1], &lay[1]);
-  in[2] = heads_source(m, pv->in[1], &lay[2]);
+  if (vt_form) { /* V'' is V transposed: bhds, or bhsd when it was transposed for the occasion */
+    ir_node *sw = swap_last2(m, pv->in[0]);
+    in[2] = sw ? sw->in[0] : pv->in[0];
+    lay[2] = sw ? IR_ATT_BHSD : IR_ATT_BHDS;
+  } else {
+    in[2] = heads_source(m, pv->in[1], &lay[2]);
+  }
   /* the output: MatMul, or on through Transpose(0,2,1,3) + Reshape to [B, S, H*Dv] */
   ir_node *fin = pv;
-  lay[3] = IR_ATT_BHSD;
+  lay[3] = vt_form ? IR_ATT_BHDS : IR_ATT_BHSD;
   const ir_id o = pv->out[0];
   static const int64_t p0213[4] = {0, 2, 1, 3};
-  if (m->rank == 4 && pat_fusable(g, m->uses, o) && m->user[o] != IR_NONE) {
+  if (!vt_form && m->rank == 4 && pat_fusable(g, m->uses, o) && m->user[o] != IR_NONE) {
     ir_node *t = &g->nodes[m->user[o]];
     const ir_id to = t->out[0];
     if (t->op == IR_OP_Transpose && perm_is(t, p0213, 4) && pat_fusable(g, m->uses, to) && m->user[to] != IR_NONE) {

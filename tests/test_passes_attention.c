@@ -3,7 +3,8 @@
  *  - the pass on text-IR graphs in the forms exporters write (OpenAI CLIP /
  *    ViT with the head Reshape/Transpose and a scale Mul on Q; HF CLIP text
  *    with a constant causal mask and K transposed twice; BERT with a Div and a
- *    mask input, output left head-major): what remains after the pass, and
+ *    mask input, output left head-major; GLIDE's channels-first heads with
+ *    Y = V P^T): what remains after the pass, and
  *    the reference executor's outputs before and after within 1e-5;
  *  - patterns the pass must leave alone (an intermediate used elsewhere);
  *  - the JIT's lowering against the reference adapter over layouts and
@@ -205,6 +206,35 @@ static void test_fuse_bert_form(void **state) {
   kn_ctx_free(kn);
 }
 
+/* GLIDE's QKVAttentionLegacy: heads flattened into the batch, channels
+ * first ([N, D, T]), both q and k scaled, and Y = MatMul(V, Transpose(P)) */
+static const char *const g_glide =
+    "graph glide {\n"
+    " input qkv: f32[4, 48, 10]\n"
+    " const split: i64[3] = [16, 16, 16]\n const c: f32[] = [0.5]\n"
+    " q, k, v = Split(qkv, split) {axis=1}\n"
+    " qs = Mul(q, c)\n qt = Transpose(qs) {perm=[0, 2, 1]}\n ks = Mul(k, c)\n"
+    " w = MatMul(qt, ks)\n p = Softmax(w) {axis=-1}\n pt = Transpose(p) {perm=[0, 2, 1]}\n y = MatMul(v, pt)\n"
+    " output y\n"
+    "}\n";
+
+static void test_fuse_glide_form(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = fuse_and_compare(kn, g_glide, "fuse-attention,dce");
+  assert_int_equal(ir_graph_live_nodes(g), 2); /* Split, Attention */
+  const ir_node *a = find_op(g, IR_OP_Attention);
+  assert_non_null(a);
+  assert_int_equal(ir_attr_int(a, "num_heads", 0), 4);
+  assert_float_equal(ir_attr_float(a, "scale", 0), 0.25f, 0);
+  for (int i = 0; i < 4; i++) {
+    static const char *const names[4] = {"q_layout", "k_layout", "v_layout", "y_layout"};
+    assert_string_equal(ir_attr_str(a, names[i], ""), "bhds");
+  }
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
 /* the softmax output is also a graph output: nothing may disappear */
 static void test_fuse_leaves_shared_intermediates(void **state) {
   (void)state;
@@ -306,8 +336,8 @@ static void test_jit_mask_per_head(void **state) {
 /* ---------- the fused graphs end to end on the JIT ---------- */
 static void test_jit_fused_forms(void **state) {
   (void)state;
-  const char *const forms[3] = {g_vit, g_text, g_bert};
-  for (int f = 0; f < 3; f++) {
+  const char *const forms[4] = {g_vit, g_text, g_bert, g_glide};
+  for (int f = 0; f < 4; f++) {
     kn_ctx *kn = kn_ctx_new();
     ir_graph *g = parse(kn, forms[f]);
     kn_tensor in[4], want[1], got[1];
@@ -381,6 +411,7 @@ int main(void) {
       cmocka_unit_test(test_fuse_vit_form),
       cmocka_unit_test(test_fuse_causal_text_form),
       cmocka_unit_test(test_fuse_bert_form),
+      cmocka_unit_test(test_fuse_glide_form),
       cmocka_unit_test(test_fuse_leaves_shared_intermediates),
       cmocka_unit_test(test_jit_bshd_mask),
       cmocka_unit_test(test_jit_one_head_kt),
