@@ -35,6 +35,12 @@ typedef struct att_match {
   double scale;
   int64_t B, H; /* the scores' batch dims as [B, H, ..] (rank 3: B = 1) */
   int rank;     /* of the scores */
+  int32_t nuser;
+  /* Swin's shifted windows: the mask is made at commit from a per-window bias
+   * (wbias, or IR_NONE) and a per-image-window mask wmask of [B/nw, nw, H, S, T] */
+  bool window;
+  ir_id wbias, wmask;
+  int64_t nw;
 } att_match;
 
 static const ir_type *vtype(const ir_graph *g, ir_id v) { return &g->values[v].type; }
@@ -168,6 +174,74 @@ static bool mask_fits(const ir_type *mt, const ir_type *w) {
   return true;
 }
 
+/* Element of constant c broadcast (right-aligned) to an index of rank r. */
+static float bcast_at(const kn_tensor *c, int r, const int64_t *idx) {
+  int64_t off = 0, stride = 1;
+  for (int d = c->rank - 1; d >= 0; d--) {
+    if (c->dims[d] != 1) off += idx[r - c->rank + d] * stride;
+    stride *= c->dims[d];
+  }
+  return ((const float *)c->data)[off];
+}
+
+static bool const_f32(const ir_graph *g, ir_id v) {
+  const ir_value *val = &g->values[v];
+  return val->constant && !val->is_input && val->constant->dtype == KN_F32;
+}
+
+/* Swin's shifted-window attention adds its window mask through a 5-D view:
+ *   x = Reshape(Add(Reshape(y, [B/nw, nw, H, S, T]), M5), [B, H, S, T]),
+ * y = [Add(scores, M4)]. With both masks constant, they become one [B, H, S, T]
+ * constant (made at commit). Returns the scores' value, or IR_NONE. */
+static ir_id window_mask(att_match *m, ir_id x, const ir_type *xt) {
+  ir_graph *g = m->g;
+  ir_node *r2 = xt->rank == 4 ? consume(m, x, IR_OP_Reshape) : NULL;
+  ir_node *add = r2 ? consume(m, r2->in[0], IR_OP_Add) : NULL;
+  if (!add) return IR_NONE;
+  for (int i = 0; i < 2; i++) {
+    const ir_id v5 = add->in[i], m5 = add->in[1 - i];
+    ir_node *r1 = consume(m, v5, IR_OP_Reshape);
+    if (!r1 || !const_f32(g, m5)) continue;
+    const ir_type *t5 = vtype(g, v5), *ty = vtype(g, r1->in[0]), *tm = vtype(g, m5);
+    if (t5->rank != 5 || ty->rank != 4 || memcmp(ty->dims, xt->dims, sizeof(int64_t) * 4) != 0 ||
+        t5->dims[0] * t5->dims[1] != xt->dims[0] || memcmp(t5->dims + 2, xt->dims + 1, sizeof(int64_t) * 3) != 0 ||
+        tm->rank > 5)
+      continue;
+    bool fits = true;
+    for (int d = 0; d < tm->rank; d++) fits = fits && (tm->dims[d] == 1 || tm->dims[d] == t5->dims[5 - tm->rank + d]);
+    if (!fits) continue;
+    kill(m, r2), kill(m, add), kill(m, r1);
+    m->window = true, m->wmask = m5, m->nw = t5->dims[1], m->wbias = IR_NONE;
+    ir_id y = r1->in[0];
+    ir_node *a4 = consume(m, y, IR_OP_Add);
+    if (a4)
+      for (int j = 0; j < 2 && m->wbias == IR_NONE; j++)
+        if (const_f32(g, a4->in[1 - j]) && mask_fits(vtype(g, a4->in[1 - j]), xt) && kill(m, a4))
+          m->wbias = a4->in[1 - j], y = a4->in[j];
+    return y;
+  }
+  return IR_NONE;
+}
+
+/* The combined window mask [B, H, S, T] as a new constant. */
+static ir_id make_window_mask(att_match *m, const int64_t *dims) {
+  ir_graph *g = m->g;
+  kn_tensor t;
+  if (kn_tensor_alloc(g->ctx, &t, KN_F32, 4, dims) != KN_OK) return IR_NONE;
+  const kn_tensor *bias = m->wbias != IR_NONE ? g->values[m->wbias].constant : NULL;
+  const kn_tensor *wm = g->values[m->wmask].constant;
+  float *out = t.data;
+  int64_t i = 0, idx[4], i5[5];
+  for (idx[0] = 0; idx[0] < dims[0]; idx[0]++)
+    for (idx[1] = 0; idx[1] < dims[1]; idx[1]++)
+      for (idx[2] = 0; idx[2] < dims[2]; idx[2]++)
+        for (idx[3] = 0; idx[3] < dims[3]; idx[3]++) {
+          i5[0] = idx[0] / m->nw, i5[1] = idx[0] % m->nw, i5[2] = idx[1], i5[3] = idx[2], i5[4] = idx[3];
+          out[i++] = (bias ? bcast_at(bias, 4, idx) : 0.0f) + bcast_at(wm, 5, i5);
+        }
+  return ir_const_new(g, NULL, &t);
+}
+
 static bool same_batch(const ir_type *a, const ir_type *w) {
   if (a->rank != w->rank) return false;
   for (int d = 0; d < w->rank - 2; d++)
@@ -219,8 +293,12 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   /* [Add mask] <- [scale] <- MatMul(Q', K'^T); the mask is the Add's
    * operand that does not lead to the MatMul */
   ir_id s = IR_NONE, mask = IR_NONE;
-  ir_node *qk = NULL, *add = consume(m, x, IR_OP_Add);
-  if (add) {
+  ir_node *qk = NULL, *add = NULL;
+  m->window = false;
+  if ((s = window_mask(m, x, xt)) != IR_NONE) {
+    s = peel_scale(m, s);
+    qk = consume(m, s, IR_OP_MatMul);
+  } else if ((add = consume(m, x, IR_OP_Add)) != NULL) {
     kill(m, add);
     for (int i = 0; i < 2 && !qk; i++) {
       const int nd = m->nd;
@@ -281,6 +359,11 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   in[3] = mask;
   /* commit: the last node becomes the Attention, the rest die */
   const ir_type want = *vtype(g, fin->out[0]);
+  if (m->window) {
+    const int64_t wdims[4] = {xt->dims[0], xt->dims[1], xt->dims[2], xt->dims[3]};
+    if ((in[3] = mask = make_window_mask(m, wdims)) == IR_NONE)
+      return kn_fail(g->ctx, KN_ENOMEM, "out of memory making the window mask of %s", fin->name);
+  }
   for (int i = 0; i < m->nd; i++)
     if (m->dead[i] != fin) m->dead[i]->dead = true;
   KN_TRY(pat_rewrite(g, fin, IR_OP_Attention, mask != IR_NONE ? 4 : 3, in));
@@ -292,7 +375,8 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   if (got.rank != want.rank || memcmp(got.dims, want.dims, sizeof(int64_t) * (size_t)want.rank) != 0)
     return kn_fail(g->ctx, KN_EINTERNAL, "node %s: the fused Attention's output shape differs from the pattern's",
                    fin->name);
-  for (int i = 0; i < fin->nin; i++) m->user[fin->in[i]] = (int32_t)(fin - g->nodes);
+  for (int i = 0; i < fin->nin; i++)
+    if (fin->in[i] < m->nuser) m->user[fin->in[i]] = (int32_t)(fin - g->nodes);
   *fused = true;
   return KN_OK;
 }
@@ -307,7 +391,7 @@ kn_status pass_run_fuse_attention(ir_graph *g, pass_result *r) {
   for (int32_t i = 0; st == KN_OK && i < g->nnodes; i++)
     for (int j = 0; !g->nodes[i].dead && j < g->nodes[i].nin; j++)
       if (g->nodes[i].in[j] != IR_NONE) user[g->nodes[i].in[j]] = i;
-  att_match m = {.g = g, .uses = uses, .user = user};
+  att_match m = {.g = g, .uses = uses, .user = user, .nuser = g->nvalues};
   for (int32_t i = 0; st == KN_OK && i < g->nnodes; i++) {
     ir_node *n = &g->nodes[i];
     if (n->dead || n->op != IR_OP_Softmax || n->nin != 1 || n->nout != 1) continue;

@@ -4,7 +4,8 @@
  *    ViT with the head Reshape/Transpose and a scale Mul on Q; HF CLIP text
  *    with a constant causal mask and K transposed twice; BERT with a Div and a
  *    mask input, output left head-major; GLIDE's channels-first heads with
- *    Y = V P^T): what remains after the pass, and
+ *    Y = V P^T; Swin's shifted windows with two constant masks): what
+ *    remains after the pass, and
  *    the reference executor's outputs before and after within 1e-5;
  *  - patterns the pass must leave alone (an intermediate used elsewhere);
  *  - the JIT's lowering against the reference adapter over layouts and
@@ -235,6 +236,40 @@ static void test_fuse_glide_form(void **state) {
   kn_ctx_free(kn);
 }
 
+/* Swin's shifted windows: a relative-position bias, then the window mask
+ * added through a [B/nW, nW, H, S, T] view; both constants become one mask */
+static const char *const g_swin =
+    "graph swin {\n"
+    " input qh: f32[4, 2, 3, 4]\n input kh: f32[4, 2, 3, 4]\n input vh: f32[4, 2, 3, 4]\n"
+    " const c: f32[] = [0.5]\n"
+    " const bias: f32[1, 2, 3, 3] = [0.1, -0.2, 0.3, 0.4, 0, -0.1, 0.2, 0.5, -0.3, -0.4, 0.1, 0, 0.3, -0.2, 0.2, 0.1,"
+    " 0.6, -0.5]\n"
+    " const wm: f32[1, 2, 1, 3, 3] = [0, 0, -100, 0, 0, -100, -100, -100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n"
+    " const sh5: i64[5] = [2, 2, 2, 3, 3]\n const sh4: i64[4] = [-1, 2, 3, 3]\n const shy: i64[3] = [4, 3, 8]\n"
+    " qs = Mul(qh, c)\n kt = Transpose(kh) {perm=[0, 1, 3, 2]}\n w = MatMul(qs, kt)\n wb = Add(w, bias)\n"
+    " r5 = Reshape(wb, sh5)\n a5 = Add(r5, wm)\n r4 = Reshape(a5, sh4)\n p = Softmax(r4) {axis=-1}\n"
+    " o = MatMul(p, vh)\n ot = Transpose(o) {perm=[0, 2, 1, 3]}\n y = Reshape(ot, shy)\n"
+    " output y\n"
+    "}\n";
+
+static void test_fuse_swin_window_form(void **state) {
+  (void)state;
+  kn_ctx *kn = kn_ctx_new();
+  ir_graph *g = fuse_and_compare(kn, g_swin, "fuse-attention,dce");
+  assert_int_equal(ir_graph_live_nodes(g), 1);
+  const ir_node *a = find_op(g, IR_OP_Attention);
+  assert_non_null(a);
+  assert_int_equal(a->nin, 4);
+  const ir_type *mt = &g->values[a->in[3]].type;
+  assert_int_equal(mt->rank, 4);
+  assert_int_equal(mt->dims[0], 4);
+  assert_int_equal(mt->dims[1], 2);
+  assert_string_equal(ir_attr_str(a, "k_layout", ""), "bhsd");
+  assert_string_equal(ir_attr_str(a, "y_layout", ""), "bshd");
+  ir_graph_free(g);
+  kn_ctx_free(kn);
+}
+
 /* the softmax output is also a graph output: nothing may disappear */
 static void test_fuse_leaves_shared_intermediates(void **state) {
   (void)state;
@@ -336,8 +371,8 @@ static void test_jit_mask_per_head(void **state) {
 /* ---------- the fused graphs end to end on the JIT ---------- */
 static void test_jit_fused_forms(void **state) {
   (void)state;
-  const char *const forms[4] = {g_vit, g_text, g_bert, g_glide};
-  for (int f = 0; f < 4; f++) {
+  const char *const forms[5] = {g_vit, g_text, g_bert, g_glide, g_swin};
+  for (int f = 0; f < 5; f++) {
     kn_ctx *kn = kn_ctx_new();
     ir_graph *g = parse(kn, forms[f]);
     kn_tensor in[4], want[1], got[1];
@@ -412,6 +447,7 @@ int main(void) {
       cmocka_unit_test(test_fuse_causal_text_form),
       cmocka_unit_test(test_fuse_bert_form),
       cmocka_unit_test(test_fuse_glide_form),
+      cmocka_unit_test(test_fuse_swin_window_form),
       cmocka_unit_test(test_fuse_leaves_shared_intermediates),
       cmocka_unit_test(test_jit_bshd_mask),
       cmocka_unit_test(test_jit_one_head_kt),
