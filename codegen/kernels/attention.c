@@ -64,9 +64,13 @@ static inline float kka_exp(float x) {
 /* K^T: kt[d * ldk + t] = k[t * ks + d * kd] for t < T, zero for t in [T, ldk). */
 static inline void kka_pack_keys(float *restrict kt, int64_t ldk, const float *restrict k, int64_t ks, int64_t kd,
                                  int64_t T, int64_t D) {
-  for (int64_t t = 0; t < T; t++)
-    KKA_SCALAR_LOOP
-    for (int64_t d = 0; d < D; d++) kt[d * ldk + t] = k[t * ks + d * kd];
+  if (ks == 1) /* K stored transposed already (bhds): a copy */
+    for (int64_t d = 0; d < D; d++)
+      for (int64_t t = 0; t < T; t++) kt[d * ldk + t] = k[t + d * kd];
+  else
+    for (int64_t t = 0; t < T; t++)
+      KKA_SCALAR_LOOP
+      for (int64_t d = 0; d < D; d++) kt[d * ldk + t] = k[t * ks + d * kd];
   for (int64_t d = 0; d < D; d++)
     for (int64_t t = T; t < ldk; t++) kt[d * ldk + t] = 0.0f;
 }
