@@ -12,16 +12,22 @@
  * kernel's scratch (a packed K^T and V, a row of scores) is one slot per item,
  * the slot of the first item of a range (gm's scheme: a thread number is not
  * known to the code); with one thread a single slot is allocated, the code
- * staying the same. */
+ * staying the same. When a slot per item would be too much memory, the pool
+ * gets work units of a few items each, one slot per unit. */
 #include "k_attention.h"
 #include "lower_gemm.h"
 #include <stdio.h>
 
 enum { ACTX_Q, ACTX_K, ACTX_V, ACTX_M, ACTX_Y, ACTX_SCRATCH, ACTX_N };
 
+/* Items are grouped into fewer work units when one scratch slot per item
+ * would take more than this (long sequences with many heads). */
+#define ATT_MAX_SLOTS_BYTES ((int64_t)32 << 20)
+
 typedef struct att_plan {
   int64_t geo[KK_ATT_GEO];
   int64_t items, slot_floats;
+  int64_t group, units; /* items per work unit, and units */
   float scale;
   int causal;
   bool mask, parallel;
@@ -53,9 +59,14 @@ static LLVMValueRef body_function(cg_ctx *c, const att_plan *p, const char *name
     LLVMSetAlignment(v[i], 8);
   }
   LLVMValueRef slot = gm_gep(c, b, v[ACTX_SCRATCH], LLVMBuildMul(b, begin, cg_i64(c, p->slot_floats), ""));
+  /* units [begin, end) are items [begin * group, min(end * group, items)) */
+  LLVMValueRef first = LLVMBuildMul(b, begin, cg_i64(c, p->group), "");
+  LLVMValueRef last = LLVMBuildMul(b, end, cg_i64(c, p->group), "");
+  LLVMValueRef over = LLVMBuildICmp(b, LLVMIntSGT, last, cg_i64(c, p->items), "");
+  last = LLVMBuildSelect(b, over, cg_i64(c, p->items), last, "");
   LLVMValueRef args[11] = {v[ACTX_Q], v[ACTX_K], v[ACTX_V], p->mask ? v[ACTX_M] : LLVMConstNull(c->ptr),
                            v[ACTX_Y], cg_i64_array(c, p->geo, KK_ATT_GEO), cg_f32(c, p->scale),
-                           cg_i32(c, p->causal), begin, end, p->parallel ? slot : v[ACTX_SCRATCH]};
+                           cg_i32(c, p->causal), first, last, p->parallel ? slot : v[ACTX_SCRATCH]};
   LLVMValueRef call = LLVMBuildCall2(b, LLVMGlobalGetValueType(kern), kern, args, 11, "");
   /* inlined whatever LLVM's cost model thinks of the kernel's size: the
    * constant geometry is what makes its loops fast */
@@ -84,11 +95,11 @@ static LLVMValueRef driver_function(cg_ctx *c, const att_plan *p, const char *na
     LLVMValueRef ert = c->rt;
     c->b = b;
     c->rt = LLVMGetParam(fn, ACTX_N);
-    cg_parallel_for(c, body, ctx, cg_i64(c, p->items));
+    cg_parallel_for(c, body, ctx, cg_i64(c, p->units));
     c->b = eb;
     c->rt = ert;
   } else {
-    LLVMValueRef args[3] = {ctx, cg_i64(c, 0), cg_i64(c, p->items)};
+    LLVMValueRef args[3] = {ctx, cg_i64(c, 0), cg_i64(c, p->units)};
     LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, args, 3, "");
   }
   LLVMBuildRetVoid(b);
@@ -97,7 +108,8 @@ static LLVMValueRef driver_function(cg_ctx *c, const att_plan *p, const char *na
 }
 
 static void driver_name(const att_plan *p, char *buf, size_t n) {
-  int len = snprintf(buf, n, "kiln_attention_%a.%d.%d.%d", (double)p->scale, p->causal, p->mask, p->parallel);
+  int len = snprintf(buf, n, "kiln_attention_%a.%d.%d.%d.%lld", (double)p->scale, p->causal, p->mask, p->parallel,
+                     (long long)p->group);
   for (int i = 0; i < KK_ATT_GEO && len > 0 && (size_t)len < n; i++)
     len += snprintf(buf + len, n - (size_t)len, "_%lld", (long long)p->geo[i]);
 }
@@ -120,7 +132,10 @@ static kn_status lower_attention(cg_ctx *c, const ir_node *n) {
   plan_geo(&g, &p);
   const double flops = 2.0 * (double)p.items * (double)g.S * (double)g.T * (double)(g.D + g.Dv);
   p.parallel = p.items > 1 && gm_parallel_worth(g.causal ? flops / 2 : flops);
-  const int64_t nslots = p.parallel && c->opt && c->opt->threads > 1 ? p.items : 1;
+  p.group = 1;
+  while (p.group < p.items && (p.items + p.group - 1) / p.group * p.slot_floats * 4 > ATT_MAX_SLOTS_BYTES) p.group++;
+  p.units = (p.items + p.group - 1) / p.group;
+  const int64_t nslots = p.parallel && c->opt && c->opt->threads > 1 ? p.units : 1;
   char name[600];
   driver_name(&p, name, sizeof name);
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);

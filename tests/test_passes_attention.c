@@ -368,6 +368,14 @@ static void test_jit_mask_per_head(void **state) {
                  " v_layout=\"bshd\", y_layout=\"bhsd\"} : f32[3, 2, 6, 7]\n output y\n}\n");
 }
 
+/* long keys and many items: a scratch slot per item would exceed the
+ * lowering's budget, so the pool gets units of two items */
+static void test_jit_grouped_units(void **state) {
+  (void)state;
+  check_lowering("graph t {\n input q: f32[32, 4, 1]\n input k: f32[32, 8192, 1]\n input v: f32[32, 8192, 1]\n"
+                 " y = Attention(q, k, v) {num_heads=32, scale=0.5} : f32[32, 4, 1]\n output y\n}\n");
+}
+
 /* ---------- the fused graphs end to end on the JIT ---------- */
 static void test_jit_fused_forms(void **state) {
   (void)state;
@@ -454,6 +462,7 @@ int main(void) {
       cmocka_unit_test(test_jit_rank3_transposed),
       cmocka_unit_test(test_jit_causal_parallel),
       cmocka_unit_test(test_jit_mask_per_head),
+      cmocka_unit_test(test_jit_grouped_units),
       cmocka_unit_test(test_jit_fused_forms),
       cmocka_unit_test(test_text_round_trip),
       cmocka_unit_test(test_infer_rejects),
