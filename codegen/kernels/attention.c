@@ -200,9 +200,9 @@ static inline void kka_softmax(float *restrict p, const float *restrict m, int64
  * results are not stored): scores, softmax, and the outputs. */
 static inline void kka_rows(const float *restrict q, const int64_t *qs, const float *restrict kt, int64_t Tp,
                             const float *restrict vp, int64_t ldv, int64_t Dvp, const float *restrict m,
-                            const int64_t *ms,
-                            float *restrict y, const int64_t *ys, float *restrict p, float *restrict o, int64_t s,
-                            int64_t S, int64_t T, int64_t D, int64_t Dv, float scale, int causal) {
+                            const int64_t *ms, float *restrict y, const int64_t *ys, float *restrict p,
+                            float *restrict o, int64_t s, int64_t S, int64_t T, int64_t D, int64_t Dv, float scale,
+                            int causal) {
   const int nr = S - s < KKA_TR ? (int)(S - s) : KKA_TR;
   const float *qr[KKA_TR];
   for (int r = 0; r < KKA_TR; r++) qr[r] = q + (r < nr ? s + r : S - 1) * qs[2];

@@ -23,7 +23,8 @@ enum {
 
 /* The kernel works on tiles of KK_ATT_TR query rows by KK_ATT_TC keys (for
  * the scores) or KK_ATT_TE value elements (for the output), with K^T and V
- * packed into scratch, zero-padded to whole tiles. */
+ * packed into scratch, zero-padded to whole tiles. The tile code is written
+ * for these sizes (four rows of two 16-float vectors). */
 #define KK_ATT_TR 4
 #define KK_ATT_TC 32
 #define KK_ATT_TE 32
