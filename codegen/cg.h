@@ -115,6 +115,7 @@ cg_lower_fn cg_lowering_fused(ir_op op);       /* lower_fused.c: FusedElementwis
 cg_lower_fn cg_lowering_nchwc(ir_op op);       /* lower_nchwc.c: ConvNCHWc, PoolNCHWc, the layout conversions */
 cg_lower_fn cg_lowering_norm(ir_op op);        /* lower_norm.c: Instance/Group/BatchNormalization */
 cg_lower_fn cg_lowering_custom(ir_op op);      /* lower_custom.c: a user's function (Custom) */
+cg_lower_fn cg_lowering_attention(ir_op op);   /* lower_attention.c: Attention, heads across threads */
 
 /* ===== cg_target.c ===== */
 typedef enum cg_arch { CG_ARCH_UNKNOWN = 0, CG_ARCH_X86_64 = 1, CG_ARCH_AARCH64 = 2 } cg_arch;

@@ -24,7 +24,7 @@ static kn_status verify_new_functions(cg_ctx *c, const ir_node *n, LLVMValueRef 
 cg_lower_fn cg_lowering_for(ir_op op) {
   cg_lower_fn (*const families[])(ir_op) = {cg_lowering_gemm, cg_lowering_rows, cg_lowering_elementwise,
                                              cg_lowering_movement, cg_lowering_fused, cg_lowering_nchwc,
-                                             cg_lowering_norm, cg_lowering_custom};
+                                             cg_lowering_norm, cg_lowering_custom, cg_lowering_attention};
   for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
     cg_lower_fn f = families[i](op);
     if (f) return f;

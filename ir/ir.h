@@ -288,6 +288,28 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
 kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops, const int *ranks,
                           int *op_lab, int *out_lab, int *nout);
 
+/* ===== infer_attention.c: the Attention op's geometry ===== */
+/* Where an operand keeps its heads: "bshd" is the projection layout
+ * [B, S, H*D] (heads side by side in the last dim), "bhsd" head-major
+ * [B, H, S, D] (or [B*H, S, D]), "bhds" head-major with each head transposed
+ * [B, H, D, S] (or [B*H, D, S]). S is the operand's sequence (S for Q and Y,
+ * T for K and V), D its head dim. */
+typedef enum ir_att_layout { IR_ATT_BSHD, IR_ATT_BHSD, IR_ATT_BHDS, IR_ATT_NLAYOUTS } ir_att_layout;
+extern const char *const ir_att_layout_names[IR_ATT_NLAYOUTS];
+/* An attention node with concrete shapes, as the executors walk it: element
+ * (b, h, row, e) of an operand is at b*st[0] + h*st[1] + row*st[2] + e*st[3];
+ * the mask's strides are over (b, h, s, t) and 0 along broadcast dims. */
+typedef struct ir_att_geo {
+  int64_t B, H, S, T, D, Dv;
+  int64_t q[4], k[4], v[4], y[4], m[4];
+  bool has_mask, causal;
+  float scale;
+} ir_att_geo;
+/* The geometry of Attention node n for the given concrete input types (mask
+ * NULL when absent); checks that they agree. */
+kn_status ir_attention_geo(kn_ctx *kn, const ir_node *n, const ir_type *q, const ir_type *k, const ir_type *v,
+                           const ir_type *mask, ir_att_geo *g);
+
 /* ===== verify.c ===== */
 kn_status ir_verify(const ir_graph *g);
 

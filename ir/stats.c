@@ -44,6 +44,16 @@ int64_t ir_node_macs(const ir_graph *g, const ir_node *n) {
     for (int i = 1; i < b->rank; i++) k *= dim(b, i);
     return numel(a) * k;
   }
+  case IR_OP_Attention: { /* the two products it replaced: Q K^T and P V */
+    if (n->nin < 3 || n->in[2] == IR_NONE) return 0;
+    const ir_type *v = &g->values[n->in[2]].type;
+    const ir_type *m = n->nin > 3 && n->in[3] != IR_NONE ? &g->values[n->in[3]].type : NULL;
+    ir_att_geo ag;
+    if (!ir_type_is_concrete(a) || !ir_type_is_concrete(b) || !ir_type_is_concrete(v) || (m && !ir_type_is_concrete(m)) ||
+        ir_attention_geo(g->ctx, n, a, b, v, m, &ag) != KN_OK)
+      return 0;
+    return ag.B * ag.H * ag.S * ag.T * (ag.D + ag.Dv);
+  }
   default: return 0;
   }
 }
