@@ -85,6 +85,9 @@ LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
  * the lowering generated, ctx a pointer to whatever it needs (e.g. an alloca
  * of pointers). With one thread the body runs once on [0, n). */
 void cg_parallel_for(cg_ctx *c, LLVMValueRef body, LLVMValueRef ctx, LLVMValueRef n);
+/* A stack slot of type t in the entry function's first block (a static
+ * alloca, not one that grows the frame wherever the builder happens to be). */
+LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t);
 /* Name for values and functions of the current node ("n12_MatMul"). */
 const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
 

@@ -100,6 +100,19 @@ LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n)
   return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
 }
 
+LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t) {
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
+  LLVMBasicBlockRef first = LLVMGetEntryBasicBlock(c->entry);
+  LLVMValueRef at = LLVMGetFirstInstruction(first);
+  if (at)
+    LLVMPositionBuilderBefore(b, at);
+  else
+    LLVMPositionBuilderAtEnd(b, first);
+  LLVMValueRef v = LLVMBuildAlloca(b, t, "slot");
+  LLVMDisposeBuilder(b);
+  return v;
+}
+
 LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n) {
   LLVMValueRef *elems = malloc(sizeof *elems * (size_t)(n > 0 ? n : 1));
   if (!elems) return LLVMConstNull(c->ptr);

@@ -56,6 +56,10 @@ typedef struct gm_plan {
   gm_bias bias;
   int64_t brs;
   float alpha;
+  /* an elementwise epilogue (lower_fused.h) applied to each item's blocks of
+   * C right after their last K block, while they are in cache; its view's
+   * rows are C's (cols == ldc). NULL: none. */
+  const struct cg_epi *epi;
   /* batch: nbd dims of sizes bdim; per dim the element stride of A, C and
    * bias, and the B stride (elements, or whole packed matrices when packed) */
   int nbd;
@@ -93,13 +97,20 @@ int64_t gm_scratch_bytes(const gm_plan *p);
  * it to cg_add_const. */
 kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, int64_t rsb,
                           int64_t csb, float scale, kn_tensor *t);
-/* The driver for p: void f(ptr A, ptr B, ptr C, ptr bias, ptr scratch,
- * ptr rt), shared by every node with the same plan; rt is the entry's
- * runtime pointer (c->rt), through which it reaches the thread pool. */
+/* The driver for p (NULL when out of memory): void f(ptr A, ptr B, ptr C,
+ * ptr bias, ptr scratch, ptr ybase, ptr ops, ptr rt), shared by every node
+ * with the same plan; rt
+ * is the entry's runtime pointer (c->rt), through which it reaches the thread
+ * pool. With an epilogue, ybase is the output C lies in (a block's offset
+ * from it places the block in the epilogue's view) and ops its operand array
+ * (cg_epi_operands); else both are ignored. */
 LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p);
-/* Emits, at c->b, the call of p's driver. */
-void gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc, LLVMValueRef bias,
-                    LLVMValueRef scratch);
+/* Emits, at c->b, the call of p's driver (ybase, ops: NULL without an
+ * epilogue). */
+kn_status gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc,
+                         LLVMValueRef bias, LLVMValueRef scratch, LLVMValueRef ybase, LLVMValueRef ops);
+/* The driver's arguments in order, for callers that emit the call themselves. */
+enum { GM_ARG_A, GM_ARG_B, GM_ARG_C, GM_ARG_BIAS, GM_ARG_SCRATCH, GM_ARG_YBASE, GM_ARG_OPS, GM_ARG_RT, GM_NARGS };
 
 /* Pieces of the generator shared by gemm_microkernel.c and
  * lower_gemm_parallel.c. */

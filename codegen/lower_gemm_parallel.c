@@ -36,8 +36,10 @@
  *                  packed layout (B^T) or the partial last panel [K x nr]}
  * Small products (GM_PAR_MIN_FLOPS) do not wake the pool: the driver calls
  * the body itself on all items. */
+#include "lower_fused.h"
 #include "lower_gemm.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Below this many flops (about 40 us on one core) a product runs on the
@@ -214,6 +216,8 @@ typedef struct gm_strip {
   LLVMValueRef panel, ldb, pfofs, ncols;
   LLVMValueRef cj, bj; /* C and the bias at column j0 */
   LLVMValueRef kcur, accf;
+  LLVMValueRef row0, rows; /* the rows of the tiles [tlo, thi) */
+  LLVMValueRef klast;      /* i1: this is the last K block (NULL: there is one) */
 } gm_strip;
 
 static void emit_tiles(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_strip *s) {
@@ -255,7 +259,46 @@ typedef struct gm_rect {
   LLVMValueRef t0, t1, j0, j1; /* tiles [t0, t1) x panels [j0, j1), both non-empty */
   LLVMValueRef apack; /* BATCH, PANELS: the slot A blocks are packed into; ROWS: A's [M x ars] */
   LLVMValueRef bcopy; /* BATCH, PANELS: B panels are copied here; ROWS: copied beforehand */
+  LLVMValueRef ybase, ops; /* the epilogue's output and operands */
 } gm_rect;
+
+/* Calls the epilogue on rows x ncols of C at reg (ncols constant). */
+static void call_epilogue(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_rect *r, const gm_strip *s,
+                          LLVMValueRef reg, LLVMValueRef e0, int64_t ncols) {
+  LLVMValueRef f = cg_epi_function(c, p->epi, ncols);
+  LLVMValueRef args[4] = {reg, e0, s->rows, r->ops};
+  if (f) LLVMBuildCall2(b, LLVMGlobalGetValueType(f), f, args, 4, "");
+}
+
+/* After the tiles of a panel: on its last K block, the epilogue over the
+ * panel's rows of this row block, which the tiles just stored (a region of
+ * C in L1 or L2). Every element belongs to one region, whose bounds come
+ * from the plan alone, so results do not depend on the thread count. */
+static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r,
+                          const gm_strip *s) {
+  LLVMBasicBlockRef join = s->klast ? if_begin(c, b, fn, s->klast) : NULL;
+  LLVMValueRef reg = gm_gep(c, b, s->cj, mul(c, b, s->row0, p->ldc));
+  LLVMValueRef e0 = LLVMBuildPtrDiff2(b, c->f32, reg, r->ybase, "");
+  const int64_t nlast = p->N - (p->npanels - 1) * p->nr;
+  if (LLVMIsAConstantInt(s->ncols))
+    call_epilogue(c, b, p, r, s, reg, e0, LLVMConstIntGetSExtValue(s->ncols));
+  else if (nlast == p->nr)
+    call_epilogue(c, b, p, r, s, reg, e0, p->nr);
+  else { /* the last panel is narrower */
+    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(c->c, fn, "epi.full");
+    LLVMBasicBlockRef part = LLVMAppendBasicBlockInContext(c->c, fn, "epi.part");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->c, fn, "epi.done");
+    LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, s->ncols, cg_i64(c, p->nr), ""), full, part);
+    LLVMPositionBuilderAtEnd(b, full);
+    call_epilogue(c, b, p, r, s, reg, e0, p->nr);
+    LLVMBuildBr(b, done);
+    LLVMPositionBuilderAtEnd(b, part);
+    call_epilogue(c, b, p, r, s, reg, e0, nlast);
+    LLVMBuildBr(b, done);
+    LLVMPositionBuilderAtEnd(b, done);
+  }
+  if (join) if_end(b, join);
+}
 
 /* Points s at panel j (ncols valid columns) of K block k0 and runs its tiles. */
 static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r, gm_strip *s,
@@ -286,6 +329,7 @@ static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pl
   s->cj = gm_gep(c, b, r->m.c, jc);
   s->bj = p->bias == GM_BIAS_VEC ? gm_gep(c, b, r->m.bias, jc) : r->m.bias;
   emit_tiles(c, b, fn, p, s);
+  if (p->epi) emit_epilogue(c, b, fn, p, r, s);
 }
 
 /* Row blocks of the rectangle, K blocks, panels, tiles: the Goto loop nest. */
@@ -309,6 +353,8 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
   s.thi = smin(b, r->t1, bt1);
   LLVMValueRef row0 = tile_row(c, b, p, s.tlo);
   LLVMValueRef rows = sub(b, tile_row(c, b, p, s.thi), row0);
+  s.row0 = row0;
+  s.rows = rows;
 
   gm_loop lk;
   LLVMValueRef kb = cg_i64(c, 0);
@@ -321,6 +367,7 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
                                      cg_i64(c, p->kc), "kcur")
                    : cg_i64(c, klast);
   s.accf = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, kb, cg_i64(c, 0), ""), c->i32, "");
+  s.klast = nkb > 1 ? LLVMBuildICmp(b, LLVMIntEQ, kb, cg_i64(c, nkb - 1), "klast") : NULL;
   if (!p->pack_a) { /* A read in place */
     s.ablk = gm_gep(c, b, r->m.a, mul(c, b, k0, p->csa));
     s.arow0 = cg_i64(c, 0);
@@ -358,7 +405,8 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
 }
 
 /* ---------- the body: void f(ptr ctx, i64 begin, i64 end) over items ---------- */
-enum { CTX_A, CTX_B, CTX_C, CTX_BIAS, CTX_SCRATCH, CTX_N };
+enum { CTX_A = GM_ARG_A, CTX_B, CTX_C, CTX_BIAS, CTX_SCRATCH, CTX_YBASE, CTX_OPS, CTX_N };
+_Static_assert((int)CTX_N == (int)GM_ARG_RT, "the driver's context holds the arguments before rt");
 
 static LLVMValueRef body_function(cg_ctx *c, const gm_plan *p, const char *name) {
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
@@ -386,6 +434,8 @@ static LLVMValueRef body_function(cg_ctx *c, const gm_plan *p, const char *name)
   LLVMValueRef s1 = smin(b, sub(b, end, first), cg_i64(c, nsub));
   gm_rect r = {0};
   r.m = batch_mats(c, b, p, &all, lb.i);
+  r.ybase = v[CTX_YBASE];
+  r.ops = v[CTX_OPS];
   r.t0 = cg_i64(c, 0), r.t1 = cg_i64(c, p->ntiles);
   r.j0 = cg_i64(c, 0), r.j1 = cg_i64(c, p->npanels);
   if (p->split == GM_SPLIT_ROWS) {
@@ -476,11 +526,26 @@ static void driver_name(const gm_plan *p, char *buf, size_t n) {
 }
 
 LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p) {
-  char name[512], bname[520];
-  driver_name(p, name, sizeof name);
+  char base[512];
+  driver_name(p, base, sizeof base);
+  /* an epilogue's key names its code: it goes into the driver's name whole */
+  const char *key = p->epi ? p->epi->key : "";
+  const size_t len = strlen(base) + strlen(key) + 16;
+  char *name = malloc(len), *bname = malloc(len);
+  if (!name || !bname) {
+    free(name), free(bname);
+    return NULL;
+  }
+  snprintf(name, len, "%s%s%s", base, p->epi ? "_x" : "", key);
+  snprintf(bname, len, "%s_work", name);
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
-  if (fn) return fn;
-  snprintf(bname, sizeof bname, "%s_work", name);
+  /* the epilogue's functions for full panels and the last one, made first
+   * so that the driver never calls one that could not be made */
+  const int64_t nlast = p->N - (p->npanels - 1) * p->nr;
+  if (fn || (p->epi && (!cg_epi_function(c, p->epi, p->nr) || !cg_epi_function(c, p->epi, nlast)))) {
+    free(name), free(bname);
+    return fn;
+  }
   LLVMValueRef body = body_function(c, p, bname);
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
   fn = gm_new_function(c, b, name, CTX_N + 1);
@@ -509,13 +574,17 @@ LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p) {
   }
   LLVMBuildRetVoid(b);
   LLVMDisposeBuilder(b);
+  free(name), free(bname);
   return fn;
 }
 
-void gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc, LLVMValueRef bias,
-                    LLVMValueRef scratch) {
+kn_status gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc,
+                         LLVMValueRef bias, LLVMValueRef scratch, LLVMValueRef ybase, LLVMValueRef ops) {
   LLVMValueRef drv = gm_driver(c, p);
-  LLVMValueRef args[CTX_N + 1] = {a, b, cc, bias ? bias : LLVMConstNull(c->ptr),
-                                  scratch ? scratch : LLVMConstNull(c->ptr), c->rt};
-  cg_call(c, drv, args, CTX_N + 1);
+  if (!drv) return kn_fail(c->kn, KN_ENOMEM, "out of memory generating a GEMM");
+  LLVMValueRef null = LLVMConstNull(c->ptr);
+  LLVMValueRef args[GM_NARGS] = {a, b, cc, bias ? bias : null, scratch ? scratch : null, ybase ? ybase : null,
+                                 ops ? ops : null, c->rt};
+  cg_call(c, drv, args, GM_NARGS);
+  return KN_OK;
 }
