@@ -181,6 +181,85 @@ static void test_fuse_conv(void **state) {
              "fuse-elementwise,fuse-conv,dce", 1, IR_OP_FusedConv, 1, 2);
 }
 
+/* BN tensors for C channels (named g, be, mu, va), constants */
+static void bn_consts(char *buf, size_t n, int C) {
+  snprintf(buf, n,
+           " const g: f32[%d] = uniform(seed=31, low=0.5, high=1.5)\n const be: f32[%d] = normal(seed=32)\n"
+           " const mu: f32[%d] = normal(seed=33)\n const va: f32[%d] = uniform(seed=34, low=0.2, high=2)\n",
+           C, C, C, C);
+}
+
+static void test_fold_batchnorm(void **state) {
+  (void)state;
+  char bn[512], text[2048];
+  bn_consts(bn, sizeof bn, 6);
+  /* Conv + BN + Relu: the BN folds, then the Relu fuses */
+  snprintf(text, sizeof text,
+           "graph t {\n input x: f32[2, 3, 7, 7]\n const w: f32[6, 3, 3, 3] = normal(seed=35, std=0.3)\n"
+           " const b: f32[6] = normal(seed=36)\n%s"
+           " c = Conv(x, w, b) {pads=[1, 1, 1, 1]}\n n = BatchNormalization(c, g, be, mu, va) {epsilon=0.001}\n"
+           " y = Relu(n)\n output y\n}\n",
+           bn);
+  check_pass(text, "fold-batchnorm,dce", 2, IR_OP_BatchNormalization, 0, -1);
+  check_pass(text, "fold-batchnorm,fuse-elementwise,fuse-conv,dce", 1, IR_OP_FusedConv, 1, 1);
+  /* a Conv without bias, whose BN output is the graph output */
+  snprintf(text, sizeof text,
+           "graph t {\n input x: f32[1, 3, 5, 5]\n const w: f32[6, 3, 1, 1] = normal(seed=35, std=0.3)\n%s"
+           " c = Conv(x, w)\n n = BatchNormalization(c, g, be, mu, va)\n output n\n}\n",
+           bn);
+  check_pass(text, "fold-batchnorm,dce", 1, IR_OP_Conv, 1, -1);
+  /* Gemm with a transposed B and a row C, beta 0.5; a 2-D MatMul becomes a Gemm */
+  snprintf(text, sizeof text,
+           "graph t {\n input x: f32[4, 5]\n const w: f32[6, 5] = normal(seed=37)\n const cb: f32[6] = normal(seed=38)\n"
+           " const w2: f32[5, 6] = normal(seed=39)\n%s"
+           " m = Gemm(x, w, cb) {transB=1, beta=0.5, alpha=2.0}\n n = BatchNormalization(m, g, be, mu, va)\n"
+           " m2 = MatMul(x, w2)\n n2 = BatchNormalization(m2, g, be, mu, va)\n output n, n2\n}\n",
+           bn);
+  check_pass(text, "fold-batchnorm,dce", 2, IR_OP_Gemm, 2, -1);
+  /* not folded: a statistic that is a graph input, a product used twice, a
+   * weight that is a graph input, a 3-D MatMul (BN's channels are its rows) */
+  snprintf(text, sizeof text,
+           "graph t {\n input x: f32[1, 3, 5, 5]\n input mu2: f32[6]\n input wi: f32[6, 3, 1, 1]\n"
+           " input z: f32[2, 6, 4]\n const w: f32[6, 3, 1, 1] = normal(seed=35, std=0.3)\n const w4: f32[4, 4] = normal(seed=40)\n%s"
+           " c1 = Conv(x, w)\n n1 = BatchNormalization(c1, g, be, mu2, va)\n"
+           " c2 = Conv(x, w)\n n2 = BatchNormalization(c2, g, be, mu, va)\n r2 = Relu(c2)\n"
+           " c3 = Conv(x, wi)\n n3 = BatchNormalization(c3, g, be, mu, va)\n"
+           " m4 = MatMul(z, w4)\n n4 = BatchNormalization(m4, g, be, mu, va)\n"
+           " output n1, n2, r2, n3, n4\n}\n",
+           bn);
+  check_pass(text, "fold-batchnorm,dce", 9, IR_OP_BatchNormalization, 4, -1);
+}
+
+static const char *const g_qkv =
+    "graph t {\n input x: f32[2, 5, 16]\n"
+    " const wq: f32[16, 8] = normal(seed=41, std=0.3)\n const wk: f32[16, 8] = normal(seed=42, std=0.3)\n"
+    " const wv: f32[16, 12] = normal(seed=43, std=0.3)\n const bq: f32[8] = normal(seed=44)\n"
+    " const bk: f32[8] = normal(seed=45)\n const bv: f32[12] = normal(seed=46)\n"
+    " const w2: f32[16, 4] = normal(seed=47, std=0.3)\n"
+    " mq = MatMul(x, wq)\n q = Add(mq, bq)\n"
+    " mk = MatMul(x, wk)\n k = Add(bk, mk)\n"
+    " mv = MatMul(x, wv)\n v = Add(mv, bv)\n"
+    " m2 = MatMul(x, w2)\n r2 = Relu(m2)\n"
+    " output q, k, v, r2\n}\n";
+
+static void test_merge_qkv(void **state) {
+  (void)state;
+  /* q, k, v with their bias epilogues: one FusedMatMul [16, 28] and a
+   * Split; m2 with its Relu epilogue is of another kind */
+  check_pass(g_qkv, "fuse-matmul,merge-qkv,dce", 3, IR_OP_Split, 1, -1);
+  check_pass(g_qkv, "fuse-matmul,merge-qkv,dce", 3, IR_OP_FusedMatMul, 2, -1);
+  /* without fuse-matmul: the four plain products (the Adds stay) */
+  check_pass(g_qkv, "merge-qkv,dce", 6, IR_OP_MatMul, 1, -1);
+  /* an epilogue beyond the bias (q's Relu) is another kind: k and v merge */
+  check_pass("graph t {\n input x: f32[3, 16]\n"
+             " const wq: f32[16, 8] = normal(seed=41, std=0.3)\n const wk: f32[16, 8] = normal(seed=42, std=0.3)\n"
+             " const wv: f32[16, 12] = normal(seed=43, std=0.3)\n const bq: f32[8] = normal(seed=44)\n"
+             " const bk: f32[8] = normal(seed=45)\n const bv: f32[1, 12] = normal(seed=46)\n"
+             " mq = MatMul(x, wq)\n q = Add(mq, bq)\n rq = Relu(q)\n mk = MatMul(x, wk)\n k = Add(bk, mk)\n"
+             " mv = MatMul(x, wv)\n v = Add(mv, bv)\n output rq, k, v\n}\n",
+             "fuse-elementwise,fuse-matmul,merge-qkv,dce", 3, IR_OP_FusedMatMul, 2, -1);
+}
+
 /* ===== the JIT's epilogues ===== */
 static cg_model *compile(kn_ctx *kn, const char *text, const char *pipeline, int threads, bool no_lower,
                          const kn_tensor *in) {
@@ -264,6 +343,7 @@ static void test_jit_fused_matmul(void **state) {
             " const b: f32[96] = normal(seed=4)\n const sz: i64[3] = [32, 32, 32]\n"
             " m = MatMul(x, w)\n a = Add(m, b)\n q, k, v = Split(a, sz) {axis=-1}\n output q, k, v\n}\n",
             FUSE, IR_OP_FusedMatMul, 1, 2e-5);
+  check_jit(g_qkv, "fuse-matmul,merge-qkv,dce", IR_OP_FusedMatMul, 2, 2e-5);
   check_jit("graph t {\n input x: f32[30, 280]\n const w: f32[45, 280] = normal(seed=7, std=0.05)\n"
             " const b: f32[30, 1] = normal(seed=8)\n input r: f32[30, 45]\n"
             " m = Gemm(x, w, b) {transB=1, alpha=0.5, beta=2.0}\n t = Tanh(m)\n y = Mul(t, r)\n output y\n}\n",
@@ -297,7 +377,8 @@ static void test_jit_fused_conv(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fuse_matmul_chain), cmocka_unit_test(test_fuse_matmul_limits),
-      cmocka_unit_test(test_fuse_conv),         cmocka_unit_test(test_jit_fused_matmul),
+      cmocka_unit_test(test_fuse_conv),         cmocka_unit_test(test_fold_batchnorm),
+      cmocka_unit_test(test_merge_qkv),         cmocka_unit_test(test_jit_fused_matmul),
       cmocka_unit_test(test_jit_fused_conv),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
