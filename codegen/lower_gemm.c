@@ -107,7 +107,9 @@ static kn_status emit_matmul(cg_ctx *c, ir_id av, ir_id bv, ir_id yv, const gm_e
   return emit_gemm(c, &p, cg_value_ptr(c, av), cg_value_ptr(c, bv), cg_value_ptr(c, yv), bias, epi);
 }
 
-static kn_status lower_matmul(cg_ctx *c, const ir_node *n) { return emit_matmul(c, n->in[0], n->in[1], n->out[0], NULL); }
+static kn_status lower_matmul(cg_ctx *c, const ir_node *n) {
+  return emit_matmul(c, n->in[0], n->in[1], n->out[0], NULL);
+}
 
 /* Gemm(av, bv, cv) -> yv with n's attributes, with an epilogue when epi is given. */
 static kn_status emit_gemm_op(cg_ctx *c, const ir_node *n, ir_id av, ir_id bv, ir_id cv, ir_id yv,

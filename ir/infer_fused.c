@@ -40,7 +40,8 @@ static ir_graph *body_of(ir_infer_ctx *c) {
 static kn_status check_body(ir_infer_ctx *c, ir_graph *body, int nin, const ir_type *const *in, ir_type *out) {
   if (!body) return ir_infer_fail(c, KN_EINVAL, "needs a `body` graph attribute");
   if (body->ninputs != nin || body->noutputs != 1)
-    return ir_infer_fail(c, KN_EINVAL, "body %s has %d inputs and %d outputs; the node gives it %d operands and has 1 output",
+    return ir_infer_fail(c, KN_EINVAL,
+                         "body %s has %d inputs and %d outputs; the node gives it %d operands and has 1 output",
                          body->name, body->ninputs, body->noutputs, nin);
   /* a body parsed from text arrives untyped: type it once from its declared inputs */
   if (body->values[body->outputs[0]].type.dtype == KN_UNDEF) {
@@ -100,8 +101,7 @@ kn_status ir_infer_fused_product(ir_infer_ctx *c) {
   pc.out = &prod;
   for (int i = 0; i < 2; i++)
     if (!c->in[i]) return ir_infer_fail(c, KN_EINVAL, "required input %d is missing", i);
-  kn_status st = base == IR_OP_MatMul ? ir_infer_matmul(&pc) : base == IR_OP_Gemm ? ir_infer_gemm(&pc) : ir_infer_conv(&pc);
-  if (st != KN_OK) return st;
+  KN_TRY(base == IR_OP_MatMul ? ir_infer_matmul(&pc) : base == IR_OP_Gemm ? ir_infer_gemm(&pc) : ir_infer_conv(&pc));
   const ir_type *ops[KN_MAX_RANK * 8];
   const int nops = 1 + c->nin - nprod;
   if (nops > (int)(sizeof ops / sizeof ops[0])) return ir_infer_fail(c, KN_EUNSUPPORTED, "too many epilogue operands");

@@ -134,9 +134,9 @@ static kn_status body_value(ebody *e, const ir_graph *src, ir_id v, const ir_id 
   const ir_value *val = &src->values[v];
   if (copied_const(src, v)) { /* by name: the same constant copied twice is one */
     ir_id have = ir_value_find(e->b, val->name);
+    const kn_tensor *hc = have != IR_NONE ? e->b->values[have].constant : NULL;
     kn_tensor t;
-    if (have != IR_NONE && e->b->values[have].constant && e->b->values[have].constant->nbytes == val->constant->nbytes &&
-        memcmp(e->b->values[have].constant->data, val->constant->data, (size_t)val->constant->nbytes) == 0)
+    if (hc && hc->nbytes == val->constant->nbytes && memcmp(hc->data, val->constant->data, (size_t)hc->nbytes) == 0)
       return *out = map[v] = have, KN_OK;
     KN_TRY(kn_tensor_clone(e->g->ctx, &t, val->constant));
     if ((map[v] = ir_const_new(e->b, have == IR_NONE ? val->name : NULL, &t)) == IR_NONE) {
@@ -260,18 +260,13 @@ kn_status pass_fuse_epilogue(ir_graph *g, int32_t *uses, int32_t prod, ir_op fus
   for (int i = 0; i < nprod; i++) in[i] = i < p->nin ? p->in[i] : IR_NONE;
   for (int i = 1; i < e.nops; i++) in[nprod + i - 1] = e.ops[i];
   const int nin = nprod + e.nops - 1;
-  /* use counts: the old nodes' operands give way to the fused node's; the
-   * consumers' own bodies were copied, so they go */
+  /* use counts: the old nodes' operands give way to the fused node's (the
+   * consumers' own bodies were copied; they go with their nodes) */
   ir_node *last = &g->nodes[run[n - 1]];
   for (int c = -1; c < n; c++) {
     ir_node *d = c < 0 ? p : &g->nodes[run[c]];
     for (int i = 0; i < d->nin; i++)
       if (d->in[i] != IR_NONE) uses[d->in[i]]--;
-    for (int32_t a = 0; a < d->nattr; a++)
-      if (d->attrs[a].kind == IR_ATTR_GRAPH) {
-        ir_graph_free(d->attrs[a].g);
-        d->attrs[a].g = NULL;
-      }
     if (d != last) d->dead = true;
   }
   for (int i = 0; i < nin; i++)

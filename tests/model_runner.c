@@ -9,9 +9,9 @@
  * its constants folded first (the compile-time path of the JIT).
  * With --engine jit each model is compiled by the LLVM JIT for the data set's
  * shapes and the compiled code runs (the default engine is ref).
- * -O0 and --disable-pass NAME change the JIT's pass pipeline (the pass sweep).
+ * -O0, -O3 and --disable-pass NAME change the JIT's pass pipeline (the pass sweep).
  * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit]
- *                    [-O0] [--disable-pass NAME] */
+ *                    [-O0|-O3] [--disable-pass NAME] */
 #include "oracle.h"
 #include "passes.h"
 #include <dirent.h>
@@ -41,8 +41,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--disable-pass") && i + 1 < argc && passes.ndisabled < 32)
       passes.disabled[passes.ndisabled++] = argv[++i];
     else if (!strcmp(argv[i], "-O0")) passes.level = 0;
+    else if (!strcmp(argv[i], "-O3")) passes.level = 3;
     else {
-      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0] [--disable-pass NAME]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--fold] [--engine ref|jit] [-O0|-O3] [--disable-pass NAME]\n", argv[0]);
       return 2;
     }
   }

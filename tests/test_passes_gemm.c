@@ -138,7 +138,8 @@ static void test_fuse_matmul_chain(void **state) {
              "fuse-matmul,dce", 1, IR_OP_FusedMatMul, 1, 4);
   /* Gemm with a transposed constant B and its C, then Tanh (a pooler) */
   check_pass("graph t {\n input x: f32[3, 16]\n const w: f32[8, 16] = normal(seed=7, std=0.3)\n"
-             " const b: f32[8] = normal(seed=8)\n m = Gemm(x, w, b) {transB=1, alpha=0.5}\n y = Tanh(m)\n output y\n}\n",
+             " const b: f32[8] = normal(seed=8)\n m = Gemm(x, w, b) {transB=1, alpha=0.5}\n y = Tanh(m)\n"
+             " output y\n}\n",
              "fuse-matmul,dce", 1, IR_OP_FusedGemm, 1, 1);
   /* Gemm without C: its operands after B start at the fourth input */
   check_pass("graph t {\n input x: f32[3, 16]\n input r: f32[3, 8]\n const w: f32[16, 8] = normal(seed=9, std=0.3)\n"
@@ -210,7 +211,8 @@ static void test_fold_batchnorm(void **state) {
   check_pass(text, "fold-batchnorm,dce", 1, IR_OP_Conv, 1, -1);
   /* Gemm with a transposed B and a row C, beta 0.5; a 2-D MatMul becomes a Gemm */
   snprintf(text, sizeof text,
-           "graph t {\n input x: f32[4, 5]\n const w: f32[6, 5] = normal(seed=37)\n const cb: f32[6] = normal(seed=38)\n"
+           "graph t {\n input x: f32[4, 5]\n const w: f32[6, 5] = normal(seed=37)\n"
+           " const cb: f32[6] = normal(seed=38)\n"
            " const w2: f32[5, 6] = normal(seed=39)\n%s"
            " m = Gemm(x, w, cb) {transB=1, beta=0.5, alpha=2.0}\n n = BatchNormalization(m, g, be, mu, va)\n"
            " m2 = MatMul(x, w2)\n n2 = BatchNormalization(m2, g, be, mu, va)\n output n, n2\n}\n",
@@ -220,7 +222,8 @@ static void test_fold_batchnorm(void **state) {
    * weight that is a graph input, a 3-D MatMul (BN's channels are its rows) */
   snprintf(text, sizeof text,
            "graph t {\n input x: f32[1, 3, 5, 5]\n input mu2: f32[6]\n input wi: f32[6, 3, 1, 1]\n"
-           " input z: f32[2, 6, 4]\n const w: f32[6, 3, 1, 1] = normal(seed=35, std=0.3)\n const w4: f32[4, 4] = normal(seed=40)\n%s"
+           " input z: f32[2, 6, 4]\n const w: f32[6, 3, 1, 1] = normal(seed=35, std=0.3)\n"
+           " const w4: f32[4, 4] = normal(seed=40)\n%s"
            " c1 = Conv(x, w)\n n1 = BatchNormalization(c1, g, be, mu2, va)\n"
            " c2 = Conv(x, w)\n n2 = BatchNormalization(c2, g, be, mu, va)\n r2 = Relu(c2)\n"
            " c3 = Conv(x, wi)\n n3 = BatchNormalization(c3, g, be, mu, va)\n"
