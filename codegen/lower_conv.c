@@ -3,8 +3,11 @@
  * is the input itself for 1x1 stride-1 convolutions, else the im2col buffer
  * the kernel library's kk_nn_im2col_f32 builds in node scratch. Two ways to
  * map it on the GEMM, whose column panels are 32 wide on AVX-512:
- *  - as written (A = W, B = col packed at run time, bias per row): the
- *    output is NCHW directly; good when there are many output positions;
+ *  - as written (A = W, B = col read in place, bias per row): the output
+ *    is NCHW directly; good when there are many output positions. Constant
+ *    weights are packed at compile time into the padded K-block rows the
+ *    micro-kernel reads A from (gm_pack_const_a), which saves the driver
+ *    copying them at run time;
  *  - transposed, Y_g^T = col^T W_g^T (B = the constant weights packed at
  *    compile time, bias per column, then one transpose into NCHW): good when
  *    positions are few and channels many, like the ViT patch embedding (7x7
@@ -196,6 +199,7 @@ static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_i
   if (!cg.transposed) {
     p->M = Mg, p->N = osz;
     p->rsa = kdim, p->csa = 1;
+    p->apacked = wconst; /* constant weights are A, packed at compile time */
     p->rsb = osz, p->csb = 1;
     p->ldc = osz;
     p->bias = cg.bias ? GM_BIAS_ROW : GM_BIAS_NONE;
@@ -216,14 +220,16 @@ static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_i
   if (cg.transposed &&
       gm_pack_const_b(c, p, wval->constant->data, group, Mg * kdim, p->rsb, p->csb, 1.0f, &packed) != KN_OK)
     return KN_EUNSUPPORTED;
+  if (p->apacked && gm_pack_const_a(c, p, wval->constant->data, group, Mg * kdim, &packed) != KN_OK)
+    return KN_EUNSUPPORTED;
   cg.col_floats = pointwise ? 0 : (kdim * osz + 15) / 16 * 16;
   cg.tmp_floats = cg.transposed ? (osz * Mg + 15) / 16 * 16 : 0;
   const int64_t scratch_bytes = (cg.col_floats + cg.tmp_floats) * 4 + gm_scratch_bytes(p);
 
   /* named by its geometry, so that equal convolutions share one function */
   char base[512];
-  int len = snprintf(base, sizeof base, "kiln_conv%s_%lld.%lld.%lld.%lld.%d", cg.transposed ? "t" : "", (long long)N,
-                     (long long)C, (long long)M, (long long)group, cg.bias);
+  int len = snprintf(base, sizeof base, "kiln_conv%s_%lld.%lld.%lld.%lld.%d", cg.transposed ? "t" : p->apacked ? "p" : "",
+                     (long long)N, (long long)C, (long long)M, (long long)group, cg.bias);
   const int64_t *wi = w.in;
   for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof base; i++)
     len += snprintf(base + len, sizeof base - (size_t)len, "_%lld", (long long)wi[i]);
@@ -236,7 +242,7 @@ static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_i
     return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering a conv");
   }
   LLVMValueRef args[7] = {cg_value_ptr(c, xv),
-                          cg.transposed ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
+                          packed.data ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
                           cg.bias ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr),
                           cg_value_ptr(c, yv),
                           scratch_bytes > 0 ? cg_scratch(c, scratch_bytes) : LLVMConstNull(c->ptr),
@@ -274,8 +280,8 @@ static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g
                            LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, img, cg_i64(c, g->M * osz), ""),
                                            LLVMBuildNSWMul(b, gi, cg_i64(c, Mg * osz), ""), ""));
   /* the weights of group gi: rows of W, or the packed W^T of that group */
-  LLVMValueRef wg =
-      gm_gep(c, b, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, g->transposed ? gm_packed_floats(p) : Mg * kdim), ""));
+  const int64_t wstride = g->transposed ? gm_packed_floats(p) : p->apacked ? gm_packed_a_floats(p) : Mg * kdim;
+  LLVMValueRef wg = gm_gep(c, b, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, wstride), ""));
   LLVMValueRef bg = gm_gep(c, b, bias, LLVMBuildNSWMul(b, gi, cg_i64(c, Mg), ""));
   LLVMValueRef src = xg;
   if (!g->pointwise) {

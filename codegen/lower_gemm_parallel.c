@@ -67,7 +67,9 @@ static bool b_copies(const gm_plan *p) {
 /* A slot of BATCH and PANELS: an A block and a B panel. */
 static int64_t slot_floats(const gm_plan *p) { return gm_a_block_floats(p) + (b_copies(p) ? p->kc * p->nr : 0); }
 /* Per batch matrix in ROWS: A's rows, then the B copies. */
-static int64_t rows_a_floats(const gm_plan *p) { return p->pack_a ? (p->M * p->ars + 15) / 16 * 16 : 0; }
+static int64_t rows_a_floats(const gm_plan *p) {
+  return p->pack_a && !p->apacked ? (p->M * p->ars + 15) / 16 * 16 : 0;
+}
 static int64_t rows_b_floats(const gm_plan *p) {
   return b_copies(p) ? p->K * (p->bsrc == GM_B_GATHER ? p->npad : p->nr) : 0;
 }
@@ -181,10 +183,11 @@ static gm_mats batch_mats(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const g
   if (p->nbatch <= 1) return r;
   LLVMValueRef rest = bi, oa = NULL, ob = NULL, oc = NULL, obias = NULL;
   const int64_t bunit = p->bsrc == GM_B_PACKED ? gm_packed_floats(p) : 1;
+  const int64_t aunit = p->apacked ? gm_packed_a_floats(p) : 1;
   for (int d = p->nbd - 1; d >= 0; d--) {
     LLVMValueRef idx = d > 0 ? LLVMBuildURem(b, rest, cg_i64(c, p->bdim[d]), "") : rest;
     if (d > 0) rest = LLVMBuildUDiv(b, rest, cg_i64(c, p->bdim[d]), "");
-    oa = mul_add(c, b, oa, idx, p->sa[d]);
+    oa = mul_add(c, b, oa, idx, p->sa[d] * aunit);
     ob = mul_add(c, b, ob, idx, p->sb[d] * bunit);
     oc = mul_add(c, b, oc, idx, p->sc[d]);
     obias = mul_add(c, b, obias, idx, p->sbias[d]);
@@ -371,6 +374,9 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
   if (!p->pack_a) { /* A read in place */
     s.ablk = gm_gep(c, b, r->m.a, mul(c, b, k0, p->csa));
     s.arow0 = cg_i64(c, 0);
+  } else if (p->apacked) { /* packed at compile time: K block kb's rows */
+    s.ablk = gm_gep(c, b, r->m.a, mul(c, b, kb, p->M * p->ars));
+    s.arow0 = cg_i64(c, 0);
   } else {
     /* the rows of this block, K block k0: into the slot (BATCH, PANELS: a
      * thread packs them for its own use) or into their own rows of the
@@ -508,9 +514,9 @@ static void driver_name(const gm_plan *p, char *buf, size_t n) {
   uint32_t abits;
   memcpy(&abits, &p->alpha, 4);
   int len = snprintf(
-      buf, n, "kiln_gemm_%lldx%lldx%lld_a%lld.%lld_b%lld.%lld%s_c%lld_e%d.%lld.%08x_t%d.%d.%lld_s%d%s",
-      (long long)p->M, (long long)p->N, (long long)p->K, (long long)p->rsa, (long long)p->csa, (long long)p->rsb,
-      (long long)p->csb,
+      buf, n, "kiln_gemm_%lldx%lldx%lld_a%lld.%lld%s_b%lld.%lld%s_c%lld_e%d.%lld.%08x_t%d.%d.%lld_s%d%s",
+      (long long)p->M, (long long)p->N, (long long)p->K, (long long)p->rsa, (long long)p->csa, p->apacked ? "p" : "",
+      (long long)p->rsb, (long long)p->csb,
       p->bsrc == GM_B_PACKED   ? "p"
       : p->bsrc == GM_B_GATHER ? "g"
                                : "",

@@ -370,6 +370,15 @@ static void test_jit_fused_conv(void **state) {
             " const w: f32[40, 320, 1, 1] = normal(seed=15, std=0.05)\n"
             " c = Conv(x, w)\n y = Add(c, r)\n output y\n}\n",
             FUSE, IR_OP_FusedConv, 1, 2e-5);
+  /* 2 groups of 520 channels (row blocks of the GEMM), K = 288 in 2 blocks,
+   * the weights packed at compile time; then the same with run-time weights */
+  check_jit("graph t {\n input x: f32[1, 64, 8, 16]\n input r: f32[1, 1040, 8, 16]\n"
+            " const w: f32[1040, 32, 3, 3] = normal(seed=18, std=0.1)\n const b: f32[1040] = normal(seed=19)\n"
+            " c = Conv(x, w, b) {group=2, pads=[1, 1, 1, 1]}\n y = Add(c, r)\n output y\n}\n",
+            FUSE, IR_OP_FusedConv, 1, 2e-5);
+  check_jit("graph t {\n input x: f32[1, 64, 8, 16]\n input w: f32[80, 32, 3, 3]\n"
+            " c = Conv(x, w) {group=2, pads=[1, 1, 1, 1]}\n y = Relu(c)\n output y\n}\n",
+            FUSE, IR_OP_FusedConv, 1, 2e-5);
   /* depthwise with a channel multiplier, HardSwish */
   check_jit("graph t {\n input x: f32[2, 6, 9, 9]\n const w: f32[12, 1, 3, 3] = normal(seed=16, std=0.3)\n"
             " const b: f32[12] = normal(seed=17)\n"
