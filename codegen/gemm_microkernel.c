@@ -175,7 +175,37 @@ int64_t gm_packed_floats(const gm_plan *p) { return p->K * p->npad; }
 
 int64_t gm_a_block_floats(const gm_plan *p) {
   int64_t rows = p->nmb > 0 ? p->mb : p->M;
-  return p->pack_a ? (rows * p->ars + 15) / 16 * 16 : 0;
+  return p->pack_a && !p->apacked ? (rows * p->ars + 15) / 16 * 16 : 0;
+}
+
+int64_t gm_packed_a_floats(const gm_plan *p) { return (p->K + p->kc - 1) / p->kc * p->M * p->ars; }
+
+/* a tensor of n floats, allocated without zeroing (the packers write every
+ * element) */
+static kn_status packed_tensor(cg_ctx *c, int64_t n, kn_tensor *t) {
+  memset(t, 0, sizeof *t);
+  if (n > (int64_t)(c->kn->mem_limit / 4)) return KN_ELIMIT;
+  t->dtype = KN_F32;
+  t->rank = 1;
+  t->dims[0] = n;
+  t->nbytes = n * 4;
+  t->data = kn_aligned_alloc((size_t)(t->nbytes > 0 ? t->nbytes : 64));
+  return t->data ? KN_OK : KN_ENOMEM;
+}
+
+kn_status gm_pack_const_a(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, kn_tensor *t) {
+  KN_TRY(packed_tensor(c, nb * gm_packed_a_floats(p), t));
+  float *d = t->data;
+  for (int64_t bi = 0; bi < nb; bi++)
+    for (int64_t k0 = 0; k0 < p->K; k0 += p->kc) {
+      int64_t kcur = p->K - k0 < p->kc ? p->K - k0 : p->kc;
+      for (int64_t i = 0; i < p->M; i++, d += p->ars) {
+        const float *row = src + bi * bstride + i * p->rsa + k0 * p->csa;
+        for (int64_t k = 0; k < kcur; k++) d[k] = row[k * p->csa];
+        memset(d + kcur, 0, (size_t)(p->ars - kcur) * 4);
+      }
+    }
+  return KN_OK;
 }
 
 kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, int64_t rsb,
@@ -183,14 +213,7 @@ kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t
   int64_t per = gm_packed_floats(p);
   /* not kn_tensor_alloc: zeroing hundreds of MB of weights first would
    * double the memory traffic; only the padding columns are cleared */
-  memset(t, 0, sizeof *t);
-  if (nb * per > (int64_t)(c->kn->mem_limit / 4)) return KN_ELIMIT;
-  t->dtype = KN_F32;
-  t->rank = 1;
-  t->dims[0] = nb * per;
-  t->nbytes = nb * per * 4;
-  t->data = kn_aligned_alloc((size_t)(t->nbytes > 0 ? t->nbytes : 64));
-  if (!t->data) return KN_ENOMEM;
+  KN_TRY(packed_tensor(c, nb * per, t));
   float *dst = t->data;
   for (int64_t bi = 0; bi < nb; bi++) {
     const float *s = src + bi * bstride;

@@ -3,8 +3,11 @@
  * is the input itself for 1x1 stride-1 convolutions, else the im2col buffer
  * the kernel library's kk_nn_im2col_f32 builds in node scratch. Two ways to
  * map it on the GEMM, whose column panels are 32 wide on AVX-512:
- *  - as written (A = W, B = col packed at run time, bias per row): the
- *    output is NCHW directly; good when there are many output positions;
+ *  - as written (A = W, B = col read in place, bias per row): the output
+ *    is NCHW directly; good when there are many output positions. Constant
+ *    weights are packed at compile time into the padded K-block rows the
+ *    micro-kernel reads A from (gm_pack_const_a), which saves the driver
+ *    copying them at run time;
  *  - transposed, Y_g^T = col^T W_g^T (B = the constant weights packed at
  *    compile time, bias per column, then one transpose into NCHW): good when
  *    positions are few and channels many, like the ViT patch embedding (7x7
@@ -15,10 +18,21 @@
  * image/group's GEMM is split across the pool by its driver (by output
  * channels = column panels in the transposed form, by positions = panels in
  * the other, or by row tiles when those are few: lower_gemm_parallel.c);
- * im2col and the final transpose stay on the calling thread. */
+ * im2col and the final transpose stay on the calling thread.
+ *
+ * FusedConv (passes/fuse_conv.c) is the same convolution with an elementwise
+ * epilogue, over the output's [(image, channel), position] view: in the
+ * direct form the GEMM's C is exactly that view, so its driver applies the
+ * epilogue to each block of C after the block's last K block (as for
+ * FusedMatMul); in the transposed form it runs on the image/group's output
+ * right after the transpose wrote it; for depthwise convolutions, on each
+ * item's channels right after the direct loop and bias. */
 #include "k_nn.h"
+#include "lower_fused.h"
 #include "lower_gemm.h"
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct conv_geo {
   kk_nn_win w;
@@ -26,26 +40,22 @@ typedef struct conv_geo {
   bool pointwise, bias, transposed;
   int64_t col_floats, tmp_floats; /* scratch: im2col buffer, transposed output */
   LLVMValueRef im2col, transpose;
+  LLVMValueRef epifn; /* the epilogue over a whole image/group (osz wide), or NULL */
   gm_plan plan;
 } conv_geo;
 static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g);
 static LLVMValueRef depthwise_function(cg_ctx *c, const char *name, const kk_nn_win *w, int64_t C, int64_t mult,
                                        int64_t kprod, int64_t isz, int64_t osz, bool bias, LLVMValueRef dw,
-                                       LLVMValueRef ab);
+                                       LLVMValueRef ab, LLVMValueRef epifn);
 
-/* An alloca in the entry function's first block (a static stack slot, not
- * one that grows the frame where the builder happens to be). */
-static LLVMValueRef entry_alloca(cg_ctx *c, LLVMTypeRef t) {
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMBasicBlockRef first = LLVMGetEntryBasicBlock(c->entry);
-  LLVMValueRef at = LLVMGetFirstInstruction(first);
-  if (at)
-    LLVMPositionBuilderBefore(b, at);
-  else
-    LLVMPositionBuilderAtEnd(b, first);
-  LLVMValueRef v = LLVMBuildAlloca(b, t, "ctx");
-  LLVMDisposeBuilder(b);
-  return v;
+/* A generated function's name: base, then the epilogue's key if any (NULL
+ * when out of memory). */
+static char *conv_name(const char *base, const cg_epi *e) {
+  const char *key = e ? e->key : "";
+  size_t len = strlen(base) + strlen(key) + 4;
+  char *name = malloc(len);
+  if (name) snprintf(name, len, "%s%s%s", base, e ? "_x" : "", key);
+  return name;
 }
 
 /* The fraction of the GEMM's column panels that n columns fill (the panel
@@ -57,7 +67,30 @@ static double panel_fill(cg_ctx *c, int64_t n) {
 
 static bool f32(cg_ctx *c, ir_id v) { return c->g->values[v].type.dtype == KN_F32; }
 
+static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_id *epi_in);
+
 kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
+  if (n->op == IR_OP_Conv) return lower_conv(c, n, NULL, NULL);
+  /* FusedConv: its body over [(image, channel), position] */
+  int nprod = 0;
+  const ir_attr *ba = ir_attr_get(n, "body");
+  if (ir_fused_base(n->op, n->nin, &nprod) != IR_OP_Conv || !ba || ba->kind != IR_ATTR_GRAPH || n->out[0] == IR_NONE)
+    return KN_EUNSUPPORTED;
+  const int nops = 1 + n->nin - nprod;
+  const ir_type *yt = &c->g->values[n->out[0]].type;
+  if (nops > CG_VG_MAX_PARAMS || ba->g->ninputs != nops || !ir_type_is_concrete(yt) || yt->rank < 3)
+    return KN_EUNSUPPORTED;
+  ir_id in[CG_VG_MAX_PARAMS];
+  in[0] = IR_NONE;
+  for (int i = 1; i < nops; i++) in[i] = n->in[nprod + i - 1];
+  cg_epi e;
+  kn_status st = cg_epi_init(c, &e, ba->g, yt, 2, in);
+  if (st == KN_OK) st = lower_conv(c, n, cg_epi_done(&e) ? NULL : &e, in);
+  cg_epi_free(&e);
+  return st;
+}
+
+static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_id *epi_in) {
   ir_id xv = n->in[0], wv = n->in[1], bv = n->nin > 2 ? n->in[2] : IR_NONE, yv = n->out[0];
   if (!f32(c, xv) || !f32(c, wv) || !f32(c, yv) || (bv != IR_NONE && !f32(c, bv))) return KN_EUNSUPPORTED;
   const ir_type *xt = &c->g->values[xv].type, *wt = &c->g->values[wv].type, *yt = &c->g->values[yv].type;
@@ -97,22 +130,31 @@ kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
   if (kdim == 0) return KN_EUNSUPPORTED;
   const bool depthwise = Cg == 1 && group == C;
 
+  /* the epilogue over one image/group's [channels, osz] (transposed and
+   * depthwise forms; the direct form's driver makes its own) */
+  LLVMValueRef epifn = NULL;
+  if (epi && !(epifn = cg_epi_function(c, epi, osz))) return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering a conv");
+
   if (depthwise) {
     LLVMValueRef dw = cg_kernel(c, "kk_nn_conv_depthwise_f32"), ab = cg_kernel(c, "kk_nn_add_bias_f32");
     if (!dw || !ab) return KN_EUNSUPPORTED;
     /* items: (image, input channel); an item's output channels depend on
      * its input channel only, so a range of them is one kernel call */
-    char name[512];
-    int len = snprintf(name, sizeof name, "kiln_dwconv_%lld.%lld.%d", (long long)C, (long long)Mg, bv != IR_NONE);
+    char base[512];
+    int len = snprintf(base, sizeof base, "kiln_dwconv_%lld.%lld.%d", (long long)C, (long long)Mg, bv != IR_NONE);
     const int64_t *wi = w.in;
-    for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof name; i++)
-      len += snprintf(name + len, sizeof name - (size_t)len, "_%lld", (long long)wi[i]);
+    for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof base; i++)
+      len += snprintf(base + len, sizeof base - (size_t)len, "_%lld", (long long)wi[i]);
+    char *name = conv_name(base, epi);
+    if (!name) return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering a conv");
     LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
-    if (!fn) fn = depthwise_function(c, name, &w, C, Mg, kprod, isz, osz, bv != IR_NONE, dw, ab);
-    LLVMValueRef ctx = entry_alloca(c, LLVMArrayType(c->ptr, 4));
-    LLVMValueRef vals[4] = {cg_value_ptr(c, xv), cg_value_ptr(c, wv),
-                            bv != IR_NONE ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv)};
-    for (int i = 0; i < 4; i++) {
+    if (!fn) fn = depthwise_function(c, name, &w, C, Mg, kprod, isz, osz, bv != IR_NONE, dw, ab, epifn);
+    free(name);
+    LLVMValueRef ctx = cg_entry_alloca(c, LLVMArrayType(c->ptr, 5));
+    LLVMValueRef vals[5] = {cg_value_ptr(c, xv), cg_value_ptr(c, wv),
+                            bv != IR_NONE ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv),
+                            epi ? cg_epi_operands(c, epi, epi_in) : LLVMConstNull(c->ptr)};
+    for (int i = 0; i < 5; i++) {
       LLVMValueRef idx = cg_i64(c, i);
       LLVMBuildStore(c->b, vals[i], LLVMBuildGEP2(c->b, c->ptr, ctx, &idx, 1, ""));
     }
@@ -141,7 +183,8 @@ kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
                  .pointwise = pointwise,
                  .bias = bv != IR_NONE,
                  .im2col = im2col,
-                 .transpose = transpose};
+                 .transpose = transpose,
+                 .epifn = NULL};
   /* Which way round: Y_g = W_g col wants many output positions (the N of
    * that GEMM); Y_g^T = col^T W_g^T wants many channels, and takes the
    * weights packed at compile time, but needs a transpose at the end. Take
@@ -156,10 +199,12 @@ kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
   if (!cg.transposed) {
     p->M = Mg, p->N = osz;
     p->rsa = kdim, p->csa = 1;
+    p->apacked = wconst; /* constant weights are A, packed at compile time */
     p->rsb = osz, p->csb = 1;
     p->ldc = osz;
     p->bias = cg.bias ? GM_BIAS_ROW : GM_BIAS_NONE;
     p->brs = 1;
+    p->epi = epi; /* C is the output's view: the driver applies it block by block */
   } else {
     p->M = osz, p->N = Mg;
     p->rsa = 1, p->csa = osz; /* col^T, or x^T for a 1x1 convolution */
@@ -168,44 +213,60 @@ kn_status cg_lower_conv(cg_ctx *c, const ir_node *n) {
     p->ldc = Mg;
     p->bias = cg.bias ? GM_BIAS_VEC : GM_BIAS_NONE;
     p->brs = 0;
+    cg.epifn = epifn; /* after the transpose */
   }
   gm_plan_finish(c, p);
   kn_tensor packed = {0};
   if (cg.transposed &&
       gm_pack_const_b(c, p, wval->constant->data, group, Mg * kdim, p->rsb, p->csb, 1.0f, &packed) != KN_OK)
     return KN_EUNSUPPORTED;
+  if (p->apacked && gm_pack_const_a(c, p, wval->constant->data, group, Mg * kdim, &packed) != KN_OK)
+    return KN_EUNSUPPORTED;
   cg.col_floats = pointwise ? 0 : (kdim * osz + 15) / 16 * 16;
   cg.tmp_floats = cg.transposed ? (osz * Mg + 15) / 16 * 16 : 0;
   const int64_t scratch_bytes = (cg.col_floats + cg.tmp_floats) * 4 + gm_scratch_bytes(p);
 
   /* named by its geometry, so that equal convolutions share one function */
-  char name[512];
-  int len = snprintf(name, sizeof name, "kiln_conv%s_%lld.%lld.%lld.%lld.%d", cg.transposed ? "t" : "", (long long)N,
-                     (long long)C, (long long)M, (long long)group, cg.bias);
+  char base[512];
+  int len = snprintf(base, sizeof base, "kiln_conv%s_%lld.%lld.%lld.%lld.%d", cg.transposed ? "t" : p->apacked ? "p" : "",
+                     (long long)N, (long long)C, (long long)M, (long long)group, cg.bias);
   const int64_t *wi = w.in;
-  for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof name; i++)
-    len += snprintf(name + len, sizeof name - (size_t)len, "_%lld", (long long)wi[i]);
-  LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
-  if (!fn) fn = conv_function(c, name, &cg);
-  LLVMValueRef args[6] = {cg_value_ptr(c, xv), cg.transposed ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
-                          cg.bias ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv),
-                          scratch_bytes > 0 ? cg_scratch(c, scratch_bytes) : LLVMConstNull(c->ptr), c->rt};
-  cg_call(c, fn, args, 6);
+  for (size_t i = 0; i < sizeof w / sizeof(int64_t) && len > 0 && (size_t)len < sizeof base; i++)
+    len += snprintf(base + len, sizeof base - (size_t)len, "_%lld", (long long)wi[i]);
+  char *name = conv_name(base, epi);
+  LLVMValueRef fn = name ? LLVMGetNamedFunction(c->m, name) : NULL;
+  if (name && !fn) fn = conv_function(c, name, &cg);
+  free(name);
+  if (!fn) {
+    kn_tensor_free(&packed);
+    return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering a conv");
+  }
+  LLVMValueRef args[7] = {cg_value_ptr(c, xv),
+                          packed.data ? cg_add_const(c, &packed) : cg_value_ptr(c, wv),
+                          cg.bias ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr),
+                          cg_value_ptr(c, yv),
+                          scratch_bytes > 0 ? cg_scratch(c, scratch_bytes) : LLVMConstNull(c->ptr),
+                          c->rt,
+                          epi ? cg_epi_operands(c, epi, epi_in) : LLVMConstNull(c->ptr)};
+  cg_call(c, fn, args, 7);
   return KN_OK;
 }
 
-/* void f(x, w, bias, y, scratch, rt): per image and group, im2col (unless
- * 1x1), the GEMM (its driver splits it across the pool through rt), and for
- * the transposed form the transpose into NCHW. */
+/* void f(x, w, bias, y, scratch, rt, ops): per image and group, im2col
+ * (unless 1x1), the GEMM (its driver splits it across the pool through rt,
+ * and applies the epilogue in the direct form), and for the transposed form
+ * the transpose into NCHW, then the epilogue. NULL when out of memory. */
 static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g) {
   const gm_plan *p = &g->plan;
   const int64_t isz = g->isz, osz = g->osz, Cg = g->Cg, Mg = g->Mg, kdim = g->kdim;
   LLVMValueRef drv = gm_driver(c, p);
+  if (!drv) return NULL;
   LLVMValueRef win = cg_i64_array(c, g->w.in, (int)(sizeof g->w / sizeof(int64_t)));
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMValueRef fn = gm_new_function(c, b, name, 6);
+  LLVMValueRef fn = gm_new_function(c, b, name, 7);
   LLVMValueRef x = LLVMGetParam(fn, 0), wp = LLVMGetParam(fn, 1), bias = LLVMGetParam(fn, 2);
   LLVMValueRef y = LLVMGetParam(fn, 3), scratch = LLVMGetParam(fn, 4), rt = LLVMGetParam(fn, 5);
+  LLVMValueRef ops = LLVMGetParam(fn, 6);
   LLVMValueRef col = scratch, tmp = gm_gep(c, b, scratch, cg_i64(c, g->col_floats));
   LLVMValueRef rest = gm_gep(c, b, scratch, cg_i64(c, g->col_floats + g->tmp_floats));
   gm_loop li;
@@ -219,8 +280,8 @@ static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g
                            LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, img, cg_i64(c, g->M * osz), ""),
                                            LLVMBuildNSWMul(b, gi, cg_i64(c, Mg * osz), ""), ""));
   /* the weights of group gi: rows of W, or the packed W^T of that group */
-  LLVMValueRef wg =
-      gm_gep(c, b, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, g->transposed ? gm_packed_floats(p) : Mg * kdim), ""));
+  const int64_t wstride = g->transposed ? gm_packed_floats(p) : p->apacked ? gm_packed_a_floats(p) : Mg * kdim;
+  LLVMValueRef wg = gm_gep(c, b, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, wstride), ""));
   LLVMValueRef bg = gm_gep(c, b, bias, LLVMBuildNSWMul(b, gi, cg_i64(c, Mg), ""));
   LLVMValueRef src = xg;
   if (!g->pointwise) {
@@ -229,13 +290,17 @@ static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g
     src = col;
   }
   if (!g->transposed) {
-    LLVMValueRef dargs[6] = {wg, src, yg, bg, rest, rt};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 6, "");
+    LLVMValueRef dargs[GM_NARGS] = {wg, src, yg, bg, rest, y, ops, rt};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, GM_NARGS, "");
   } else {
-    LLVMValueRef dargs[6] = {src, wg, tmp, bg, rest, rt};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, 6, "");
+    LLVMValueRef dargs[GM_NARGS] = {src, wg, tmp, bg, rest, y, ops, rt};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, GM_NARGS, "");
     LLVMValueRef targs[6] = {cg_i64(c, osz), cg_i64(c, Mg), tmp, cg_i64(c, Mg), yg, cg_i64(c, osz)};
     LLVMBuildCall2(b, LLVMGlobalGetValueType(g->transpose), g->transpose, targs, 6, "");
+    if (g->epifn) {
+      LLVMValueRef eargs[4] = {yg, LLVMBuildPtrDiff2(b, c->f32, yg, y, ""), cg_i64(c, Mg), ops};
+      LLVMBuildCall2(b, LLVMGlobalGetValueType(g->epifn), g->epifn, eargs, 4, "");
+    }
   }
   gm_loop_end(c, b, fn, &li);
   LLVMBuildRetVoid(b);
@@ -243,19 +308,20 @@ static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g
   return fn;
 }
 
-/* void f(ctx = {x, w, bias, y}, i64 begin, i64 end) over the (image,
+/* void f(ctx = {x, w, bias, y, ops}, i64 begin, i64 end) over the (image,
  * channel) items [begin, end): per image touched, one call of the library's
- * depthwise loop on its channel range, then that range's bias. */
+ * depthwise loop on its channel range, then that range's bias, then the
+ * epilogue on those channels. */
 static LLVMValueRef depthwise_function(cg_ctx *c, const char *name, const kk_nn_win *w, int64_t C, int64_t mult,
                                        int64_t kprod, int64_t isz, int64_t osz, bool bias, LLVMValueRef dw,
-                                       LLVMValueRef ab) {
+                                       LLVMValueRef ab, LLVMValueRef epifn) {
   LLVMValueRef win = cg_i64_array(c, w->in, (int)(sizeof *w / sizeof(int64_t)));
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
   LLVMTypeRef params[3] = {c->ptr, c->i64, c->i64};
   LLVMValueRef fn = gm_new_function_typed(c, b, name, params, 3);
   LLVMValueRef ctx = LLVMGetParam(fn, 0), begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
-  LLVMValueRef v[4];
-  for (int i = 0; i < 4; i++) {
+  LLVMValueRef v[5];
+  for (int i = 0; i < 5; i++) {
     LLVMValueRef idx = cg_i64(c, i);
     v[i] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, ctx, &idx, 1, ""), "");
     LLVMSetAlignment(v[i], 8);
@@ -282,6 +348,11 @@ static LLVMValueRef depthwise_function(cg_ctx *c, const char *name, const kk_nn_
     LLVMValueRef bs = gm_gep(c, b, v[2], LLVMBuildMul(b, c0, cg_i64(c, mult), ""));
     LLVMValueRef bargs[5] = {cg_i64(c, 1), LLVMBuildMul(b, nc, cg_i64(c, mult), ""), cg_i64(c, osz), bs, ys};
     LLVMBuildCall2(b, LLVMGlobalGetValueType(ab), ab, bargs, 5, "");
+  }
+  if (epifn) {
+    LLVMValueRef eargs[4] = {ys, LLVMBuildPtrDiff2(b, c->f32, ys, v[3], ""), LLVMBuildMul(b, nc, cg_i64(c, mult), ""),
+                             v[4]};
+    LLVMBuildCall2(b, LLVMGlobalGetValueType(epifn), epifn, eargs, 4, "");
   }
   gm_loop_end(c, b, fn, &li);
   LLVMBuildRetVoid(b);

@@ -1,12 +1,18 @@
-/* lower_fused.c: FusedElementwise (passes/fuse_elementwise.c) as one vector
- * loop. The output is walked as rows x cols (cols = its last dim) when some
- * operand is a row vector [.., N] or a column [.., M, 1], else as one flat
- * row; each operand is read where it lives (same shape: contiguous at the
- * output offset; row: at the column offset; column: one splat per row;
- * scalar: one splat per call), the body's ops are evaluated in order on
- * <VW x float> vectors with lower_vec's emitters, and only the body's output
- * is stored, so a chain of k ops costs one pass over memory instead of k.
- * The row tail is one masked vector (cg_vpass).
+/* lower_fused.c: an elementwise body (a graph of the ops
+ * pass_elementwise_fusable_op admits) as one vector loop over a region of an
+ * output, and FusedElementwise (passes/fuse_elementwise.c) lowered with it.
+ * The output is seen as rows x cols (lower_fused.h); the loop walks the
+ * region's rows, each operand read where it lives (same shape: at the
+ * element's offset; row: at the column; column: one splat per row, its row
+ * taken modulo its period; scalar: one splat per call), the body's ops are
+ * evaluated in order on <VW x float> vectors with lower_vec's emitters, and
+ * only the body's output is stored, so a chain of k ops costs one pass over
+ * memory instead of k. The row tail is one masked vector (cg_vpass).
+ * The GEMM and convolution lowerings call the same function on each block of
+ * C they finish (the epilogue of FusedMatMul, FusedGemm, FusedConv), where
+ * the region's own content is the body's first operand; a FusedElementwise
+ * is one call over its whole output, walked as one flat row when no operand
+ * is a row or a column.
  *
  * The op set is the fusion pass's (pass_elementwise_fusable_op): a body with
  * anything else, an operand of another shape, or more operands than the
@@ -19,35 +25,17 @@
  * The generated function is named by everything its code depends on (the
  * body's ops, attributes, constants, each operand's kind and the loop shape),
  * so identical chains of the 12 layers of a transformer share one copy. */
-#include "lower_vec.h"
+#include "lower_fused.h"
 #include "pattern.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { LEAF_FULL, LEAF_ROW, LEAF_COL, LEAF_SCALAR };
 
 static int64_t numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
 
 static ir_graph *body_of(const ir_node *n) {
   const ir_attr *a = ir_attr_get(n, "body");
   return a && a->kind == IR_ATTR_GRAPH ? a->g : NULL;
-}
-
-/* How operand type t is indexed from the loop over y (rows x cols), or -1. */
-static int leaf_kind(const ir_type *t, const ir_type *y, int64_t rows, int64_t cols) {
-  if (t->dtype != KN_F32 || !ir_type_is_concrete(t) || t->rank > y->rank) return -1;
-  for (int i = 1; i <= t->rank; i++) { /* numpy broadcasting towards y */
-    int64_t a = t->dims[t->rank - i], b = y->dims[y->rank - i];
-    if (a != b && a != 1) return -1;
-  }
-  int64_t n = numel(t);
-  if (n == rows * cols) return LEAF_FULL;
-  if (n == 1) return LEAF_SCALAR;
-  if (t->rank == 0) return -1;
-  if (n == cols && t->dims[t->rank - 1] == cols) return LEAF_ROW;
-  if (n == rows && t->dims[t->rank - 1] == 1) return LEAF_COL; /* broadcasting made every other dim y's */
-  return -1;
 }
 
 /* the scalar value of a body constant */
@@ -142,28 +130,6 @@ static LLVMValueRef emit_op(cg_vgen *g, const ir_graph *body, const ir_node *n, 
   }
 }
 
-/* ===== the generated loop ===== */
-typedef struct fz_ctx {
-  const ir_graph *body;
-  int nin;
-  const int *kind;
-  LLVMValueRef base[CG_VG_MAX_PARAMS];  /* same-shape: this row's start; row vector: its start */
-  LLVMValueRef splat[CG_VG_MAX_PARAMS]; /* scalar and column operands */
-  LLVMValueRef y;                       /* this row of the output */
-  LLVMValueRef *vals;                   /* per body value */
-} fz_ctx;
-
-static LLVMValueRef fz_vector(cg_vgen *g, void *p, LLVMValueRef off, int64_t lanes, LLVMValueRef acc) {
-  fz_ctx *x = p;
-  const ir_graph *b = x->body;
-  for (int i = 0; i < x->nin; i++)
-    x->vals[b->inputs[i]] = x->splat[i] ? x->splat[i] : cg_vload(g, x->base[i], off, lanes, 1.0f);
-  for (int32_t k = 0; k < b->nnodes; k++)
-    if (!b->nodes[k].dead) x->vals[b->nodes[k].out[0]] = emit_op(g, b, &b->nodes[k], x->vals);
-  cg_vstore(g, x->vals[b->outputs[0]], x->y, off, lanes);
-  return acc;
-}
-
 /* ===== the function's name: everything the code depends on ===== */
 typedef struct sbuf {
   char *s;
@@ -203,12 +169,29 @@ static uint32_t f32_bits(float f) {
   return u;
 }
 
-/* kiln_fused.<rows>x<cols>.<operand kinds>:<op(operands){attrs}>;... with
- * operands as i<input>, v<op index>, k<constant bits>, _ (absent) */
-static char *fused_name(const ir_graph *b, int nin, const int *kind, int64_t rows, int64_t cols) {
+/* ===== the plan ===== */
+/* the first live node of the body at or after index i */
+static int32_t live_from(const ir_graph *b, int32_t i) {
+  while (i < b->nnodes && b->nodes[i].dead) i++;
+  return i;
+}
+
+/* The function's name: kiln_epi.<view>.<operand kinds>.<region value>:<op(operands){attrs}>;...
+ * with operands as i<input>, v<op index>, k<constant bits>, _ (absent). */
+static kn_status epi_key(cg_epi *e) {
+  free(e->key);
+  e->key = NULL;
+  const ir_graph *b = e->body;
   sbuf s = {0};
-  sb_fmt(&s, "kiln_fused.%lldx%lld.", (long long)rows, (long long)cols);
-  for (int i = 0; i < nin; i++) sb_fmt(&s, "%c", "frcs"[kind[i]]);
+  sb_fmt(&s, "kiln_epi.%lld.", (long long)e->cols);
+  for (int i = 0; i < e->nin; i++) {
+    if (e->kind[i] == CG_EPI_UNREAD) sb_fmt(&s, "u");
+    else if (e->kind[i] == PASS_LEAF_COL && e->period[i] < e->rows) sb_fmt(&s, "c%lld", (long long)e->period[i]);
+    else sb_fmt(&s, "%c", "frcs"[e->kind[i]]);
+  }
+  if (e->cval == IR_NONE) sb_fmt(&s, ".-");
+  else if (b->values[e->cval].is_input) sb_fmt(&s, ".i");
+  else sb_fmt(&s, ".v%d", (int)b->values[e->cval].producer);
   for (int32_t k = 0; k < b->nnodes; k++) {
     const ir_node *n = &b->nodes[k];
     if (n->dead) continue;
@@ -237,64 +220,190 @@ static char *fused_name(const ir_graph *b, int nin, const int *kind, int64_t row
   sb_fmt(&s, "%s", ""); /* makes sure the buffer exists and is terminated */
   if (s.oom) {
     free(s.s);
-    return NULL;
+    return KN_ENOMEM;
   }
-  return s.s;
+  e->key = s.s;
+  return KN_OK;
 }
 
-static kn_status lower_fused(cg_ctx *c, const ir_node *n) {
-  ir_graph *body = body_of(n);
-  if (!body || n->out[0] == IR_NONE || body->ninputs != n->nin || n->nin + 1 > CG_VG_MAX_PARAMS) return KN_EUNSUPPORTED;
-  const ir_type *yt = &c->g->values[n->out[0]].type;
-  if (yt->dtype != KN_F32 || !ir_type_is_concrete(yt) || !body_ok(body)) return KN_EUNSUPPORTED;
-  const int64_t count = numel(yt);
-  if (count == 0) return KN_OK;
-  int64_t cols = yt->rank ? yt->dims[yt->rank - 1] : 1, rows = count / (cols ? cols : 1);
-  int kind[CG_VG_MAX_PARAMS];
-  bool two_d = false;
-  for (int i = 0; i < n->nin; i++) {
-    if (n->in[i] == IR_NONE || (kind[i] = leaf_kind(&c->g->values[n->in[i]].type, yt, rows, cols)) < 0)
-      return KN_EUNSUPPORTED;
-    two_d |= kind[i] == LEAF_ROW || kind[i] == LEAF_COL;
+kn_status cg_epi_init(cg_ctx *c, cg_epi *e, const ir_graph *body, const ir_type *yt, int split, const ir_id *in) {
+  memset(e, 0, sizeof *e);
+  e->cval = IR_NONE;
+  if (!body || body->ninputs > CG_VG_MAX_PARAMS || !body_ok(body) || yt->dtype != KN_F32 || !ir_type_is_concrete(yt) ||
+      split < 0 || split > yt->rank)
+    return KN_EUNSUPPORTED;
+  e->body = body;
+  e->nin = body->ninputs;
+  e->cols = kn_dims_numel(yt->rank - split, yt->dims + split);
+  e->rows = e->cols ? numel(yt) / e->cols : 0;
+  for (int i = 0; i < e->nin; i++) {
+    if (in[i] == IR_NONE) { /* the region's own content: the product */
+      if (i != 0) return KN_EUNSUPPORTED;
+      e->kind[i] = PASS_LEAF_FULL;
+      e->cval = body->inputs[0];
+      continue;
+    }
+    e->kind[i] = pass_epilogue_leaf(&c->g->values[in[i]].type, yt, split, &e->period[i]);
+    if (e->kind[i] == PASS_LEAF_BAD) return KN_EUNSUPPORTED;
   }
-  if (!two_d) rows = 1, cols = count; /* one flat row */
-  LLVMValueRef args[CG_VG_MAX_PARAMS];
-  for (int i = 0; i < n->nin; i++) args[i] = cg_value_ptr(c, n->in[i]);
-  args[n->nin] = cg_value_ptr(c, n->out[0]);
-  char *name = fused_name(body, n->nin, kind, rows, cols);
-  if (!name) return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering node %s", n->name);
-  if (cg_vgen_reuse(c, name, args, n->nin + 1)) {
+  if (epi_key(e) != KN_OK) return kn_fail(c->kn, KN_ENOMEM, "out of memory planning an epilogue");
+  return KN_OK;
+}
+
+void cg_epi_free(cg_epi *e) {
+  free(e->key);
+  e->key = NULL;
+}
+
+int cg_epi_take_add(cg_ctx *c, cg_epi *e) {
+  const ir_graph *b = e->body;
+  if (e->cval == IR_NONE || e->cval != b->inputs[0]) return -1;
+  int32_t first = live_from(b, 0);
+  if (first >= b->nnodes) return -1;
+  const ir_node *n = &b->nodes[first];
+  ir_id other;
+  if (n->op != IR_OP_Add || !pat_commute(n, e->cval, &other) || other == e->cval) return -1;
+  int k = 1;
+  while (k < e->nin && b->inputs[k] != other) k++;
+  if (k == e->nin || (e->kind[k] != PASS_LEAF_FULL && e->kind[k] != PASS_LEAF_ROW)) return -1;
+  for (int32_t i = first + 1; i < b->nnodes; i++) /* the product must not be read again */
+    for (int j = 0; !b->nodes[i].dead && j < b->nodes[i].nin; j++)
+      if (b->nodes[i].in[j] == e->cval) return -1;
+  if (b->outputs[0] == e->cval) return -1;
+  e->kind[0] = CG_EPI_UNREAD;
+  e->cval = n->out[0];
+  if (epi_key(e) != KN_OK) {
+    kn_fail(c->kn, KN_ENOMEM, "out of memory planning an epilogue");
+    return -1;
+  }
+  return k;
+}
+
+bool cg_epi_done(const cg_epi *e) { return e->cval != IR_NONE && e->cval == e->body->outputs[0]; }
+
+/* ===== the generated loop ===== */
+typedef struct fz_ctx {
+  const cg_epi *e;
+  int32_t first;                        /* the first body node to compute */
+  LLVMValueRef base[CG_VG_MAX_PARAMS];  /* FULL: this row's start; ROW: the region's first column */
+  LLVMValueRef splat[CG_VG_MAX_PARAMS]; /* SCALAR and COL operands */
+  LLVMValueRef y;                       /* this row of the region */
+  LLVMValueRef *vals;                   /* per body value */
+} fz_ctx;
+
+static LLVMValueRef fz_vector(cg_vgen *g, void *p, LLVMValueRef off, int64_t lanes, LLVMValueRef acc) {
+  fz_ctx *x = p;
+  const cg_epi *e = x->e;
+  const ir_graph *b = e->body;
+  for (int i = 0; i < e->nin; i++) {
+    ir_id v = b->inputs[i];
+    if (e->kind[i] == CG_EPI_UNREAD || v == e->cval) continue;
+    x->vals[v] = x->splat[i] ? x->splat[i] : cg_vload(g, x->base[i], off, lanes, 1.0f);
+  }
+  if (e->cval != IR_NONE) x->vals[e->cval] = cg_vload(g, x->y, off, lanes, 1.0f);
+  for (int32_t k = x->first; k < b->nnodes; k++)
+    if (!b->nodes[k].dead) x->vals[b->nodes[k].out[0]] = emit_op(g, b, &b->nodes[k], x->vals);
+  cg_vstore(g, x->vals[b->outputs[0]], x->y, off, lanes);
+  return acc;
+}
+
+LLVMValueRef cg_epi_function(cg_ctx *c, const cg_epi *e, int64_t ncols) {
+  const size_t len = strlen(e->key) + 32;
+  char *name = malloc(len);
+  if (!name) return NULL;
+  snprintf(name, len, "%s.w%lld", e->key, (long long)ncols);
+  LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
+  const ir_graph *body = e->body;
+  LLVMValueRef *vals = fn ? NULL : calloc((size_t)body->nvalues + 1, sizeof *vals);
+  if (fn || !vals) {
     free(name);
-    return KN_OK;
+    return fn;
   }
-  LLVMValueRef *vals = calloc((size_t)body->nvalues + 1, sizeof *vals);
-  if (!vals) {
-    free(name);
-    return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering node %s", n->name);
-  }
+  LLVMTypeRef params[4] = {c->ptr, c->i64, c->i64, c->ptr};
   cg_vgen g;
-  cg_vgen_begin(&g, c, name, n->nin + 1);
+  cg_vgen_begin_typed(&g, c, name, params, 4);
   free(name);
-  fz_ctx x = {.body = body, .nin = n->nin, .kind = kind, .vals = vals};
+  LLVMValueRef y = cg_vgen_param(&g, 0), e0 = cg_vgen_param(&g, 1), rows = cg_vgen_param(&g, 2);
+  LLVMValueRef opsp = cg_vgen_param(&g, 3);
+  fz_ctx x = {.e = e, .vals = vals};
+  if (e->cval != IR_NONE && !body->values[e->cval].is_input) x.first = body->values[e->cval].producer + 1;
   for (int32_t v = 0; v < body->nvalues; v++) {
     float f;
     if (!body->values[v].is_input && body_scalar(body, v, &f)) vals[v] = cg_vf(&g, f);
   }
-  for (int i = 0; i < n->nin; i++)
-    if (kind[i] == LEAF_SCALAR) x.splat[i] = cg_vsplat(&g, cg_vscalar_load(&g, cg_vgen_param(&g, i), cg_vi64(&g, 0)));
-  cg_vloop l;
-  cg_vloop_begin(&g, &l, rows, 0, NULL);
-  LLVMValueRef row0 = LLVMBuildNUWMul(g.b, l.iv, cg_vi64(&g, cols), "");
-  for (int i = 0; i < n->nin; i++) {
-    if (kind[i] == LEAF_FULL) x.base[i] = cg_vgep(&g, cg_vgen_param(&g, i), row0);
-    else if (kind[i] == LEAF_ROW) x.base[i] = cg_vgen_param(&g, i);
-    else if (kind[i] == LEAF_COL) x.splat[i] = cg_vsplat(&g, cg_vscalar_load(&g, cg_vgen_param(&g, i), l.iv));
+  /* where the region starts in the view */
+  LLVMValueRef q0 = LLVMBuildUDiv(g.b, e0, cg_vi64(&g, e->cols), "row0");
+  LLVMValueRef c0 = LLVMBuildURem(g.b, e0, cg_vi64(&g, e->cols), "col0");
+  LLVMValueRef ptr[CG_VG_MAX_PARAMS] = {0};
+  for (int i = 0; i < e->nin; i++) {
+    if (e->kind[i] == CG_EPI_UNREAD || body->inputs[i] == e->cval) continue;
+    LLVMValueRef slot = LLVMBuildGEP2(g.b, c->ptr, opsp, (LLVMValueRef[]){cg_vi64(&g, i)}, 1, "");
+    ptr[i] = LLVMBuildLoad2(g.b, c->ptr, slot, "");
+    LLVMSetAlignment(ptr[i], 8);
+    if (e->kind[i] == PASS_LEAF_SCALAR) x.splat[i] = cg_vsplat(&g, cg_vscalar_load(&g, ptr[i], cg_vi64(&g, 0)));
+    else if (e->kind[i] == PASS_LEAF_FULL) ptr[i] = cg_vgep(&g, ptr[i], e0);
+    else if (e->kind[i] == PASS_LEAF_ROW) x.base[i] = cg_vgep(&g, ptr[i], c0);
   }
-  x.y = cg_vgep(&g, cg_vgen_param(&g, n->nin), row0);
-  cg_vpass(&g, cols, 2, NULL, CG_VADD, fz_vector, &x);
+  cg_vloop l;
+  cg_vloop_begin_n(&g, &l, rows);
+  LLVMValueRef rowoff = LLVMBuildNUWMul(g.b, l.iv, cg_vi64(&g, e->cols), "");
+  for (int i = 0; i < e->nin; i++) {
+    if (!ptr[i]) continue;
+    if (e->kind[i] == PASS_LEAF_FULL) x.base[i] = cg_vgep(&g, ptr[i], rowoff);
+    else if (e->kind[i] == PASS_LEAF_COL) {
+      LLVMValueRef r = LLVMBuildNUWAdd(g.b, q0, l.iv, "");
+      if (e->period[i] < e->rows) r = LLVMBuildURem(g.b, r, cg_vi64(&g, e->period[i]), "");
+      x.splat[i] = cg_vsplat(&g, cg_vscalar_load(&g, ptr[i], r));
+    }
+  }
+  x.y = cg_vgep(&g, y, rowoff);
+  cg_vpass(&g, ncols, 2, NULL, CG_VADD, fz_vector, &x);
   cg_vloop_end(&g, &l, NULL);
-  cg_vgen_end(&g, args);
+  cg_vgen_finish(&g);
   free(vals);
+  return g.fn;
+}
+
+LLVMValueRef cg_epi_operands(cg_ctx *c, const cg_epi *e, const ir_id *in) {
+  LLVMValueRef arr = cg_entry_alloca(c, LLVMArrayType(c->ptr, (unsigned)(e->nin > 0 ? e->nin : 1)));
+  for (int i = 0; i < e->nin; i++) {
+    LLVMValueRef p = in[i] == IR_NONE ? LLVMConstNull(c->ptr) : cg_value_ptr(c, in[i]);
+    LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, arr, (LLVMValueRef[]){cg_i64(c, i)}, 1, "");
+    LLVMSetAlignment(LLVMBuildStore(c->b, p, slot), 8);
+  }
+  return arr;
+}
+
+/* ===== FusedElementwise ===== */
+static kn_status lower_fused(cg_ctx *c, const ir_node *n) {
+  ir_graph *body = body_of(n);
+  if (!body || n->out[0] == IR_NONE || body->ninputs != n->nin || n->nin > CG_VG_MAX_PARAMS) return KN_EUNSUPPORTED;
+  for (int i = 0; i < n->nin; i++)
+    if (n->in[i] == IR_NONE) return KN_EUNSUPPORTED;
+  const ir_type *yt = &c->g->values[n->out[0]].type;
+  if (yt->dtype != KN_F32 || !ir_type_is_concrete(yt)) return KN_EUNSUPPORTED;
+  if (numel(yt) == 0) return KN_OK;
+  /* rows x last dim when an operand is a row or a column, else one flat row */
+  cg_epi e;
+  kn_status st = cg_epi_init(c, &e, body, yt, yt->rank > 0 ? yt->rank - 1 : 0, n->in);
+  bool two_d = false;
+  for (int i = 0; st == KN_OK && i < e.nin; i++) two_d |= e.kind[i] == PASS_LEAF_ROW || e.kind[i] == PASS_LEAF_COL;
+  if (st == KN_OK && !two_d) {
+    cg_epi_free(&e);
+    st = cg_epi_init(c, &e, body, yt, 0, n->in);
+  }
+  if (st != KN_OK) {
+    cg_epi_free(&e);
+    return st;
+  }
+  LLVMValueRef fn = cg_epi_function(c, &e, e.cols);
+  if (!fn) {
+    cg_epi_free(&e);
+    return kn_fail(c->kn, KN_ENOMEM, "out of memory lowering node %s", n->name);
+  }
+  LLVMValueRef args[4] = {cg_value_ptr(c, n->out[0]), cg_i64(c, 0), cg_i64(c, e.rows), cg_epi_operands(c, &e, n->in)};
+  cg_call(c, fn, args, 4);
+  cg_epi_free(&e);
   return KN_OK;
 }
 

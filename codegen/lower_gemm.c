@@ -11,7 +11,15 @@
  * one 50-row GEMM), otherwise the driver loops over the output batch with
  * constant per-dim strides. With --threads the driver splits the work
  * (lower_gemm_parallel.c): by column panels for one matrix, by batch matrix
- * for attention's heads. Other dtypes and K == 0 decline. */
+ * for attention's heads. Other dtypes and K == 0 decline.
+ *
+ * FusedMatMul and FusedGemm are the same GEMMs with an epilogue (the node's
+ * `body`, passes/fuse_matmul.c) that the driver applies to each block of C
+ * after its last K block (lower_gemm_parallel.c). A MatMul body that starts
+ * by adding a bias row (or a full matrix) hands that Add to the GEMM, which
+ * adds it on its first K block for free (GM_BIAS_VEC); what remains, if
+ * anything, is the epilogue. */
+#include "lower_fused.h"
 #include "lower_gemm.h"
 
 /* The constant data of v when it can be baked into the code: a constant
@@ -24,15 +32,22 @@ static const kn_tensor *baked_constant(cg_ctx *c, ir_id v) {
 
 static bool is_f32(cg_ctx *c, ir_id v) { return v != IR_NONE && c->g->values[v].type.dtype == KN_F32; }
 
+/* An epilogue for the GEMM: its plan, and the node's operands for it. */
+typedef struct gm_epi_use {
+  cg_epi *e;
+  const ir_id *in; /* per body input: a value of c->g, IR_NONE for the product */
+} gm_epi_use;
+
 /* Emits the call of p's driver at c->b (b_ptr: B, or the packed B). */
-static void emit_gemm(cg_ctx *c, gm_plan *p, LLVMValueRef a_ptr, LLVMValueRef b_ptr, LLVMValueRef c_ptr,
-                      LLVMValueRef bias_ptr) {
+static kn_status emit_gemm(cg_ctx *c, gm_plan *p, LLVMValueRef a_ptr, LLVMValueRef b_ptr, LLVMValueRef c_ptr,
+                           LLVMValueRef bias_ptr, const gm_epi_use *epi) {
   LLVMValueRef scratch = gm_scratch_bytes(p) > 0 ? cg_scratch(c, gm_scratch_bytes(p)) : NULL;
-  gm_call_driver(c, p, a_ptr, b_ptr, c_ptr, bias_ptr, scratch);
+  LLVMValueRef ops = p->epi ? cg_epi_operands(c, epi->e, epi->in) : NULL;
+  return gm_call_driver(c, p, a_ptr, b_ptr, c_ptr, bias_ptr, scratch, p->epi ? c_ptr : NULL, ops);
 }
 
-static kn_status lower_matmul(cg_ctx *c, const ir_node *n) {
-  ir_id av = n->in[0], bv = n->in[1], yv = n->out[0];
+/* MatMul(av, bv) -> yv, with an epilogue when epi is given. */
+static kn_status emit_matmul(cg_ctx *c, ir_id av, ir_id bv, ir_id yv, const gm_epi_use *epi) {
   if (!is_f32(c, av) || !is_f32(c, bv) || !is_f32(c, yv)) return KN_EUNSUPPORTED;
   const ir_type *at = &c->g->values[av].type, *bt = &c->g->values[bv].type, *yt = &c->g->values[yv].type;
   const int ra = at->rank, rb = bt->rank;
@@ -74,13 +89,31 @@ static kn_status lower_matmul(cg_ctx *c, const ir_node *n) {
   }
   p.csa = 1;
   p.ldc = p.N;
+  LLVMValueRef bias = NULL;
+  if (epi) {
+    /* a leading bias Add goes to the GEMM's first K block: a row is read
+     * with row stride 0, a full matrix like C */
+    int k = cg_epi_take_add(c, epi->e);
+    if (k >= 0) {
+      const bool row = epi->e->kind[k] == PASS_LEAF_ROW;
+      p.bias = GM_BIAS_VEC;
+      p.brs = row ? 0 : p.N;
+      for (int d = 0; d < p.nbd; d++) p.sbias[d] = row ? 0 : p.sc[d];
+      bias = cg_value_ptr(c, epi->in[k]);
+    }
+    if (!cg_epi_done(epi->e)) p.epi = epi->e;
+  }
   gm_plan_finish(c, &p);
-  emit_gemm(c, &p, cg_value_ptr(c, av), cg_value_ptr(c, bv), cg_value_ptr(c, yv), NULL);
-  return KN_OK;
+  return emit_gemm(c, &p, cg_value_ptr(c, av), cg_value_ptr(c, bv), cg_value_ptr(c, yv), bias, epi);
 }
 
-static kn_status lower_gemm_op(cg_ctx *c, const ir_node *n) {
-  ir_id av = n->in[0], bv = n->in[1], cv = n->nin > 2 ? n->in[2] : IR_NONE, yv = n->out[0];
+static kn_status lower_matmul(cg_ctx *c, const ir_node *n) {
+  return emit_matmul(c, n->in[0], n->in[1], n->out[0], NULL);
+}
+
+/* Gemm(av, bv, cv) -> yv with n's attributes, with an epilogue when epi is given. */
+static kn_status emit_gemm_op(cg_ctx *c, const ir_node *n, ir_id av, ir_id bv, ir_id cv, ir_id yv,
+                              const gm_epi_use *epi) {
   if (!is_f32(c, av) || !is_f32(c, bv) || !is_f32(c, yv) || (cv != IR_NONE && !is_f32(c, cv))) return KN_EUNSUPPORTED;
   const ir_type *at = &c->g->values[av].type, *bt = &c->g->values[bv].type, *yt = &c->g->values[yv].type;
   if (at->rank != 2 || bt->rank != 2 || yt->rank != 2) return KN_EUNSUPPORTED;
@@ -117,6 +150,7 @@ static kn_status lower_gemm_op(cg_ctx *c, const ir_node *n) {
   const kn_tensor *bconst = tb ? baked_constant(c, bv) : NULL;
   p.bsrc = !tb ? GM_B_DIRECT : bconst ? GM_B_PACKED : GM_B_GATHER;
   p.alpha = alpha;
+  if (epi && !cg_epi_done(epi->e)) p.epi = epi->e;
   gm_plan_finish(c, &p);
   kn_tensor packed = {0}, scaled = {0};
   if (bconst && gm_pack_const_b(c, &p, bconst->data, 1, 0, p.rsb, p.csb, 1.0f, &packed) != KN_OK)
@@ -132,15 +166,46 @@ static kn_status lower_gemm_op(cg_ctx *c, const ir_node *n) {
   }
   LLVMValueRef bias = cconst ? cg_add_const(c, &scaled) : p.bias ? cg_value_ptr(c, cv) : NULL;
   LLVMValueRef b_ptr = bconst ? cg_add_const(c, &packed) : cg_value_ptr(c, bv);
-  emit_gemm(c, &p, cg_value_ptr(c, av), b_ptr, cg_value_ptr(c, yv), bias);
-  return KN_OK;
+  return emit_gemm(c, &p, cg_value_ptr(c, av), b_ptr, cg_value_ptr(c, yv), bias, epi);
+}
+
+static kn_status lower_gemm_op(cg_ctx *c, const ir_node *n) {
+  return emit_gemm_op(c, n, n->in[0], n->in[1], n->nin > 2 ? n->in[2] : IR_NONE, n->out[0], NULL);
+}
+
+/* FusedMatMul, FusedGemm: the base op's GEMM with the body as its epilogue,
+ * over the output's [rows, last dim] view (C's). */
+static kn_status lower_fused_product(cg_ctx *c, const ir_node *n) {
+  int nprod = 0, base = ir_fused_base(n->op, n->nin, &nprod);
+  const ir_attr *ba = ir_attr_get(n, "body");
+  ir_id yv = n->out[0];
+  if (base < 0 || !ba || ba->kind != IR_ATTR_GRAPH || yv == IR_NONE) return KN_EUNSUPPORTED;
+  const int nops = 1 + n->nin - nprod;
+  if (nops > CG_VG_MAX_PARAMS || ba->g->ninputs != nops) return KN_EUNSUPPORTED;
+  const ir_type *yt = &c->g->values[yv].type;
+  if (!ir_type_is_concrete(yt) || yt->rank < 2) return KN_EUNSUPPORTED;
+  if (base == IR_OP_MatMul &&
+      (c->g->values[n->in[0]].type.rank < 2 || c->g->values[n->in[1]].type.rank < 2)) /* C is not y's view */
+    return KN_EUNSUPPORTED;
+  ir_id in[CG_VG_MAX_PARAMS];
+  in[0] = IR_NONE;
+  for (int i = 1; i < nops; i++) in[i] = n->in[nprod + i - 1];
+  cg_epi e;
+  kn_status st = cg_epi_init(c, &e, ba->g, yt, yt->rank - 1, in);
+  gm_epi_use use = {&e, in};
+  if (st == KN_OK)
+    st = base == IR_OP_MatMul ? emit_matmul(c, n->in[0], n->in[1], yv, &use)
+                              : emit_gemm_op(c, n, n->in[0], n->in[1], nprod > 2 ? n->in[2] : IR_NONE, yv, &use);
+  cg_epi_free(&e);
+  return st;
 }
 
 cg_lower_fn cg_lowering_gemm(ir_op op) {
   switch (op) {
   case IR_OP_MatMul: return lower_matmul;
   case IR_OP_Gemm: return lower_gemm_op;
-  case IR_OP_Conv: return cg_lower_conv;
+  case IR_OP_FusedMatMul: case IR_OP_FusedGemm: return lower_fused_product;
+  case IR_OP_Conv: case IR_OP_FusedConv: return cg_lower_conv;
   default: return NULL;
   }
 }

@@ -45,25 +45,32 @@ typedef enum gm_split {
 } gm_split;
 
 /* C[i*ldc + j] = alpha * sum_k A(i,k) B(k,j) + bias(i,j), for every batch
- * index. A(i,k) = A[i*rsa + k*csa]; B(k,j) = B[k*rsb + j*csb], or for
+ * index. A(i,k) = A[i*rsa + k*csa], or when apacked gm_pack_const_a's layout
+ * (batch b at b * gm_packed_a_floats); B(k,j) = B[k*rsb + j*csb], or for
  * GM_B_PACKED gm_pack_const_b's layout (batch b at b * gm_packed_floats). */
 typedef struct gm_plan {
   int64_t M, N, K;
   int64_t rsa, csa;
+  bool apacked; /* A is a constant packed at compile time by gm_pack_const_a (no batch dims) */
   int64_t rsb, csb;
   gm_bsrc bsrc;
   int64_t ldc;
   gm_bias bias;
   int64_t brs;
   float alpha;
-  /* batch: nbd dims of sizes bdim; per dim the element stride of A, C and
-   * bias, and the B stride (elements, or whole packed matrices when packed) */
+  /* an elementwise epilogue (lower_fused.h) applied to each item's blocks of
+   * C right after their last K block, while they are in cache; its view's
+   * rows are C's (cols == ldc). NULL: none. */
+  const struct cg_epi *epi;
+  /* batch: nbd dims of sizes bdim; per dim the element stride of C and
+   * bias, and the strides of A and B (elements, or whole packed matrices
+   * when packed) */
   int nbd;
   int64_t bdim[GM_MAX_BATCH], sa[GM_MAX_BATCH], sb[GM_MAX_BATCH], sc[GM_MAX_BATCH], sbias[GM_MAX_BATCH];
   /* filled by gm_plan_finish */
   int vw, nv, nr;   /* vector width (floats), vectors per tile row, tile columns */
   int64_t kc, npad; /* K block, N rounded up to nr */
-  bool pack_a;      /* copy each K block of A into scratch rows of ars floats */
+  bool pack_a;      /* A's K blocks are read from rows of ars floats: copied into scratch, or apacked */
   int64_t ars;
   int64_t mb, nmb; /* M > GM_MC_MAX: nmb blocks of mb rows, in tiles of mr_full */
   int mr_full;
@@ -87,19 +94,32 @@ int64_t gm_packed_floats(const gm_plan *p);
 /* Scratch bytes the driver needs (packed A, copied B panels: see
  * lower_gemm_parallel.c for the layout of each split). */
 int64_t gm_scratch_bytes(const gm_plan *p);
+/* Floats of one A packed by gm_pack_const_a (per K block, M rows of ars). */
+int64_t gm_packed_a_floats(const gm_plan *p);
+/* Packs nb matrices of A (matrix b's element (i,k) at src[b*bstride + i*rsa
+ * + k*csa]) into *t in the layout the driver reads an apacked A in: per K
+ * block, M rows of ars floats (zero-padded), as gm_pack_const_b does for B. */
+kn_status gm_pack_const_a(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, kn_tensor *t);
 /* Packs nb matrices of B (matrix b's element (k,j) at src[b*bstride + k*rsb +
  * j*csb]), each multiplied by scale, into *t (allocated here; emits nothing,
  * so a lowering can still decline afterwards: free t then). The caller hands
  * it to cg_add_const. */
 kn_status gm_pack_const_b(cg_ctx *c, const gm_plan *p, const float *src, int64_t nb, int64_t bstride, int64_t rsb,
                           int64_t csb, float scale, kn_tensor *t);
-/* The driver for p: void f(ptr A, ptr B, ptr C, ptr bias, ptr scratch,
- * ptr rt), shared by every node with the same plan; rt is the entry's
- * runtime pointer (c->rt), through which it reaches the thread pool. */
+/* The driver for p (NULL when out of memory): void f(ptr A, ptr B, ptr C,
+ * ptr bias, ptr scratch, ptr ybase, ptr ops, ptr rt), shared by every node
+ * with the same plan; rt
+ * is the entry's runtime pointer (c->rt), through which it reaches the thread
+ * pool. With an epilogue, ybase is the output C lies in (a block's offset
+ * from it places the block in the epilogue's view) and ops its operand array
+ * (cg_epi_operands); else both are ignored. */
 LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p);
-/* Emits, at c->b, the call of p's driver. */
-void gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc, LLVMValueRef bias,
-                    LLVMValueRef scratch);
+/* Emits, at c->b, the call of p's driver (ybase, ops: NULL without an
+ * epilogue). */
+kn_status gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc,
+                         LLVMValueRef bias, LLVMValueRef scratch, LLVMValueRef ybase, LLVMValueRef ops);
+/* The driver's arguments in order, for callers that emit the call themselves. */
+enum { GM_ARG_A, GM_ARG_B, GM_ARG_C, GM_ARG_BIAS, GM_ARG_SCRATCH, GM_ARG_YBASE, GM_ARG_OPS, GM_ARG_RT, GM_NARGS };
 
 /* Pieces of the generator shared by gemm_microkernel.c and
  * lower_gemm_parallel.c. */

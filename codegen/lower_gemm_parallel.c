@@ -36,8 +36,10 @@
  *                  packed layout (B^T) or the partial last panel [K x nr]}
  * Small products (GM_PAR_MIN_FLOPS) do not wake the pool: the driver calls
  * the body itself on all items. */
+#include "lower_fused.h"
 #include "lower_gemm.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Below this many flops (about 40 us on one core) a product runs on the
@@ -65,7 +67,9 @@ static bool b_copies(const gm_plan *p) {
 /* A slot of BATCH and PANELS: an A block and a B panel. */
 static int64_t slot_floats(const gm_plan *p) { return gm_a_block_floats(p) + (b_copies(p) ? p->kc * p->nr : 0); }
 /* Per batch matrix in ROWS: A's rows, then the B copies. */
-static int64_t rows_a_floats(const gm_plan *p) { return p->pack_a ? (p->M * p->ars + 15) / 16 * 16 : 0; }
+static int64_t rows_a_floats(const gm_plan *p) {
+  return p->pack_a && !p->apacked ? (p->M * p->ars + 15) / 16 * 16 : 0;
+}
 static int64_t rows_b_floats(const gm_plan *p) {
   return b_copies(p) ? p->K * (p->bsrc == GM_B_GATHER ? p->npad : p->nr) : 0;
 }
@@ -179,10 +183,11 @@ static gm_mats batch_mats(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const g
   if (p->nbatch <= 1) return r;
   LLVMValueRef rest = bi, oa = NULL, ob = NULL, oc = NULL, obias = NULL;
   const int64_t bunit = p->bsrc == GM_B_PACKED ? gm_packed_floats(p) : 1;
+  const int64_t aunit = p->apacked ? gm_packed_a_floats(p) : 1;
   for (int d = p->nbd - 1; d >= 0; d--) {
     LLVMValueRef idx = d > 0 ? LLVMBuildURem(b, rest, cg_i64(c, p->bdim[d]), "") : rest;
     if (d > 0) rest = LLVMBuildUDiv(b, rest, cg_i64(c, p->bdim[d]), "");
-    oa = mul_add(c, b, oa, idx, p->sa[d]);
+    oa = mul_add(c, b, oa, idx, p->sa[d] * aunit);
     ob = mul_add(c, b, ob, idx, p->sb[d] * bunit);
     oc = mul_add(c, b, oc, idx, p->sc[d]);
     obias = mul_add(c, b, obias, idx, p->sbias[d]);
@@ -214,6 +219,8 @@ typedef struct gm_strip {
   LLVMValueRef panel, ldb, pfofs, ncols;
   LLVMValueRef cj, bj; /* C and the bias at column j0 */
   LLVMValueRef kcur, accf;
+  LLVMValueRef row0, rows; /* the rows of the tiles [tlo, thi) */
+  LLVMValueRef klast;      /* i1: this is the last K block (NULL: there is one) */
 } gm_strip;
 
 static void emit_tiles(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_strip *s) {
@@ -255,7 +262,46 @@ typedef struct gm_rect {
   LLVMValueRef t0, t1, j0, j1; /* tiles [t0, t1) x panels [j0, j1), both non-empty */
   LLVMValueRef apack; /* BATCH, PANELS: the slot A blocks are packed into; ROWS: A's [M x ars] */
   LLVMValueRef bcopy; /* BATCH, PANELS: B panels are copied here; ROWS: copied beforehand */
+  LLVMValueRef ybase, ops; /* the epilogue's output and operands */
 } gm_rect;
+
+/* Calls the epilogue on rows x ncols of C at reg (ncols constant). */
+static void call_epilogue(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_rect *r, const gm_strip *s,
+                          LLVMValueRef reg, LLVMValueRef e0, int64_t ncols) {
+  LLVMValueRef f = cg_epi_function(c, p->epi, ncols);
+  LLVMValueRef args[4] = {reg, e0, s->rows, r->ops};
+  if (f) LLVMBuildCall2(b, LLVMGlobalGetValueType(f), f, args, 4, "");
+}
+
+/* After the tiles of a panel: on its last K block, the epilogue over the
+ * panel's rows of this row block, which the tiles just stored (a region of
+ * C in L1 or L2). Every element belongs to one region, whose bounds come
+ * from the plan alone, so results do not depend on the thread count. */
+static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r,
+                          const gm_strip *s) {
+  LLVMBasicBlockRef join = s->klast ? if_begin(c, b, fn, s->klast) : NULL;
+  LLVMValueRef reg = gm_gep(c, b, s->cj, mul(c, b, s->row0, p->ldc));
+  LLVMValueRef e0 = LLVMBuildPtrDiff2(b, c->f32, reg, r->ybase, "");
+  const int64_t nlast = p->N - (p->npanels - 1) * p->nr;
+  if (LLVMIsAConstantInt(s->ncols))
+    call_epilogue(c, b, p, r, s, reg, e0, LLVMConstIntGetSExtValue(s->ncols));
+  else if (nlast == p->nr)
+    call_epilogue(c, b, p, r, s, reg, e0, p->nr);
+  else { /* the last panel is narrower */
+    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(c->c, fn, "epi.full");
+    LLVMBasicBlockRef part = LLVMAppendBasicBlockInContext(c->c, fn, "epi.part");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->c, fn, "epi.done");
+    LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, s->ncols, cg_i64(c, p->nr), ""), full, part);
+    LLVMPositionBuilderAtEnd(b, full);
+    call_epilogue(c, b, p, r, s, reg, e0, p->nr);
+    LLVMBuildBr(b, done);
+    LLVMPositionBuilderAtEnd(b, part);
+    call_epilogue(c, b, p, r, s, reg, e0, nlast);
+    LLVMBuildBr(b, done);
+    LLVMPositionBuilderAtEnd(b, done);
+  }
+  if (join) if_end(b, join);
+}
 
 /* Points s at panel j (ncols valid columns) of K block k0 and runs its tiles. */
 static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r, gm_strip *s,
@@ -286,6 +332,7 @@ static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pl
   s->cj = gm_gep(c, b, r->m.c, jc);
   s->bj = p->bias == GM_BIAS_VEC ? gm_gep(c, b, r->m.bias, jc) : r->m.bias;
   emit_tiles(c, b, fn, p, s);
+  if (p->epi) emit_epilogue(c, b, fn, p, r, s);
 }
 
 /* Row blocks of the rectangle, K blocks, panels, tiles: the Goto loop nest. */
@@ -309,6 +356,8 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
   s.thi = smin(b, r->t1, bt1);
   LLVMValueRef row0 = tile_row(c, b, p, s.tlo);
   LLVMValueRef rows = sub(b, tile_row(c, b, p, s.thi), row0);
+  s.row0 = row0;
+  s.rows = rows;
 
   gm_loop lk;
   LLVMValueRef kb = cg_i64(c, 0);
@@ -321,8 +370,12 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
                                      cg_i64(c, p->kc), "kcur")
                    : cg_i64(c, klast);
   s.accf = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, kb, cg_i64(c, 0), ""), c->i32, "");
+  s.klast = nkb > 1 ? LLVMBuildICmp(b, LLVMIntEQ, kb, cg_i64(c, nkb - 1), "klast") : NULL;
   if (!p->pack_a) { /* A read in place */
     s.ablk = gm_gep(c, b, r->m.a, mul(c, b, k0, p->csa));
+    s.arow0 = cg_i64(c, 0);
+  } else if (p->apacked) { /* packed at compile time: K block kb's rows */
+    s.ablk = gm_gep(c, b, r->m.a, mul(c, b, kb, p->M * p->ars));
     s.arow0 = cg_i64(c, 0);
   } else {
     /* the rows of this block, K block k0: into the slot (BATCH, PANELS: a
@@ -358,7 +411,8 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
 }
 
 /* ---------- the body: void f(ptr ctx, i64 begin, i64 end) over items ---------- */
-enum { CTX_A, CTX_B, CTX_C, CTX_BIAS, CTX_SCRATCH, CTX_N };
+enum { CTX_A = GM_ARG_A, CTX_B, CTX_C, CTX_BIAS, CTX_SCRATCH, CTX_YBASE, CTX_OPS, CTX_N };
+_Static_assert((int)CTX_N == (int)GM_ARG_RT, "the driver's context holds the arguments before rt");
 
 static LLVMValueRef body_function(cg_ctx *c, const gm_plan *p, const char *name) {
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
@@ -386,6 +440,8 @@ static LLVMValueRef body_function(cg_ctx *c, const gm_plan *p, const char *name)
   LLVMValueRef s1 = smin(b, sub(b, end, first), cg_i64(c, nsub));
   gm_rect r = {0};
   r.m = batch_mats(c, b, p, &all, lb.i);
+  r.ybase = v[CTX_YBASE];
+  r.ops = v[CTX_OPS];
   r.t0 = cg_i64(c, 0), r.t1 = cg_i64(c, p->ntiles);
   r.j0 = cg_i64(c, 0), r.j1 = cg_i64(c, p->npanels);
   if (p->split == GM_SPLIT_ROWS) {
@@ -458,9 +514,9 @@ static void driver_name(const gm_plan *p, char *buf, size_t n) {
   uint32_t abits;
   memcpy(&abits, &p->alpha, 4);
   int len = snprintf(
-      buf, n, "kiln_gemm_%lldx%lldx%lld_a%lld.%lld_b%lld.%lld%s_c%lld_e%d.%lld.%08x_t%d.%d.%lld_s%d%s",
-      (long long)p->M, (long long)p->N, (long long)p->K, (long long)p->rsa, (long long)p->csa, (long long)p->rsb,
-      (long long)p->csb,
+      buf, n, "kiln_gemm_%lldx%lldx%lld_a%lld.%lld%s_b%lld.%lld%s_c%lld_e%d.%lld.%08x_t%d.%d.%lld_s%d%s",
+      (long long)p->M, (long long)p->N, (long long)p->K, (long long)p->rsa, (long long)p->csa, p->apacked ? "p" : "",
+      (long long)p->rsb, (long long)p->csb,
       p->bsrc == GM_B_PACKED   ? "p"
       : p->bsrc == GM_B_GATHER ? "g"
                                : "",
@@ -476,11 +532,26 @@ static void driver_name(const gm_plan *p, char *buf, size_t n) {
 }
 
 LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p) {
-  char name[512], bname[520];
-  driver_name(p, name, sizeof name);
+  char base[512];
+  driver_name(p, base, sizeof base);
+  /* an epilogue's key names its code: it goes into the driver's name whole */
+  const char *key = p->epi ? p->epi->key : "";
+  const size_t len = strlen(base) + strlen(key) + 16;
+  char *name = malloc(len), *bname = malloc(len);
+  if (!name || !bname) {
+    free(name), free(bname);
+    return NULL;
+  }
+  snprintf(name, len, "%s%s%s", base, p->epi ? "_x" : "", key);
+  snprintf(bname, len, "%s_work", name);
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
-  if (fn) return fn;
-  snprintf(bname, sizeof bname, "%s_work", name);
+  /* the epilogue's functions for full panels and the last one, made first
+   * so that the driver never calls one that could not be made */
+  const int64_t nlast = p->N - (p->npanels - 1) * p->nr;
+  if (fn || (p->epi && (!cg_epi_function(c, p->epi, p->nr) || !cg_epi_function(c, p->epi, nlast)))) {
+    free(name), free(bname);
+    return fn;
+  }
   LLVMValueRef body = body_function(c, p, bname);
   LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
   fn = gm_new_function(c, b, name, CTX_N + 1);
@@ -509,13 +580,17 @@ LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p) {
   }
   LLVMBuildRetVoid(b);
   LLVMDisposeBuilder(b);
+  free(name), free(bname);
   return fn;
 }
 
-void gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc, LLVMValueRef bias,
-                    LLVMValueRef scratch) {
+kn_status gm_call_driver(cg_ctx *c, const gm_plan *p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef cc,
+                         LLVMValueRef bias, LLVMValueRef scratch, LLVMValueRef ybase, LLVMValueRef ops) {
   LLVMValueRef drv = gm_driver(c, p);
-  LLVMValueRef args[CTX_N + 1] = {a, b, cc, bias ? bias : LLVMConstNull(c->ptr),
-                                  scratch ? scratch : LLVMConstNull(c->ptr), c->rt};
-  cg_call(c, drv, args, CTX_N + 1);
+  if (!drv) return kn_fail(c->kn, KN_ENOMEM, "out of memory generating a GEMM");
+  LLVMValueRef null = LLVMConstNull(c->ptr);
+  LLVMValueRef args[GM_NARGS] = {a, b, cc, bias ? bias : null, scratch ? scratch : null, ybase ? ybase : null,
+                                 ops ? ops : null, c->rt};
+  cg_call(c, drv, args, GM_NARGS);
+  return KN_OK;
 }

@@ -28,15 +28,19 @@ bool cg_vgen_reuse(cg_ctx *c, const char *name, LLVMValueRef *args, int nargs) {
 }
 
 void cg_vgen_begin(cg_vgen *g, cg_ctx *c, const char *name, int nptr) {
+  LLVMTypeRef params[CG_VG_MAX_PARAMS];
+  for (int i = 0; i < nptr; i++) params[i] = c->ptr;
+  cg_vgen_begin_typed(g, c, name, params, nptr);
+}
+
+void cg_vgen_begin_typed(cg_vgen *g, cg_ctx *c, const char *name, LLVMTypeRef *params, int n) {
   memset(g, 0, sizeof *g);
   g->c = c;
   g->vw = c->vec_bytes / 4 >= 4 ? c->vec_bytes / 4 : 4;
   g->vf = LLVMVectorType(c->f32, (unsigned)g->vw);
   g->vi = LLVMVectorType(c->i32, (unsigned)g->vw);
-  g->nparams = nptr;
-  LLVMTypeRef params[CG_VG_MAX_PARAMS];
-  for (int i = 0; i < nptr; i++) params[i] = c->ptr;
-  g->fn = LLVMAddFunction(c->m, name, LLVMFunctionType(c->void_t, params, (unsigned)nptr, 0));
+  g->nparams = n;
+  g->fn = LLVMAddFunction(c->m, name, LLVMFunctionType(c->void_t, params, (unsigned)n, 0));
   LLVMSetLinkage(g->fn, LLVMInternalLinkage);
   add_fn_attr(c, g->fn, "noinline");
   add_fn_attr(c, g->fn, "nounwind");
@@ -46,10 +50,14 @@ void cg_vgen_begin(cg_vgen *g, cg_ctx *c, const char *name, int nptr) {
 
 LLVMValueRef cg_vgen_param(cg_vgen *g, int i) { return LLVMGetParam(g->fn, (unsigned)i); }
 
-void cg_vgen_end(cg_vgen *g, LLVMValueRef *args) {
+void cg_vgen_finish(cg_vgen *g) {
   LLVMBuildRetVoid(g->b);
   LLVMDisposeBuilder(g->b);
   g->b = NULL;
+}
+
+void cg_vgen_end(cg_vgen *g, LLVMValueRef *args) {
+  cg_vgen_finish(g);
   LLVMBuildCall2(g->c->b, LLVMGlobalGetValueType(g->fn), g->fn, args, (unsigned)g->nparams, "");
 }
 
@@ -77,6 +85,12 @@ void cg_vloop_begin(cg_vgen *g, cg_vloop *l, int64_t count, int nacc, const LLVM
   }
 }
 
+void cg_vloop_begin_n(cg_vgen *g, cg_vloop *l, LLVMValueRef count) {
+  cg_vloop_begin(g, l, 2, 0, NULL); /* a real loop; its bound is compared below */
+  l->count = -1;
+  l->n = count;
+}
+
 void cg_vloop_end(cg_vgen *g, cg_vloop *l, const LLVMValueRef *next) {
   if (l->count == 1) {
     for (int k = 0; k < l->nacc; k++) l->acc[k] = next[k];
@@ -91,7 +105,8 @@ void cg_vloop_end(cg_vgen *g, cg_vloop *l, const LLVMValueRef *next) {
     l->acc[k] = next[k];
   }
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->c->c, g->fn, "done");
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, ivn, cg_vi64(g, l->count), ""), l->body, exit);
+  LLVMValueRef bound = l->count < 0 ? l->n : cg_vi64(g, l->count);
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, ivn, bound, ""), l->body, exit);
   LLVMPositionBuilderAtEnd(g->b, exit);
 }
 

@@ -36,13 +36,18 @@ void cg_vgen_begin(cg_vgen *g, cg_ctx *c, const char *name, int nptr);
 LLVMValueRef cg_vgen_param(cg_vgen *g, int i);
 /* Returns from the function and emits the call at c->b with args. */
 void cg_vgen_end(cg_vgen *g, LLVMValueRef *args);
+/* The same function start with parameters of the given types, and its end
+ * without a call (for functions called from other generated functions). */
+void cg_vgen_begin_typed(cg_vgen *g, cg_ctx *c, const char *name, LLVMTypeRef *params, int n);
+void cg_vgen_finish(cg_vgen *g);
 
 /* A counted loop: iv runs 0..count-1 (count >= 1); acc[] are loop-carried
  * values started from init and updated by cg_vloop_end's next[]; after
  * cg_vloop_end, acc[] hold the final values and the builder is after the loop.
  * count == 1 emits the body once, without a loop. */
 typedef struct cg_vloop {
-  int64_t count;
+  int64_t count;   /* -1: the run-time count n */
+  LLVMValueRef n;
   int nacc;
   LLVMValueRef iv;
   LLVMValueRef acc[CG_VG_MAX_ACC];
@@ -50,6 +55,8 @@ typedef struct cg_vloop {
 } cg_vloop;
 void cg_vloop_begin(cg_vgen *g, cg_vloop *l, int64_t count, int nacc, const LLVMValueRef *init);
 void cg_vloop_end(cg_vgen *g, cg_vloop *l, const LLVMValueRef *next);
+/* The same loop with a run-time count (an i64 >= 1), no accumulators. */
+void cg_vloop_begin_n(cg_vgen *g, cg_vloop *l, LLVMValueRef count);
 
 /* Constants and element addressing (off: i64 element offset). */
 LLVMValueRef cg_vf(cg_vgen *g, float v);                 /* splat constant */

@@ -478,6 +478,9 @@ kn_status ir_graph_compact(ir_graph *g) {
   for (int32_t i = 0; i < g->nnodes; i++) {
     nmap[i] = g->nodes[i].dead ? IR_NONE : nn;
     if (!g->nodes[i].dead) g->nodes[nn++] = g->nodes[i];
+    else /* a dead node's subgraphs (a fused body) go with it */
+      for (int32_t a = 0; a < g->nodes[i].nattr; a++)
+        if (g->nodes[i].attrs[a].kind == IR_ATTR_GRAPH) ir_graph_free(g->nodes[i].attrs[a].g);
   }
   for (int32_t i = 0; i < nn; i++) {
     ir_node *n = &g->nodes[i];

@@ -279,6 +279,12 @@ kn_status ir_infer_need_rank(ir_infer_ctx *c, int input);
 #include "ops.def"
 #undef OP
 
+/* ===== infer_fused.c ===== */
+/* For FusedMatMul, FusedGemm and FusedConv: the base op whose result the body
+ * starts from (MatMul, Gemm, Conv), and how many of the node's nin inputs are
+ * the base op's (*nprod: 2, or 3 when present); -1 for any other op. */
+int ir_fused_base(ir_op op, int nin, int *nprod);
+
 /* ===== ir_infer_nn.c: geometry shared by shape inference and the kernels ===== */
 /* Window geometry of Conv/ConvTranspose/pools: strides, dilations, pads
  * (auto_pad resolved) and output spatial sizes for nsp spatial dims. */

@@ -192,7 +192,7 @@ static void grow(ir_graph *g, const int32_t *uses, chain *ch, const ir_type *s) 
 }
 
 /* ===== building the body ===== */
-static kn_status copy_attrs(ir_graph *b, ir_node *dst, const ir_node *src) {
+kn_status pass_copy_attrs(ir_graph *b, ir_node *dst, const ir_node *src) {
   for (int32_t a = 0; a < src->nattr; a++) {
     const ir_attr *at = &src->attrs[a];
     switch (at->kind) {
@@ -201,7 +201,7 @@ static kn_status copy_attrs(ir_graph *b, ir_node *dst, const ir_node *src) {
     case IR_ATTR_STRING: KN_TRY(ir_attr_set_string(b, dst, at->name, at->s, (size_t)at->n)); break;
     case IR_ATTR_FLOATS: KN_TRY(ir_attr_set_floats(b, dst, at->name, at->floats, at->n)); break;
     case IR_ATTR_INTS: KN_TRY(ir_attr_set_ints(b, dst, at->name, at->ints, at->n)); break;
-    default: return kn_fail(b->ctx, KN_EINTERNAL, "fuse-elementwise: node %s has an attribute it cannot copy", src->name);
+    default: return kn_fail(b->ctx, KN_EINTERNAL, "node %s has an attribute that cannot be copied", src->name);
     }
   }
   return KN_OK;
@@ -252,7 +252,7 @@ static kn_status build_body(ir_graph *g, const chain *ch, ir_id *map, ir_graph *
     touched[nt++] = o;
     ir_id bn = ir_node_new(b, n->op, n->name, n->nin, in, 1, &bo);
     if (bn == IR_NONE) st = kn_fail(g->ctx, KN_ENOMEM, "out of memory in fuse-elementwise");
-    else st = copy_attrs(b, &b->nodes[bn], n);
+    else st = pass_copy_attrs(b, &b->nodes[bn], n);
   }
   if (st == KN_OK) st = ir_graph_add_output(b, map[g->nodes[ch->node[ch->n - 1]].out[0]]);
   for (int i = 0; i < nt; i++) map[touched[i]] = IR_NONE;

@@ -21,10 +21,14 @@ static const pass_info pass_table[] = {
 enum { NPASSES = sizeof pass_table / sizeof pass_table[0] };
 
 static const char *const level_pipelines[4] = {
-    "",                                                                     /* -O0: the graph as imported */
+    "",                                        /* -O0: the graph as imported */
     "fold,remove-noops,canonicalize,cse,dce", /* -O1 */
-    "fold,remove-noops,canonicalize,cse,fuse-attention,fuse-layernorm,fuse-gelu,fuse-elementwise,dce", /* -O2 */
-    "fold,remove-noops,canonicalize,cse,fuse-attention,fuse-layernorm,fuse-gelu,layout-nchwc,fuse-elementwise,dce", /* -O3 */
+    /* -O2 */
+    "fold,remove-noops,canonicalize,cse,fold-batchnorm,fuse-attention,fuse-layernorm,fuse-gelu,fuse-elementwise,"
+    "fuse-matmul,fuse-conv,dce",
+    /* -O3: blocked convolutions and merge-qkv (docs/passes.md) */
+    "fold,remove-noops,canonicalize,cse,fold-batchnorm,fuse-attention,fuse-layernorm,fuse-gelu,layout-nchwc,"
+    "fuse-elementwise,fuse-matmul,merge-qkv,fuse-conv,dce",
 };
 
 const char *pm_pipeline_for_level(int level) { return level_pipelines[level < 0 ? 0 : level > 3 ? 3 : level]; }

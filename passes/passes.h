@@ -45,6 +45,29 @@ int32_t *pass_use_counts(const ir_graph *g);
 /* n is an op the elementwise-chain fusion takes (and the JIT's fused loop
  * emits): f32, one of the supported ops, with the constant operands it needs. */
 bool pass_elementwise_fusable_op(const ir_graph *g, const ir_node *n);
+/* Copies src's attributes (numbers, strings and their lists) onto dst of
+ * graph g (a body's nodes are copies of the chain's). */
+kn_status pass_copy_attrs(ir_graph *g, ir_node *dst, const ir_node *src);
+
+/* ===== fuse_epilogue.c: shared by fuse-matmul and fuse-conv ===== */
+/* How an epilogue operand of type t is read in the 2-D view [rows, cols] of
+ * the product y, cols = the product of y's dims from `split` on (the GEMM's
+ * C rows: split = rank - 1 for MatMul/Gemm, 2 for Conv's [N, M, spatial]);
+ * the code generator uses the same classification (codegen/lower_fused.c). */
+typedef enum pass_leaf {
+  PASS_LEAF_BAD = -1, /* none of these: not fusable */
+  PASS_LEAF_FULL,     /* y's shape: element (i, j) at i * cols + j */
+  PASS_LEAF_ROW,      /* ones, then y's dims from split on: element j */
+  PASS_LEAF_COL,      /* ones after split, before it ones then y's dims: element i % period */
+  PASS_LEAF_SCALAR    /* one element */
+} pass_leaf;
+pass_leaf pass_epilogue_leaf(const ir_type *t, const ir_type *y, int split, int64_t *period);
+/* Fuses the elementwise work that alone consumes the result of node `prod`
+ * (single elementwise ops and FusedElementwise nodes, each the only user of
+ * the previous one's result) into one `fused` node (FusedMatMul, FusedGemm,
+ * FusedConv) that replaces the last consumer; `split` as above. uses[] (of
+ * pass_use_counts) is kept up to date. *done tells whether it fused. */
+kn_status pass_fuse_epilogue(ir_graph *g, int32_t *uses, int32_t prod, ir_op fused, int split, bool *done);
 
 /* ===== pass_manager.c ===== */
 typedef struct pm_options {

@@ -45,6 +45,8 @@ kn_status pat_rewrite(ir_graph *g, ir_node *n, ir_op op, int nin, const ir_id *i
   ir_id *na = ir_arena_alloc(&g->arena, sizeof(ir_id) * (size_t)nin);
   if (!na) return kn_fail(g->ctx, KN_ENOMEM, "out of memory fusing");
   for (int i = 0; i < nin; i++) na[i] = in[i];
+  for (int32_t a = 0; a < n->nattr; a++) /* the attributes go, subgraphs (a fused body) included */
+    if (n->attrs[a].kind == IR_ATTR_GRAPH) ir_graph_free(n->attrs[a].g);
   n->op = op;
   n->in = na;
   n->nin = nin;

@@ -17,7 +17,8 @@ bool pat_fusable(const ir_graph *g, const int32_t *uses, ir_id v);
 bool pat_fusable_n(const ir_graph *g, const int32_t *uses, ir_id v, int32_t inside);
 /* For a binary node with `want` as one operand, *other is the other operand. */
 bool pat_commute(const ir_node *n, ir_id want, ir_id *other);
-/* Turns n into `op` with the given inputs and no attributes (its outputs stay). */
+/* Turns n into `op` with the given inputs and no attributes (its outputs
+ * stay; subgraph attributes are freed). */
 kn_status pat_rewrite(ir_graph *g, ir_node *n, ir_op op, int nin, const ir_id *in);
 
 #endif
