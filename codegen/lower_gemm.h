@@ -3,8 +3,9 @@
  * plans the tiling and generates the micro-kernels and packing loops;
  * lower_gemm_parallel.c generates the driver, which splits the work into
  * items run by the model's thread pool. A lowering describes its product as
- * a gm_plan (sizes, element strides, epilogue), packs a constant B at compile
- * time with gm_pack_const_b, and gets back a driver function to call.
+ * a gm_plan (sizes, element strides, bias, and optionally an elementwise
+ * epilogue: lower_fused.h), packs a constant B (or A) at compile time with
+ * gm_pack_const_b (gm_pack_const_a), and gets back a driver function to call.
  * Everything the driver loops over is a compile-time constant, and the code
  * is the same for every thread count (the pool splits the items at run
  * time); drivers are shared by the nodes with equal plans and micro-kernels

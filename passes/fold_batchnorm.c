@@ -166,6 +166,7 @@ kn_status pass_run_fold_batchnorm(ir_graph *g, pass_result *r) {
     ir_id y = bn->out[0];
     p->out[0] = y;
     g->values[y].producer = (ir_id)(p - g->nodes);
+    g->values[x].producer = IR_NONE; /* x is gone: nothing produces or uses it */
     bn->dead = true;
     r->changed++;
   }

@@ -27,7 +27,7 @@ static const kn_tensor *const_f32(const ir_graph *g, ir_id v) {
 }
 
 /* The bias of a FusedMatMul whose body is exactly Add(product, input 1). */
-static ir_id bias_only(const ir_graph *g, const ir_node *n) {
+static ir_id bias_only(const ir_node *n) {
   const ir_attr *a = ir_attr_get(n, "body");
   if (n->nin != 3 || !a || a->kind != IR_ATTR_GRAPH) return IR_NONE;
   const ir_graph *b = a->g;
@@ -39,7 +39,6 @@ static ir_id bias_only(const ir_graph *g, const ir_node *n) {
   if (add->op != IR_OP_Add || add->out[0] != b->outputs[0] || !pat_commute(add, b->inputs[0], &other) ||
       other != b->inputs[1])
     return IR_NONE;
-  (void)g;
   return n->in[2];
 }
 
@@ -53,7 +52,7 @@ static int member(const ir_graph *g, const ir_node *n, int64_t *K, int64_t *N) {
   if (!w || w->rank != 2 || at->dtype != KN_F32 || at->rank < 2 || yt->dtype != KN_F32) return 0;
   *K = w->dims[0], *N = w->dims[1];
   if (kind == 2) {
-    const kn_tensor *b = const_f32(g, bias_only(g, n));
+    const kn_tensor *b = const_f32(g, bias_only(n));
     if (!b || kn_tensor_numel(b) != *N || b->dims[b->rank - 1] != *N) return 0;
   }
   return kind;
@@ -102,14 +101,14 @@ static ir_id concat_const(ir_graph *g, const int32_t *mem, int n, bool bias, int
   int64_t col = 0;
   for (int i = 0; i < n; i++) {
     const ir_node *m = &g->nodes[mem[i]];
-    const kn_tensor *s = const_f32(g, bias ? bias_only(g, m) : m->in[1]);
+    const kn_tensor *s = const_f32(g, bias ? bias_only(m) : m->in[1]);
     const int64_t ni = s->dims[s->rank - 1];
     const float *sv = s->data;
     for (int64_t k = 0; k < (bias ? 1 : K); k++) memcpy(d + k * ntot + col, sv + k * ni, sizeof(float) * (size_t)ni);
     col += ni;
   }
   char name[256];
-  const ir_value *first = &g->values[bias ? bias_only(g, &g->nodes[mem[0]]) : g->nodes[mem[0]].in[1]];
+  const ir_value *first = &g->values[bias ? bias_only(&g->nodes[mem[0]]) : g->nodes[mem[0]].in[1]];
   snprintf(name, sizeof name, "%s.merged", first->name);
   ir_id v = ir_const_new(g, ir_value_find(g, name) == IR_NONE ? name : NULL, &t);
   if (v == IR_NONE) kn_tensor_free(&t);
