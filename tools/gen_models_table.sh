@@ -27,7 +27,7 @@ for f in "${files[@]}"; do
   js=$("$kiln" inspect "$f" "${config[@]}" --engine ref --no-ir --json 2>/dev/null | tail -1)
   params=$(echo "$js" | num params)
   macs=$(echo "$js" | num macs)
-  ops=$(echo "$js" | sed -n 's/.*"ops":{\([^}]*\)}.*/\1/p' | tr ',' '\n' | sed 's/"\([A-Za-z]*\)".*/\1/' | sort | tr '\n' ' ')
+  ops=$(echo "$js" | sed -n 's/.*"ops":{\([^}]*\)}.*/\1/p' | tr ',' '\n' | sed 's/"\([A-Za-z0-9]*\)".*/\1/' | sort | tr '\n' ' ')
   t1=$("$kiln" bench "$f" "${config[@]}" --iters "$iters" --threads 1 --json 2>/dev/null | tail -1 | num median_ms)
   t2=$("$kiln" bench "$f" "${config[@]}" --iters "$iters" --threads 2 --json 2>/dev/null | tail -1 | num median_ms)
   printf '| %s | %s | %s | %.1fM | %.2f | %s | %s | %s |\n' "$(basename "$f")" "$(comment architecture "$f")" \
