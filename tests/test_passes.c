@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pass_check.h"
+
 #include "passes.h"
 #include "ref.h"
 #include <math.h>
@@ -15,15 +17,9 @@
 #include <string.h>
 
 static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = NULL;
-  if (ir_parse(kn, text, "t.kir", &g) != KN_OK || ir_infer_graph(g) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  ir_graph *g = kt_parse_graph(kn, text);
+  if (!g) fail_msg("%s", kn_errmsg(kn));
   return g;
-}
-
-static int count_op(const ir_graph *g, ir_op op) {
-  int c = 0;
-  for (int32_t i = 0; i < g->nnodes; i++) c += !g->nodes[i].dead && g->nodes[i].op == op;
-  return c;
 }
 
 /* runs g on x = [1, -2, 3, -4] and returns output 0's elements */
@@ -69,7 +65,7 @@ static void test_cse(void **state) {
   ir_graph *g = parse(kn, "graph t {\n input x: f32[4]\n a = LeakyRelu(x) {alpha=0.5}\n b = LeakyRelu(x) {alpha=0.5}\n"
                           " c = LeakyRelu(x) {alpha=0.25}\n s = Add(a, b)\n t = Add(s, c)\n output t\n}\n");
   run_pass(g, "cse,dce", NULL);
-  assert_int_equal(count_op(g, IR_OP_LeakyRelu), 2); /* b merged into a; c has another alpha */
+  assert_int_equal(kt_count_op(g, IR_OP_LeakyRelu), 2); /* b merged into a; c has another alpha */
   float y[4];
   run4(kn, g, y);
   /* x=-2: a=b=-1, c=-0.5 -> -2.5 ; x=3: 3+3+3 = 9 */
@@ -87,8 +83,8 @@ static void test_remove_noops(void **state) {
   run_pass(g, "remove-noops,dce", NULL);
   /* the Identity feeding the graph output stays; the rest are gone */
   assert_int_equal(ir_graph_live_nodes(g), 2);
-  assert_int_equal(count_op(g, IR_OP_Neg), 1);
-  assert_int_equal(count_op(g, IR_OP_Identity), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_Neg), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_Identity), 1);
   float y[4];
   run4(kn, g, y);
   assert_float_equal(y[1], 2.0f, 0);
@@ -106,9 +102,9 @@ static void test_fold_shape_arithmetic(void **state) {
                           " shp = Concat(two, neg) {axis=0}\n r = Reshape(x, shp)\n f = Flatten(r) {axis=0}\n"
                           " y = Reshape(f, s)\n output y\n}\n");
   run_pass(g, "fold,dce", NULL);
-  assert_int_equal(count_op(g, IR_OP_Shape), 0);
-  assert_int_equal(count_op(g, IR_OP_Gather), 0);
-  assert_int_equal(count_op(g, IR_OP_Concat), 0);
+  assert_int_equal(kt_count_op(g, IR_OP_Shape), 0);
+  assert_int_equal(kt_count_op(g, IR_OP_Gather), 0);
+  assert_int_equal(kt_count_op(g, IR_OP_Concat), 0);
   assert_int_equal(ir_graph_live_nodes(g), 3); /* Reshape, Flatten, Reshape remain */
   ir_id r = g->nodes[0].out[0];
   assert_int_equal(g->values[r].type.rank, 2);
@@ -132,7 +128,7 @@ static void test_fuse_layernorm(void **state) {
   ir_graph *g = parse(kn, text), *ref = parse(kn, text);
   run_pass(g, "fuse-layernorm,dce", NULL);
   assert_int_equal(ir_graph_live_nodes(g), 1);
-  assert_int_equal(count_op(g, IR_OP_LayerNormalization), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_LayerNormalization), 1);
   float y[4], yr[4];
   run4(kn, g, y);
   run4(kn, ref, yr);
@@ -159,7 +155,7 @@ static void test_fuse_gelu(void **state) {
     ir_graph *g = parse(kn, texts[k]), *ref = parse(kn, texts[k]);
     run_pass(g, "fuse-gelu,dce", NULL);
     assert_int_equal(ir_graph_live_nodes(g), 1);
-    assert_int_equal(count_op(g, IR_OP_Gelu), 1);
+    assert_int_equal(kt_count_op(g, IR_OP_Gelu), 1);
     const char *approx = ir_attr_str(&g->nodes[0], "approximate", "none");
     assert_string_equal(approx, k ? "tanh" : "none");
     float y[4], yr[4];
@@ -208,7 +204,7 @@ static void check_fused(const char *text, int live, int nin, int body_nodes) {
   ir_graph *g = parse(kn, text), *ref = parse(kn, text);
   run_pass(g, "fuse-elementwise,dce", NULL);
   assert_int_equal(ir_graph_live_nodes(g), live);
-  assert_int_equal(count_op(g, IR_OP_FusedElementwise), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_FusedElementwise), 1);
   const ir_node *f = only_live(g, IR_OP_FusedElementwise);
   assert_int_equal(f->nin, nin);
   const ir_attr *a = ir_attr_get(f, "body");
@@ -266,17 +262,17 @@ static void test_fuse_elementwise_limits(void **state) {
                           " h = Relu(x)\n v = Neg(h)\n m = MatMul(v, w)\n s = Sigmoid(m)\n y = Add(s, h)\n"
                           " output y, h\n}\n");
   run_pass(g, "fuse-elementwise,dce", NULL);
-  assert_int_equal(count_op(g, IR_OP_FusedElementwise), 1);
-  assert_int_equal(count_op(g, IR_OP_Relu), 1);
-  assert_int_equal(count_op(g, IR_OP_Neg), 1);
-  assert_int_equal(count_op(g, IR_OP_MatMul), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_FusedElementwise), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_Relu), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_Neg), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_MatMul), 1);
   ir_graph_free(g);
   /* a [2,4] operand of a [3,2,4] chain is neither same-shape, row, column
    * nor scalar: no fusion; nor for a lone op or an integer chain */
   g = parse(kn, "graph t {\n input x: f32[3, 2, 4]\n input z: f32[2, 4]\n a = Add(x, z)\n y = Relu(a)\n"
                 " input i: i32[4]\n j = Neg(i)\n k = Abs(j)\n l = Exp(x)\n output y, k, l\n}\n");
   run_pass(g, "fuse-elementwise,dce", NULL);
-  assert_int_equal(count_op(g, IR_OP_FusedElementwise), 0);
+  assert_int_equal(kt_count_op(g, IR_OP_FusedElementwise), 0);
   ir_graph_free(g);
   kn_ctx_free(kn);
 }

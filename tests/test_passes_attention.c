@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pass_check.h"
+
 #include "cg.h"
 #include "k_attention.h"
 #include <math.h>
@@ -27,15 +29,9 @@
 #include <string.h>
 
 static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = NULL;
-  if (ir_parse(kn, text, "t.kir", &g) != KN_OK || ir_infer_graph(g) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  ir_graph *g = kt_parse_graph(kn, text);
+  if (!g) fail_msg("%s", kn_errmsg(kn));
   return g;
-}
-
-static int count_op(const ir_graph *g, ir_op op) {
-  int c = 0;
-  for (int32_t i = 0; i < g->nnodes; i++) c += !g->nodes[i].dead && g->nodes[i].op == op;
-  return c;
 }
 
 static const ir_node *find_op(const ir_graph *g, ir_op op) {
@@ -279,7 +275,7 @@ static void test_fuse_leaves_shared_intermediates(void **state) {
   ir_graph *g = parse(kn, text);
   pm_options o = {.pipeline = "fuse-attention,dce", .verify_each = true};
   assert_int_equal(pm_run(g, &o), KN_OK);
-  assert_int_equal(count_op(g, IR_OP_Attention), 0);
+  assert_int_equal(kt_count_op(g, IR_OP_Attention), 0);
   assert_int_equal(ir_graph_live_nodes(g), 3);
   ir_graph_free(g);
   kn_ctx_free(kn);
@@ -396,7 +392,7 @@ static void test_jit_fused_forms(void **state) {
     cg_model *m = NULL;
     ir_graph *c = parse(kn, forms[f]);
     if (cg_compile(kn, c, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-    assert_int_equal(count_op(cg_model_graph(m), IR_OP_Attention), 1);
+    assert_int_equal(kt_count_op(cg_model_graph(m), IR_OP_Attention), 1);
     if (cg_run(m, in, g->ninputs, got, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
     expect_close(&got[0], &want[0], 1e-5f);
     cg_model_free(m);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pass_check.h"
+
 #include "cg.h"
 #include <math.h>
 #include <stdio.h>
@@ -22,15 +24,9 @@
 enum { MAXIO = 8 };
 
 static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = NULL;
-  if (ir_parse(kn, text, "t.kir", &g) != KN_OK || ir_infer_graph(g) != KN_OK) fail_msg("%s\n%s", kn_errmsg(kn), text);
+  ir_graph *g = kt_parse_graph(kn, text);
+  if (!g) fail_msg("%s\n%s", kn_errmsg(kn), text);
   return g;
-}
-
-static int count_op(const ir_graph *g, ir_op op) {
-  int c = 0;
-  for (int32_t i = 0; i < g->nnodes; i++) c += !g->nodes[i].dead && g->nodes[i].op == op;
-  return c;
 }
 
 static const ir_node *only_live(const ir_graph *g, ir_op op) {
@@ -88,7 +84,7 @@ static void check_pass(const char *text, const char *pipeline, int live, ir_op f
   ir_graph *g = parse(kn, text), *ref = parse(kn, text);
   run_pass(g, pipeline);
   assert_int_equal(ir_graph_live_nodes(g), live);
-  assert_int_equal(count_op(g, fused), nfused);
+  assert_int_equal(kt_count_op(g, fused), nfused);
   if (nfused && nbody >= 0) assert_int_equal(body_nodes(only_live(g, fused)), nbody);
   kn_tensor in[MAXIO], want[MAXIO], got[MAXIO], back[MAXIO];
   make_inputs(kn, ref, in);
@@ -295,7 +291,7 @@ static void check_jit(const char *text, const char *pipeline, ir_op op, int fuse
     cg_model *m = compile(kn, text, pipeline, run == 1 ? 2 : 1, run == 2, in);
     cg_stats st;
     cg_model_stats(m, &st);
-    assert_int_equal(count_op(cg_model_graph(m), op), fused);
+    assert_int_equal(kt_count_op(cg_model_graph(m), op), fused);
     assert_int_equal(st.fallback_nodes, run == 2 ? st.live_nodes : 0);
     if (cg_run(m, in, nin, got[run], nout) != KN_OK) fail_msg("%s", kn_errmsg(kn));
     for (int k = 0; k < nout; k++) assert_close(&got[run][k], &want[k], tol, run == 2 ? "fallback" : "jit");

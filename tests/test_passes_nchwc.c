@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pass_check.h"
+
 #include "cg.h"
 #include <math.h>
 #include <stdio.h>
@@ -21,15 +23,9 @@
 #include <string.h>
 
 static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = NULL;
-  if (ir_parse(kn, text, "t.kir", &g) != KN_OK || ir_infer_graph(g) != KN_OK) fail_msg("%s\n%s", kn_errmsg(kn), text);
+  ir_graph *g = kt_parse_graph(kn, text);
+  if (!g) fail_msg("%s\n%s", kn_errmsg(kn), text);
   return g;
-}
-
-static int count_op(const ir_graph *g, ir_op op) {
-  int c = 0;
-  for (int32_t i = 0; i < g->nnodes; i++) c += !g->nodes[i].dead && g->nodes[i].op == op;
-  return c;
 }
 
 /* One conv block: the first conv's geometry varies, the rest is a residual
@@ -127,12 +123,12 @@ static void test_pass_matches_reference(void **state) {
       run_pass(g, "layout-nchwc,dce", blocks[bi], &changed);
       {
         assert_true(changed > 0);
-        assert_int_equal(count_op(g, IR_OP_Conv), 0);
-        assert_int_equal(count_op(g, IR_OP_ConvNCHWc), 2);
-        assert_int_equal(count_op(g, IR_OP_Relu), 0); /* in the first conv's epilogue */
-        assert_int_equal(count_op(g, IR_OP_PoolNCHWc), 3);
-        assert_int_equal(count_op(g, IR_OP_ToNCHWc), 1);   /* the input */
-        assert_int_equal(count_op(g, IR_OP_FromNCHWc), 3); /* the outputs */
+        assert_int_equal(kt_count_op(g, IR_OP_Conv), 0);
+        assert_int_equal(kt_count_op(g, IR_OP_ConvNCHWc), 2);
+        assert_int_equal(kt_count_op(g, IR_OP_Relu), 0); /* in the first conv's epilogue */
+        assert_int_equal(kt_count_op(g, IR_OP_PoolNCHWc), 3);
+        assert_int_equal(kt_count_op(g, IR_OP_ToNCHWc), 1);   /* the input */
+        assert_int_equal(kt_count_op(g, IR_OP_FromNCHWc), 3); /* the outputs */
       }
       kn_tensor in[1], want[NOUT], got[NOUT];
       make_inputs(kn, g0, in);
@@ -232,10 +228,10 @@ static void test_regions_and_round_trip(void **state) {
   int32_t changed;
   run_pass(g, "layout-nchwc,dce", 8, &changed);
   assert_true(changed > 0);
-  assert_int_equal(count_op(g, IR_OP_ConvNCHWc), 4);
-  assert_int_equal(count_op(g, IR_OP_Concat), 1);
-  assert_int_equal(count_op(g, IR_OP_ToNCHWc), 2);   /* x, and t after the Transpose */
-  assert_int_equal(count_op(g, IR_OP_FromNCHWc), 2); /* e (output and Transpose input), h */
+  assert_int_equal(kt_count_op(g, IR_OP_ConvNCHWc), 4);
+  assert_int_equal(kt_count_op(g, IR_OP_Concat), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_ToNCHWc), 2);   /* x, and t after the Transpose */
+  assert_int_equal(kt_count_op(g, IR_OP_FromNCHWc), 2); /* e (output and Transpose input), h */
   kn_tensor in[1], want[2], got[2];
   make_inputs(kn, g0, in);
   run_ref(kn, g0, in, want);
@@ -273,8 +269,8 @@ static void test_cancel_pairs(void **state) {
                           " y = FromNCHWc(b) {channels=3}\n b2 = ToNCHWc(y) {block=4}\n r = Relu(b2)\n"
                           " o = FromNCHWc(r) {channels=3}\n output o\n}\n");
   run_pass(g, "layout-nchwc,dce", 4, NULL);
-  assert_int_equal(count_op(g, IR_OP_ToNCHWc), 1);
-  assert_int_equal(count_op(g, IR_OP_FromNCHWc), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_ToNCHWc), 1);
+  assert_int_equal(kt_count_op(g, IR_OP_FromNCHWc), 1);
   ir_graph_free(g);
   kn_ctx_free(kn);
 }
@@ -300,8 +296,8 @@ static void test_speed_rule(void **state) {
                           " output b, d\n}\n");
   int32_t changed;
   run_pass_opt(g, "layout-nchwc,dce", 16, false, &changed);
-  assert_int_equal(count_op(g, IR_OP_ConvNCHWc), 2);
-  assert_int_equal(count_op(g, IR_OP_Conv), 3);
+  assert_int_equal(kt_count_op(g, IR_OP_ConvNCHWc), 2);
+  assert_int_equal(kt_count_op(g, IR_OP_Conv), 3);
   ir_graph_free(g);
   kn_ctx_free(kn);
 }
