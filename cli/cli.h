@@ -5,6 +5,7 @@
 #define KILN_CLI_H
 
 #include "cg.h"
+#include "loader.h"
 #include "passes.h"
 #include "frontend.h"
 #include "ref.h"

@@ -1,5 +1,5 @@
 /* lower_attention.c: Attention (passes/fuse_attention.c) on the JIT. The work
- * is the kernel library's kk_attention_f32 (codegen/kernels/attention.c),
+ * is the kernel library's kk_attention_f32 (runtime/kernels/attention.c),
  * inlined with the node's geometry as a constant array so that every size and
  * stride is a compile-time constant in its vector loops.
  *

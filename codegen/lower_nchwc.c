@@ -1,5 +1,5 @@
 /* lower_nchwc.c: the blocked-layout ops of passes/layout_nchwc.c on the
- * kernel library (codegen/kernels/nchwc.c, pool.c), every size a constant:
+ * kernel library (runtime/kernels/nchwc.c, pool.c), every size a constant:
  *  - ConvNCHWc: the direct convolution of the node's block width (4, 8, 16
  *    floats), over output rows (image, output block, oh) split across the
  *    thread pool when the work is worth it; bias and Relu in its epilogue;

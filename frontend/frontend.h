@@ -2,7 +2,7 @@
 #ifndef KILN_FRONTEND_H
 #define KILN_FRONTEND_H
 
-#include "ir.h"
+#include "ir_text.h"
 
 /* ===== onnx_import.c ===== */
 /* Loads an ONNX model file into a new graph (types inferred). */
@@ -42,19 +42,5 @@ kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out);
 /* Same, with the config and defines for a .kir file (opts may be NULL). */
 kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, ir_graph **out);
 bool kn_is_text_model(const char *path); /* a .kir file */
-
-/* ===== artifact.c: a model built ahead of time as a shared library ===== */
-typedef struct kn_artifact kn_artifact;
-bool kn_is_artifact_path(const char *path); /* NAME.so */
-/* dlopens it, checks architecture/ABI, creates a context with `threads`
- * threads (weights not embedded: NAME.weights next to the library). */
-kn_status kn_artifact_open(kn_ctx *ctx, const char *path, int threads, kn_artifact **out);
-/* Its inputs and outputs as a graph without nodes (names, dtypes, shapes). */
-const ir_graph *kn_artifact_graph(const kn_artifact *a);
-const char *kn_artifact_target(const kn_artifact *a);
-int64_t kn_artifact_macs(const kn_artifact *a); /* multiply-accumulates of one run */
-/* Calls NAME_run_ctx through libffi; allocates the outputs. */
-kn_status kn_artifact_run(kn_artifact *a, const kn_tensor *in, int nin, kn_tensor *out, int nout);
-void kn_artifact_close(kn_artifact *a);
 
 #endif

@@ -4,6 +4,7 @@
  * each, a timing table and per-pass change counts. The pass table comes from
  * passes.def. */
 #include "passes.h"
+#include "ir_text.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

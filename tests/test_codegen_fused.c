@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ir_text.h"
 #include "cg.h"
 #include <math.h>
 #include <stdlib.h>

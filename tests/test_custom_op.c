@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ir_text.h"
 #include "cg.h"
 #include "frontend.h"
 #include "onnx.pb-c.h"

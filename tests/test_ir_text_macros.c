@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ir_text.h"
 #include "ir.h"
 #include "text_lex.h"
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* test_kernels_index.c: hand-checked cases of the INDEX family kernels
- * (codegen/kernels/index.c), called directly with raw buffers. Every expected
+ * (runtime/kernels/index.c), called directly with raw buffers. Every expected
  * value is worked out in the comment beside it; the data are small integers
  * or exact floats, so comparisons use a tolerance of 0 (exact bits moved). */
 #include <setjmp.h>

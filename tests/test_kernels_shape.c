@@ -1,5 +1,5 @@
 /* test_kernels_shape.c: hand-checked cases for the SHAPE family's kernels
- * (codegen/kernels/shape.c) called directly, plus the symbolic-dim behaviour
+ * (runtime/kernels/shape.c) called directly, plus the symbolic-dim behaviour
  * of its shape inference (ir/infer_shape.c), which the conformance tests
  * cannot see because they always run with concrete shapes. Data movement is
  * exact, so comparisons are exact (tolerance 0) except for f32 Range (1e-6). */

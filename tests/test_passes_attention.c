@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ir_text.h"
 #include "pass_check.h"
 
 #include "cg.h"

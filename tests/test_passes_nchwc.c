@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ir_text.h"
 #include "pass_check.h"
 
 #include "cg.h"

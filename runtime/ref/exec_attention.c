@@ -1,5 +1,5 @@
 /* exec_attention.c: Attention on the reference executor, the oracle for the
- * JIT's kernel (codegen/kernels/attention.c) and for fuse-attention. It is the
+ * JIT's kernel (runtime/kernels/attention.c) and for fuse-attention. It is the
  * definition spelled out with no cleverness: for every batch, head and query
  * row, the scores q.k in double, scaled, plus the mask, keys after the row
  * left out when causal; a softmax with the maximum subtracted; the weighted

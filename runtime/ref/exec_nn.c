@@ -1,6 +1,6 @@
 /* exec_nn.c: reference-executor adapters of the NN family. Each adapter turns
  * tensors into the raw pointers / strides / window geometry the kernels in
- * codegen/kernels/{gemm,conv,pool}.c take: MatMul loops the GEMM over the
+ * runtime/kernels/{gemm,conv,pool}.c take: MatMul loops the GEMM over the
  * broadcast batch (or folds the batch into M when B is a plain matrix), Conv
  * is im2col + GEMM per (image, group) with a direct depthwise path,
  * ConvTranspose is GEMM + col2im. Window geometry and the einsum label map

@@ -1,7 +1,7 @@
 /* exec_shape.c: reference-executor adapters of the SHAPE family. The output
  * shapes were already computed (and validated) by ir_infer_shape.c with concrete
  * inputs, so each adapter only turns tensors into the strided views the
- * element-size generic kernels of codegen/kernels/shape.c take: it computes
+ * element-size generic kernels of runtime/kernels/shape.c take: it computes
  * strides, folds offsets into base pointers, and coalesces dims so the
  * kernels' innermost loop is as long as possible. */
 #include "k_shape.h"

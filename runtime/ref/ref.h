@@ -1,6 +1,6 @@
 /* ref.h: internal header of the reference executor (runtime/ref/).
  * The executor runs the IR node by node on the plain-C kernel library
- * (codegen/kernels/); it is kiln's -O0 and the oracle every faster engine is
+ * (runtime/kernels/); it is kiln's -O0 and the oracle every faster engine is
  * checked against. Each op has `kn_status ref_exec_<Op>(ref_ctx *c)` that
  * adapts tensors to a kernel call. */
 #ifndef KILN_REF_H

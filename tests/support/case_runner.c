@@ -1,6 +1,7 @@
 /* case_runner.c: runs one test-case directory laid out like the ONNX backend
  * test data (model.onnx + test_data_set_N/{input,output}_K.pb) on the
  * reference executor and compares every output with the stored one. */
+#include "ir_text.h"
 #include "frontend.h"
 #include "oracle.h"
 #include "passes.h"

@@ -5,7 +5,7 @@
 #ifndef KILN_TEST_ORACLE_H
 #define KILN_TEST_ORACLE_H
 
-#include "ir.h"
+#include "ir_text.h"
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -1,4 +1,5 @@
 /* pass_check.c: see pass_check.h. */
+#include "ir_text.h"
 #include "pass_check.h"
 #include "ref.h"
 #include <math.h>

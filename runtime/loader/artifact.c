@@ -9,7 +9,7 @@
  * it is called through libffi (a call interface prepared once per artifact).
  * The I/O names and types become a graph of inputs and outputs without nodes,
  * which is all the CLI reads of a model. */
-#include "frontend.h"
+#include "loader.h"
 #include "kiln_rt.h"
 #include <dlfcn.h>
 #include <ffi.h>

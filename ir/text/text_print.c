@@ -110,16 +110,6 @@ static void fmt_float(char *buf, size_t n, float v) {
 }
 
 /* ---- types ---- */
-typedef struct tbuf { /* bounded writer for ir_print_type */
-  char *s;
-  size_t n, len;
-} tbuf;
-static void tb_put(tbuf *b, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++, b->len++)
-    if (b->len + 1 < b->n) b->s[b->len] = s[i];
-  if (b->n) b->s[b->len < b->n ? b->len : b->n - 1] = 0;
-}
-
 static void dim_text(sbuf *b, const ir_graph *g, int64_t d) {
   if (d >= 0) {
     sb_fmt(b, "%lld", (long long)d);
@@ -148,16 +138,6 @@ static void type_text(sbuf *b, const ir_graph *g, const ir_type *t) {
     dim_text(b, g, t->dims[i]);
   }
   sb_put(b, "]", 1);
-}
-
-void ir_print_type(char *buf, size_t n, const ir_graph *g, const ir_type *t) {
-  sbuf b = {0};
-  type_text(&b, g, t);
-  tbuf tb = {buf, n, 0};
-  if (n) buf[0] = 0;
-  if (b.oom || !b.s) tb_put(&tb, "?", 1);
-  else tb_put(&tb, b.s, b.len);
-  free(b.s);
 }
 
 static bool type_known(const ir_type *t) { return t->dtype != KN_UNDEF || t->rank >= 0; }

@@ -1,13 +1,13 @@
 /* text_lex.h: internals of kiln's canonical IR text form shared by the lexer,
  * parser, printer and seeded initializers (text_lex.c, text_parse.c,
- * text_print.c, seeded_init.c). The public entry points (ir_print, ir_parse,
- * ir_print_type) are declared in ir.h; docs/ir.md is the syntax reference.
+ * text_print.c, seeded_init.c). The public entry points (ir_print, ir_parse)
+ * are declared in ir_text.h; docs/ir.md is the syntax reference.
  * Kept separate from ir.h because nothing outside the text form needs it
  * except the seeded initializers, which are declared at the end. */
 #ifndef KILN_TEXT_LEX_H
 #define KILN_TEXT_LEX_H
 
-#include "ir.h"
+#include "ir_text.h"
 
 /* ===== text_lex.c: tokens ===== */
 typedef enum ir_tok_kind {
