@@ -101,21 +101,28 @@ const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
  * (before emitting anything) to make the node call its reference kernel, or
  * another status for a real error. */
 typedef kn_status (*cg_lower_fn)(cg_ctx *c, const ir_node *n);
-/* The lowering for an op (cg_lower.c asks each family in turn); NULL: the
- * node calls its reference kernel. */
+/* The lowering ops.def names for an op (its `lowering` column, one table
+ * lookup in cg_lower.c); NULL: the op has no generated code. */
 cg_lower_fn cg_lowering_for(ir_op op);
 
-/* ===== lowerings, one file (or a few) per family; each family answers
- * which ops it lowers ===== */
-cg_lower_fn cg_lowering_elementwise(ir_op op); /* lower_elementwise.c */
-cg_lower_fn cg_lowering_movement(ir_op op);    /* lower_movement.c: Reshape, Transpose, Concat, Gather, ... */
-cg_lower_fn cg_lowering_gemm(ir_op op);        /* lower_gemm.c: MatMul, Gemm, Conv */
-cg_lower_fn cg_lowering_rows(ir_op op);        /* lower_rows.c: Softmax, LayerNormalization, reductions */
-cg_lower_fn cg_lowering_fused(ir_op op);       /* lower_fused.c: FusedElementwise as one vector loop */
-cg_lower_fn cg_lowering_nchwc(ir_op op);       /* lower_nchwc.c: ConvNCHWc, PoolNCHWc, the layout conversions */
-cg_lower_fn cg_lowering_norm(ir_op op);        /* lower_norm.c: Instance/Group/BatchNormalization */
-cg_lower_fn cg_lowering_custom(ir_op op);      /* lower_custom.c: a user's function (Custom) */
-cg_lower_fn cg_lowering_attention(ir_op op);   /* lower_attention.c: Attention, heads across threads */
+/* ===== the lowerings ops.def names, one file (or a few) per family:
+ * lower_elementwise.c (unary, binary, compare, classify, clip, where, cast),
+ * lower_movement*.c (views, Dropout, Transpose, Concat, Gather, pools,
+ * Resize, ...), lower_gemm*.c (MatMul, Gemm, Conv and their fused forms),
+ * lower_rows.c (softmax family, LayerNormalization, reductions, ArgMax),
+ * lower_fused.c (FusedElementwise), lower_nchwc.c (the blocked layout),
+ * lower_norm.c (Instance/Group/BatchNormalization), lower_custom.c,
+ * lower_attention.c ===== */
+#define L(fn) kn_status fn(cg_ctx *c, const ir_node *n);
+#define L0
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) lower
+#include "ops.def"
+#undef OP
+#undef L
+#undef L0
+/* lower_rows.c: InstanceNormalization in f32 as generated row code (the
+ * first choice of lower_norm.c's cg_lower_instancenorm) */
+kn_status cg_lower_instancenorm_rows(cg_ctx *c, const ir_node *n);
 
 /* ===== cg_target.c ===== */
 typedef enum cg_arch { CG_ARCH_UNKNOWN = 0, CG_ARCH_X86_64 = 1, CG_ARCH_AARCH64 = 2 } cg_arch;

@@ -21,16 +21,17 @@ static kn_status verify_new_functions(cg_ctx *c, const ir_node *n, LLVMValueRef 
   return KN_OK;
 }
 
-cg_lower_fn cg_lowering_for(ir_op op) {
-  cg_lower_fn (*const families[])(ir_op) = {cg_lowering_gemm, cg_lowering_rows, cg_lowering_elementwise,
-                                             cg_lowering_movement, cg_lowering_fused, cg_lowering_nchwc,
-                                             cg_lowering_norm, cg_lowering_custom, cg_lowering_attention};
-  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-    cg_lower_fn f = families[i](op);
-    if (f) return f;
-  }
-  return NULL;
-}
+#define L(fn) fn
+#define L0 NULL
+static const cg_lower_fn lowering[IR_OP_COUNT] = {
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) [IR_OP_##name] = lower,
+#include "ops.def"
+#undef OP
+};
+#undef L
+#undef L0
+
+cg_lower_fn cg_lowering_for(ir_op op) { return (unsigned)op < IR_OP_COUNT ? lowering[op] : NULL; }
 
 kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
   LLVMTypeRef params[4] = {c->ptr, c->ptr, c->ptr, c->ptr};

@@ -1,4 +1,4 @@
-/* lower_attention.c: Attention (passes/fuse_attention.c) on the JIT. The work
+/* cg_lower_attention.c: Attention (passes/fuse_attention.c) on the JIT. The work
  * is the kernel library's kk_attention_f32 (runtime/kernels/attention.c),
  * inlined with the node's geometry as a constant array so that every size and
  * stride is a compile-time constant in its vector loops.
@@ -116,7 +116,7 @@ static void driver_name(const att_plan *p, char *buf, size_t n) {
 
 static const ir_type *vtype(cg_ctx *c, ir_id v) { return &c->g->values[v].type; }
 
-static kn_status lower_attention(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_attention(cg_ctx *c, const ir_node *n) {
   const bool has_mask = n->nin > 3 && n->in[3] != IR_NONE;
   for (int i = 0; i < n->nin; i++)
     if (n->in[i] != IR_NONE && vtype(c, n->in[i])->dtype != KN_F32) return KN_EUNSUPPORTED;
@@ -146,5 +146,3 @@ static kn_status lower_attention(cg_ctx *c, const ir_node *n) {
   cg_call(c, fn, args, ACTX_N + 1);
   return KN_OK;
 }
-
-cg_lower_fn cg_lowering_attention(ir_op op) { return op == IR_OP_Attention ? lower_attention : NULL; }

@@ -1,4 +1,4 @@
-/* lower_custom.c: a Custom node (ir/custom_op.c) becomes a direct call of the
+/* cg_lower_custom.c: a Custom node (ir/custom_op.c) becomes a direct call of the
  * user's function with the C type its signature declares: data pointers,
  * element counts and dims (constants: shapes are static here), attribute
  * values. The JIT resolves the function now (ref_custom_function) and defines
@@ -29,7 +29,7 @@ static kn_status note_function(cg_ctx *c, const ir_node *n, const ir_custom_sig 
   return KN_OK;
 }
 
-static kn_status lower_custom(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_custom(cg_ctx *c, const ir_node *n) {
   ir_custom_sig sig;
   KN_TRY(ir_custom_sig_parse(c->kn, ir_attr_str(n, "signature", ""), &sig));
   LLVMValueRef existing = LLVMGetNamedFunction(c->m, sig.symbol);
@@ -79,5 +79,3 @@ static kn_status lower_custom(cg_ctx *c, const ir_node *n) {
   LLVMPositionBuilderAtEnd(c->b, next);
   return KN_OK;
 }
-
-cg_lower_fn cg_lowering_custom(ir_op op) { return op == IR_OP_Custom ? lower_custom : NULL; }

@@ -186,7 +186,7 @@ static int unary_code(const ir_node *n) {
   }
 }
 
-static kn_status lower_unary(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_unary(cg_ctx *c, const ir_node *n) {
   int op = unary_code(n);
   if (op < 0 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out[0]);
@@ -223,7 +223,7 @@ static kn_status lower_unary(cg_ctx *c, const ir_node *n) {
   return KN_OK;
 }
 
-static kn_status lower_classify(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_classify(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = vtype(c, n->in[0]);
   if (!is_float(xt->dtype) || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const int64_t count = numel(xt);
@@ -322,7 +322,7 @@ static kn_status binary_pair(cg_ctx *c, int op, const char *sfx, const ir_type *
   return call_plan2(c, "binary", sfx, op, &p, a, b, y);
 }
 
-static kn_status lower_binary(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_binary(cg_ctx *c, const ir_node *n) {
   int op = binary_code(n);
   if (op < 0 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *yt = vtype(c, n->out[0]);
@@ -374,7 +374,7 @@ static kn_status lower_binary(cg_ctx *c, const ir_node *n) {
   return KN_OK;
 }
 
-static kn_status lower_pred(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_compare(cg_ctx *c, const ir_node *n) {
   int op = pred_code(n->op);
   if (op < 0 || n->nin != 2 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *at = vtype(c, n->in[0]), *bt = vtype(c, n->in[1]), *yt = vtype(c, n->out[0]);
@@ -391,7 +391,7 @@ static kn_status lower_pred(cg_ctx *c, const ir_node *n) {
 }
 
 /* ===== Where, Clip, Cast, Dropout ===== */
-static kn_status lower_where(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_where(cg_ctx *c, const ir_node *n) {
   if (n->nin != 3 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *ct = vtype(c, n->in[0]), *xt = vtype(c, n->in[1]), *zt = vtype(c, n->in[2]), *yt = vtype(c, n->out[0]);
   if (ct->dtype != KN_BOOL || xt->dtype != yt->dtype || zt->dtype != yt->dtype) return KN_EUNSUPPORTED;
@@ -432,7 +432,7 @@ static LLVMValueRef clip_bound(cg_ctx *c, const ir_node *n, int i, int dt, bool 
   return LLVMConstInt(et, v, 0);
 }
 
-static kn_status lower_clip(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_clip(cg_ctx *c, const ir_node *n) {
   if (n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *xt = vtype(c, n->in[0]);
   const int dt = xt->dtype;
@@ -456,7 +456,7 @@ static kn_status lower_clip(cg_ctx *c, const ir_node *n) {
 
 static bool cast_known(int dt) { return dt >= KN_F32 && dt <= KN_BF16 && dt != KN_STRING && dt != 14 && dt != 15; }
 
-static kn_status lower_cast(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_cast(cg_ctx *c, const ir_node *n) {
   if (n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out[0]);
   if (!cast_known(xt->dtype) || !cast_known(yt->dtype) || numel(xt) != numel(yt)) return KN_EUNSUPPORTED;
@@ -474,46 +474,3 @@ static kn_status lower_cast(cg_ctx *c, const ir_node *n) {
   return KN_OK;
 }
 
-/* Inference Dropout is the identity (and an all-true mask); training mode
- * with a nonzero ratio is left to the reference, which refuses it. */
-static kn_status lower_dropout(cg_ctx *c, const ir_node *n) {
-  if (n->nin > 2 && n->in[2] != IR_NONE) {
-    const kn_tensor *t = c->g->values[n->in[2]].constant;
-    if (!t) return KN_EUNSUPPORTED;
-    if (kn_dims_numel(t->rank, t->dims) >= 1 && kn_tensor_get_f64(t, 0) != 0) {
-      /* training mode: still the identity when the ratio is a constant 0 */
-      const kn_tensor *r = n->in[1] != IR_NONE ? c->g->values[n->in[1]].constant : NULL;
-      if (!r || kn_dims_numel(r->rank, r->dims) < 1 || kn_tensor_get_f64(r, 0) != 0) return KN_EUNSUPPORTED;
-    }
-  }
-  if (n->out[0] == IR_NONE) return KN_OK;
-  const ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out[0]);
-  if (xt->dtype != yt->dtype || numel(xt) != numel(yt)) return KN_EUNSUPPORTED;
-  bool mask = n->nout > 1 && n->out[1] != IR_NONE && c->loc[n->out[1]].kind != CG_LOC_NONE;
-  if (mask && vtype(c, n->out[1])->dtype != KN_BOOL) return KN_EUNSUPPORTED;
-  int64_t bytes = numel(xt) * (int64_t)kn_dtype_size(xt->dtype);
-  if (bytes > 0) LLVMBuildMemCpy(c->b, cg_value_ptr(c, n->out[0]), 1, cg_value_ptr(c, n->in[0]), 1, cg_i64(c, bytes));
-  int64_t mask_bytes = mask ? numel(vtype(c, n->out[1])) : 0;
-  if (mask_bytes > 0)
-    LLVMBuildMemSet(c->b, cg_value_ptr(c, n->out[1]), LLVMConstInt(c->i8, 1, 0), cg_i64(c, mask_bytes), 1);
-  return KN_OK;
-}
-
-cg_lower_fn cg_lowering_elementwise(ir_op op) {
-  switch (op) {
-  case IR_OP_IsNaN:
-  case IR_OP_IsInf: return lower_classify;
-  case IR_OP_Clip: return lower_clip;
-  case IR_OP_Where: return lower_where;
-  case IR_OP_Cast:
-  case IR_OP_CastLike: return lower_cast;
-  case IR_OP_Dropout: return lower_dropout;
-  default: break;
-  }
-  if (pred_code(op) >= 0) return lower_pred;
-  /* the op codes of these depend on attributes: ask with a bare node of the op */
-  const ir_node bare = {.op = op};
-  if (binary_code(&bare) >= 0 || op == IR_OP_BitShift) return lower_binary;
-  if (unary_code(&bare) >= 0 || op == IR_OP_Gelu) return lower_unary;
-  return NULL;
-}

@@ -375,7 +375,7 @@ LLVMValueRef cg_epi_operands(cg_ctx *c, const cg_epi *e, const ir_id *in) {
 }
 
 /* ===== FusedElementwise ===== */
-static kn_status lower_fused(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_fused(cg_ctx *c, const ir_node *n) {
   ir_graph *body = body_of(n);
   if (!body || n->out[0] == IR_NONE || body->ninputs != n->nin || n->nin > CG_VG_MAX_PARAMS) return KN_EUNSUPPORTED;
   for (int i = 0; i < n->nin; i++)
@@ -406,5 +406,3 @@ static kn_status lower_fused(cg_ctx *c, const ir_node *n) {
   cg_epi_free(&e);
   return KN_OK;
 }
-
-cg_lower_fn cg_lowering_fused(ir_op op) { return op == IR_OP_FusedElementwise ? lower_fused : NULL; }

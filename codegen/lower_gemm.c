@@ -107,7 +107,7 @@ static kn_status emit_matmul(cg_ctx *c, ir_id av, ir_id bv, ir_id yv, const gm_e
   return emit_gemm(c, &p, cg_value_ptr(c, av), cg_value_ptr(c, bv), cg_value_ptr(c, yv), bias, epi);
 }
 
-static kn_status lower_matmul(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_matmul(cg_ctx *c, const ir_node *n) {
   return emit_matmul(c, n->in[0], n->in[1], n->out[0], NULL);
 }
 
@@ -169,13 +169,13 @@ static kn_status emit_gemm_op(cg_ctx *c, const ir_node *n, ir_id av, ir_id bv, i
   return emit_gemm(c, &p, cg_value_ptr(c, av), b_ptr, cg_value_ptr(c, yv), bias, epi);
 }
 
-static kn_status lower_gemm_op(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_gemm(cg_ctx *c, const ir_node *n) {
   return emit_gemm_op(c, n, n->in[0], n->in[1], n->nin > 2 ? n->in[2] : IR_NONE, n->out[0], NULL);
 }
 
 /* FusedMatMul, FusedGemm: the base op's GEMM with the body as its epilogue,
  * over the output's [rows, last dim] view (C's). */
-static kn_status lower_fused_product(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_fused_product(cg_ctx *c, const ir_node *n) {
   int nprod = 0, base = ir_fused_base(n->op, n->nin, &nprod);
   const ir_attr *ba = ir_attr_get(n, "body");
   ir_id yv = n->out[0];
@@ -198,14 +198,4 @@ static kn_status lower_fused_product(cg_ctx *c, const ir_node *n) {
                               : emit_gemm_op(c, n, n->in[0], n->in[1], nprod > 2 ? n->in[2] : IR_NONE, yv, &use);
   cg_epi_free(&e);
   return st;
-}
-
-cg_lower_fn cg_lowering_gemm(ir_op op) {
-  switch (op) {
-  case IR_OP_MatMul: return lower_matmul;
-  case IR_OP_Gemm: return lower_gemm_op;
-  case IR_OP_FusedMatMul: case IR_OP_FusedGemm: return lower_fused_product;
-  case IR_OP_Conv: case IR_OP_FusedConv: return cg_lower_conv;
-  default: return NULL;
-  }
 }

@@ -35,7 +35,7 @@ static void emit_memcpy(cg_ctx *c, ir_id y, ir_id x, int64_t bytes) {
                   (unsigned)mv_value_align(c, x), cg_i64(c, bytes));
 }
 
-static kn_status lower_copy(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_copy(cg_ctx *c, const ir_node *n) {
   ir_id x = n->in[0], y = n->out[0];
   if (y == IR_NONE) return KN_OK;
   const ir_type *t = mv_type(c, y);
@@ -50,7 +50,7 @@ static kn_status lower_copy(cg_ctx *c, const ir_node *n) {
 /* Dropout at inference is the identity; its mask output is all true. Training
  * mode with a nonzero ratio (random masks) stays on the reference kernel,
  * which reports it as unsupported. */
-static kn_status lower_dropout(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_dropout(cg_ctx *c, const ir_node *n) {
   if (n->nin > 2 && n->in[2] != IR_NONE) {
     const kn_tensor *train = mv_const_input(c, n, 2);
     if (!train || kn_dims_numel(train->rank, train->dims) < 1) return KN_EUNSUPPORTED;
@@ -63,38 +63,10 @@ static kn_status lower_dropout(cg_ctx *c, const ir_node *n) {
   }
   ir_id mask = n->nout > 1 ? n->out[1] : IR_NONE;
   if (mask != IR_NONE && mv_type(c, mask)->dtype != KN_BOOL) return KN_EUNSUPPORTED;
-  kn_status st = lower_copy(c, n);
+  kn_status st = cg_lower_copy(c, n);
   if (st != KN_OK) return st;
   int64_t nm = mask != IR_NONE && c->loc[mask].kind != CG_LOC_NONE ? mv_numel(c, mask) : 0;
   if (nm > 0)
     LLVMBuildMemSet(c->b, cg_value_ptr(c, mask), LLVMConstInt(c->i8, 1, 0), cg_i64(c, nm), (unsigned)mv_value_align(c, mask));
   return KN_OK;
-}
-
-cg_lower_fn cg_lowering_movement(ir_op op) {
-  switch (op) {
-  case IR_OP_Reshape:
-  case IR_OP_Flatten:
-  case IR_OP_Squeeze:
-  case IR_OP_Unsqueeze:
-  case IR_OP_Identity: return lower_copy;
-  case IR_OP_Dropout: return lower_dropout;
-  case IR_OP_Transpose: return mv_lower_transpose;
-  case IR_OP_Concat: return mv_lower_concat;
-  case IR_OP_Split: return mv_lower_split;
-  case IR_OP_Slice: return mv_lower_slice;
-  case IR_OP_Expand: return mv_lower_expand;
-  case IR_OP_Tile: return mv_lower_tile;
-  case IR_OP_Pad: return mv_lower_pad;
-  case IR_OP_DepthToSpace: return mv_lower_depth_to_space;
-  case IR_OP_SpaceToDepth: return mv_lower_space_to_depth;
-  case IR_OP_Gather: return mv_lower_gather;
-  case IR_OP_MaxPool:
-  case IR_OP_AveragePool:
-  case IR_OP_LpPool: return mv_lower_pool;
-  case IR_OP_GlobalAveragePool:
-  case IR_OP_GlobalMaxPool: return mv_lower_global_pool;
-  case IR_OP_Resize: return mv_lower_resize;
-  default: return NULL;
-  }
 }

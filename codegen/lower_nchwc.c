@@ -58,7 +58,7 @@ static bool blocked_f32(cg_ctx *c, ir_id v, int64_t *b) {
   return t->dtype == KN_F32 && t->rank == 5 && ir_type_is_concrete(t);
 }
 
-static kn_status lower_conv_nchwc(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_conv_nchwc(cg_ctx *c, const ir_node *n) {
   const ir_id xv = n->in[0], wv = n->in[1], bv = n->nin > 2 ? n->in[2] : IR_NONE, yv = n->out[0];
   int64_t b, yb;
   if (!blocked_f32(c, xv, &b) || !blocked_f32(c, yv, &yb) || yb != b) return KN_EUNSUPPORTED;
@@ -91,7 +91,7 @@ static kn_status lower_conv_nchwc(cg_ctx *c, const ir_node *n) {
 }
 
 /* ToNCHWc and FromNCHWc: planes (image, channel block) of the blocked side. */
-static kn_status lower_reorder(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_reorder(cg_ctx *c, const ir_node *n) {
   const bool to = n->op == IR_OP_ToNCHWc;
   const ir_id nchw = to ? n->in[0] : n->out[0], blk = to ? n->out[0] : n->in[0];
   const ir_type *t = &c->g->values[nchw].type;
@@ -107,7 +107,7 @@ static kn_status lower_reorder(cg_ctx *c, const ir_node *n) {
   return KN_OK;
 }
 
-static kn_status lower_pool_nchwc(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_pool_nchwc(cg_ctx *c, const ir_node *n) {
   const ir_id xv = n->in[0], yv = n->out[0];
   int64_t b, yb;
   if (!blocked_f32(c, xv, &b) || !blocked_f32(c, yv, &yb)) return KN_EUNSUPPORTED;
@@ -140,14 +140,4 @@ static kn_status lower_pool_nchwc(cg_ctx *c, const ir_node *n) {
     cg_call(c, kernel, args, 5);
   }
   return KN_OK;
-}
-
-cg_lower_fn cg_lowering_nchwc(ir_op op) {
-  switch (op) {
-  case IR_OP_ConvNCHWc: return lower_conv_nchwc;
-  case IR_OP_ToNCHWc:
-  case IR_OP_FromNCHWc: return lower_reorder;
-  case IR_OP_PoolNCHWc: return lower_pool_nchwc;
-  default: return NULL;
-  }
 }

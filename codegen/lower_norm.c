@@ -38,7 +38,11 @@ static kn_status call_kernel(cg_ctx *c, const char *base, const char *sfx, LLVMV
   return KN_OK;
 }
 
-static kn_status lower_instancenorm(cg_ctx *c, const ir_node *n) {
+/* f32 takes the generated LayerNorm row code (lower_rows.c); what it
+ * declines (f64, empty rows) the kernel library's instancenorm. */
+kn_status cg_lower_instancenorm(cg_ctx *c, const ir_node *n) {
+  kn_status st = cg_lower_instancenorm_rows(c, n);
+  if (st != KN_EUNSUPPORTED) return st;
   int64_t b, ch, sp;
   const char *sfx;
   if (!nc_view(c, n, 2, vtype(c, n->in[0])->rank >= 2 ? vtype(c, n->in[0])->dims[1] : 0, &b, &ch, &sp, &sfx))
@@ -49,7 +53,7 @@ static kn_status lower_instancenorm(cg_ctx *c, const ir_node *n) {
   return call_kernel(c, "instancenorm", sfx, args, 8);
 }
 
-static kn_status lower_groupnorm(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_groupnorm(cg_ctx *c, const ir_node *n) {
   int64_t b, ch, sp;
   const char *sfx;
   if (!nc_view(c, n, 2, 0, &b, &ch, &sp, &sfx)) return KN_EUNSUPPORTED;
@@ -65,7 +69,7 @@ static kn_status lower_groupnorm(cg_ctx *c, const ir_node *n) {
   return call_kernel(c, "groupnorm", sfx, args, 10);
 }
 
-static kn_status lower_batchnorm(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_batchnorm(cg_ctx *c, const ir_node *n) {
   int64_t b, ch, sp;
   const char *sfx;
   if (ir_attr_int(n, "training_mode", 0) != 0 || n->nout != 1 || n->nin != 5) return KN_EUNSUPPORTED;
@@ -75,13 +79,4 @@ static kn_status lower_batchnorm(cg_ctx *c, const ir_node *n) {
                            cg_i64(c, b),              cg_i64(c, ch),             cg_i64(c, sp),
                            LLVMConstReal(c->f32, ir_attr_float(n, "epsilon", 1e-5f))};
   return call_kernel(c, "batchnorm", sfx, args, 10);
-}
-
-cg_lower_fn cg_lowering_norm(ir_op op) {
-  switch (op) {
-  case IR_OP_InstanceNormalization: return lower_instancenorm;
-  case IR_OP_GroupNormalization: return lower_groupnorm;
-  case IR_OP_BatchNormalization: return lower_batchnorm;
-  default: return NULL;
-  }
 }

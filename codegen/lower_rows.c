@@ -111,7 +111,7 @@ static void gen_softmax(cg_ctx *c, LLVMValueRef x, LLVMValueRef y, int64_t rows,
 
 /* Softmax, LogSoftmax, Hardmax (op's legacy_coerce_2d: the whole tail from
  * axis is one row) and LpNormalization along one axis. */
-static kn_status lower_axis_op(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_axis_op(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = vtype(c, n->in[0]);
   if (n->out[0] == IR_NONE) return KN_OK;
   if (xt->dtype != KN_F32 && xt->dtype != KN_F64) return KN_EUNSUPPORTED;
@@ -228,7 +228,7 @@ static void gen_layernorm(cg_ctx *c, LLVMValueRef *args, int64_t rows, int64_t l
   cg_vgen_end(&g, args);
 }
 
-static kn_status lower_layernorm(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_layernorm(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = vtype(c, n->in[0]);
   int dt = xt->dtype;
   if (dt != KN_F32 && dt != KN_F64) return KN_EUNSUPPORTED;
@@ -266,7 +266,7 @@ static kn_status lower_layernorm(cg_ctx *c, const ir_node *n) {
 /* InstanceNormalization: the LayerNorm row generator over rows of N x C
  * channels, each row all the spatial positions of one channel, with the
  * channel's scale and bias. */
-static kn_status lower_instancenorm(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_instancenorm_rows(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = vtype(c, n->in[0]);
   if (xt->dtype != KN_F32 || xt->rank < 2 || n->nin < 3 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const int64_t ch = xt->dims[1], rows = prod(xt->dims, 0, 2), len = prod(xt->dims, 2, xt->rank);
@@ -315,7 +315,7 @@ static const char *reduce_suffix(int dt) {
   }
 }
 
-static kn_status lower_reduce(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = vtype(c, n->in[0]);
   const char *sfx = reduce_suffix(xt->dtype);
   if (!sfx || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
@@ -372,7 +372,7 @@ static kn_status lower_reduce(cg_ctx *c, const ir_node *n) {
 }
 
 /* ArgMax/ArgMin along one axis: the kernel on [outer, n, inner] */
-static kn_status lower_arg(cg_ctx *c, const ir_node *n) {
+kn_status cg_lower_arg(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = vtype(c, n->in[0]);
   const char *sfx = reduce_suffix(xt->dtype);
   if (!sfx || n->out[0] == IR_NONE || vtype(c, n->out[0])->dtype != KN_I64 || xt->rank == 0) return KN_EUNSUPPORTED;
@@ -391,18 +391,4 @@ static kn_status lower_arg(cg_ctx *c, const ir_node *n) {
                           cg_i32(c, ir_attr_int(n, "select_last_index", 0) != 0)};
   cg_call(c, fn, args, 7);
   return KN_OK;
-}
-
-cg_lower_fn cg_lowering_rows(ir_op op) {
-  switch (op) {
-  case IR_OP_Softmax:
-  case IR_OP_LogSoftmax:
-  case IR_OP_Hardmax:
-  case IR_OP_LpNormalization: return lower_axis_op;
-  case IR_OP_ArgMax:
-  case IR_OP_ArgMin: return lower_arg;
-  case IR_OP_LayerNormalization: return lower_layernorm;
-  case IR_OP_InstanceNormalization: return lower_instancenorm;
-  default: return reduce_kind(op) >= 0 ? lower_reduce : NULL;
-  }
 }

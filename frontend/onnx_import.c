@@ -180,8 +180,8 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
     return kn_fail(s->ctx, KN_EUNSUPPORTED, "node %s: op %s is in domain '%s', which kiln does not support", nn, op_type,
                    np->domain);
   if (strcmp(op_type, "Constant") == 0) return import_constant(s, g, np);
-  int op = custom ? IR_OP_Custom : onnx_map_op(op_type, s->opset);
-  if (op < 0) return kn_fail(s->ctx, KN_EUNSUPPORTED, "node %s: unsupported op %s (opset %d)", nn, op_type, s->opset);
+  int op = custom ? IR_OP_Custom : onnx_map_op(s->ctx, nn, op_type, s->opset);
+  if (op < 0) return KN_EUNSUPPORTED; /* the message names the node and op */
   if (np->n_input > 1u << 20 || np->n_output > 1u << 20)
     return kn_fail(s->ctx, KN_ELIMIT, "node %s (%s): too many inputs/outputs", nn, op_type);
   ir_id *ins = malloc(sizeof(ir_id) * (np->n_input + 1)), *outs = malloc(sizeof(ir_id) * (np->n_output + 1));

@@ -5,11 +5,27 @@
 #include "onnx_proto.h"
 #include <string.h>
 
-int onnx_map_op(const char *op_type, int opset) {
-  if (strcmp(op_type, "Upsample") == 0) return IR_OP_Resize;
-  if (strcmp(op_type, "Scatter") == 0) return IR_OP_ScatterElements;
-  (void)opset;
-  return ir_op_from_name(op_type);
+/* ONNX ops that later opsets removed, imported as the IR op that replaced
+ * them (onnx_upgrade_node converts the form); every other op type is looked
+ * up in ops.def, which refuses internal ops and ops newer than the model. */
+static const struct {
+  const char *name;
+  int since, until;
+  ir_op op;
+} removed_ops[] = {
+    {"Upsample", 7, 9, IR_OP_Resize},
+    {"Scatter", 9, 10, IR_OP_ScatterElements},
+};
+
+int onnx_map_op(kn_ctx *kn, const char *node, const char *op_type, int opset) {
+  for (size_t i = 0; i < sizeof removed_ops / sizeof removed_ops[0]; i++)
+    if (strcmp(op_type, removed_ops[i].name) == 0) {
+      if (opset >= removed_ops[i].since && opset <= removed_ops[i].until) return (int)removed_ops[i].op;
+      kn_fail(kn, KN_EUNSUPPORTED, "node %s: op %s exists only in opsets %d to %d, not in opset %d", node, op_type,
+              removed_ops[i].since, removed_ops[i].until, opset);
+      return -1;
+    }
+  return ir_op_from_onnx(kn, node, op_type, opset);
 }
 
 /* Appends constant inputs to node `id` (absent ones as IR_NONE). */
@@ -68,10 +84,6 @@ static kn_status ints_attr_to_input(ir_graph *g, ir_id id, const char *name, int
   return set_inputs(g, id, nin, in);
 }
 
-static bool is_reduce(ir_op op) {
-  return op >= IR_OP_ReduceSum && op <= IR_OP_ReduceSumSquare;
-}
-
 kn_status onnx_upgrade_node(ir_graph *g, ir_id id, const char *op_type, int opset) {
   ir_node *n = &g->nodes[id];
   ir_op op = n->op;
@@ -95,9 +107,9 @@ kn_status onnx_upgrade_node(ir_graph *g, ir_id id, const char *op_type, int opse
     drop_attr(n, "is_test");
     drop_attr(n, "consumed_inputs");
   }
-  if (is_reduce(op)) {
-    int moved = op == IR_OP_ReduceSum ? 13 : 18;
-    if (opset < moved) return ints_attr_to_input(g, id, "axes", 1);
+  /* the Reduce ops' axes became an input in their IR form's opset (ops.def) */
+  if (ir_op_table[op].pattern == IR_PAT_REDUCE && ir_op_table[op].max_in == 2) {
+    if (opset < ir_op_table[op].form) return ints_attr_to_input(g, id, "axes", 1);
     return KN_OK;
   }
   switch (op) {

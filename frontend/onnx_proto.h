@@ -30,6 +30,6 @@ bool onnx_op_exportable(ir_op op);
  * inputs, outputs and attributes are in place. */
 kn_status onnx_upgrade_node(ir_graph *g, ir_id node, const char *op_type, int opset);
 /* Maps an ONNX op type (plus opset) to an IR op; -1 when unsupported. */
-int onnx_map_op(const char *op_type, int opset);
+int onnx_map_op(kn_ctx *kn, const char *node, const char *op_type, int opset);
 
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const ir_infer_fn ir_infer_table[IR_OP_COUNT] = {
-#define OP(name, mi, ma, mo, mao, inf) inf,
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) inf,
 #include "ops.def"
 #undef OP
 };

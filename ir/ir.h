@@ -72,17 +72,43 @@ void ir_arena_free(ir_arena *a);
 
 /* ===== the ops (ops.def) ===== */
 typedef enum ir_op {
-#define OP(name, mi, ma, mo, mao, inf) IR_OP_##name,
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) IR_OP_##name,
 #include "ops.def"
 #undef OP
   IR_OP_COUNT
 } ir_op;
+/* the columns of ops.def (its header says what each means) */
+typedef enum ir_op_domain { IR_DOMAIN_ONNX, IR_DOMAIN_INTERNAL, IR_NDOMAINS } ir_op_domain;
+typedef enum ir_op_pattern {
+  IR_PAT_ELEMWISE,
+  IR_PAT_BROADCAST,
+  IR_PAT_CONVERT,
+  IR_PAT_VIEW,
+  IR_PAT_MOVE,
+  IR_PAT_REDUCE,
+  IR_PAT_OPAQUE,
+  IR_PAT_CONTROL,
+  IR_NPATTERNS
+} ir_op_pattern;
+#define IR_ONNX_OPSET_MIN 1
+#define IR_ONNX_OPSET_MAX 21
+extern const char *const ir_op_domain_names[IR_NDOMAINS];   /* "ai.onnx", "internal" */
+extern const char *const ir_op_pattern_names[IR_NPATTERNS]; /* "elemwise", ... */
 typedef struct ir_op_info {
   const char *name;
+  ir_op_domain domain;
+  int since, form; /* ONNX opsets (0 for internal ops) */
+  ir_op_pattern pattern;
+  bool lowered; /* the JIT has a code generator for it (which may decline a node) */
   int min_in, max_in, min_out, max_out;
 } ir_op_info;
 extern const ir_op_info ir_op_table[IR_OP_COUNT];
 int ir_op_from_name(const char *name); /* -1 if unknown */
+/* The IR op an ONNX node of the default domain names at `opset`: -1 with a
+ * message (naming the node) when kiln has no such ONNX op, the op is
+ * kiln-internal, or the model's opset predates it. */
+int ir_op_from_onnx(kn_ctx *kn, const char *node, const char *op_type, int opset);
+static inline bool ir_op_is_view(ir_op op) { return ir_op_table[op].pattern == IR_PAT_VIEW; }
 
 /* ===== types: dtype + rank + dims (symbolic dims are negative ids) ===== */
 #define IR_SYM(k) (-1 - (int64_t)(k)) /* symbolic dim k */
@@ -275,7 +301,7 @@ kn_status ir_infer_axis(ir_infer_ctx *c, int64_t axis, int rank, int *out);
 /* Shared checks: input i must be present/typed with known rank. */
 kn_status ir_infer_need_rank(ir_infer_ctx *c, int input);
 /* the infer functions named in ops.def */
-#define OP(name, mi, ma, mo, mao, inf) kn_status inf(ir_infer_ctx *c);
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) kn_status inf(ir_infer_ctx *c);
 #include "ops.def"
 #undef OP
 

@@ -1,11 +1,11 @@
 /* mem_plan.c: the memory plan of a graph's intermediates: one workspace,
  * packed by liveness (buffer_pack.c), with two kinds of sharing on top:
- *   - views: the output of Reshape, Flatten, Squeeze, Unsqueeze or Identity
- *     is the same bytes as its input, so it shares its input's buffer (and
+ *   - views: the output of a VIEW op of ops.def (Reshape, Flatten, Squeeze,
+ *     Unsqueeze, Identity) is the same bytes as its input, so it shares its input's buffer (and
  *     the copy is skipped: the JIT emits nothing for a view whose two values
  *     have one offset);
- *   - in place: an elementwise op (the unary and broadcasting binary ops of
- *     ops.def, and FusedElementwise) writes its output over an operand of the
+ *   - in place: an elementwise op (ops.def's ELEMWISE and binary BROADCAST
+ *     ops, and FusedElementwise) writes its output over an operand of the
  *     same size whose bytes nothing reads afterwards, so a chain of
  *     activations and residual adds needs no new buffer per step.
  * A group of values sharing one buffer lives from its first producer to the
@@ -19,26 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const infer_name[IR_OP_COUNT] = {
-#define OP(name, mi, ma, mo, mao, inf) [IR_OP_##name] = #inf,
-#include "ops.def"
-#undef OP
-};
-
-static bool is_view(ir_op op) {
-  return op == IR_OP_Reshape || op == IR_OP_Flatten || op == IR_OP_Squeeze || op == IR_OP_Unsqueeze ||
-         op == IR_OP_Identity;
-}
-
 /* Ops that compute output element i from operand element i (or a broadcast
- * element) alone; which operands may be overwritten. */
+ * element) alone, in their operands' dtype (ops.def's pattern); which
+ * operands may be overwritten. A variadic op with more than two inputs
+ * accumulates into its output, so it overwrites none; a fused chain reads
+ * each operand element once before writing, so any of its operands. */
 static int inplace_operands(const ir_node *n) {
   if (n->nout != 1) return 0;
   if (n->op == IR_OP_FusedElementwise) return n->nin;
-  const char *inf = infer_name[n->op];
-  if (!strcmp(inf, "ir_infer_unary")) return 1;
-  if (!strcmp(inf, "ir_infer_broadcast") && n->nin == 2) return 2;
-  return 0;
+  switch (ir_op_table[n->op].pattern) {
+  case IR_PAT_ELEMWISE: return 1;
+  case IR_PAT_BROADCAST: return n->nin == 2 ? 2 : 0;
+  default: return 0;
+  }
 }
 
 static int32_t find(int32_t *root, int32_t v) {
@@ -72,7 +65,7 @@ int64_t ir_plan_memory(const ir_graph *g, const int64_t *size, bool share, int64
     const ir_node *n = &g->nodes[i];
     ir_id y = n->nout > 0 ? n->out[0] : IR_NONE;
     if (n->dead || y == IR_NONE || size[y] <= 0) continue;
-    if (is_view(n->op)) {
+    if (ir_op_is_view(n->op)) {
       ir_id x = n->in[0];
       if (x == IR_NONE || size[x] != size[y]) continue;
       int32_t r = find(root, x);

@@ -19,9 +19,9 @@
 
 static bool concrete(const ir_graph *g, ir_id v) { return v != IR_NONE && ir_type_is_concrete(&g->values[v].type); }
 
-static bool is_view(ir_op op) {
-  return op == IR_OP_Reshape || op == IR_OP_Flatten || op == IR_OP_Squeeze || op == IR_OP_Unsqueeze;
-}
+/* the views canonicalize rewrites: every VIEW op but Identity, which
+ * remove-noops deletes */
+static bool is_view(ir_op op) { return ir_op_is_view(op) && op != IR_OP_Identity; }
 
 /* Users of y may be moved to read x instead. */
 static bool removable(const ir_graph *g, ir_id y) { return !g->values[y].is_output && !pass_value_captured(g, y); }

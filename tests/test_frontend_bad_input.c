@@ -246,6 +246,27 @@ static void test_unknown_op_and_domain(void **state) {
   expect_error(&s, KN_EUNSUPPORTED, "domain 'com.example'", NULL);
 }
 
+/* ops.def decides what an ONNX file may name: internal ops (made only by
+ * kiln's passes) and ops newer than the model's opset are refused, naming
+ * the node and the op */
+static void test_internal_and_too_new_ops(void **state) {
+  (void)state;
+  spec s = good;
+  const char *internal[] = {"ConvNCHWc", "FusedElementwise", "Attention", "FusedMatMul", "ToNCHWc", "Custom"};
+  for (size_t i = 0; i < sizeof internal / sizeof internal[0]; i++) {
+    s.op = internal[i];
+    char want[96];
+    snprintf(want, sizeof want, "op %s is internal to kiln", internal[i]);
+    expect_error(&s, KN_EUNSUPPORTED, want, NULL);
+  }
+  s.op = "Gelu"; /* ONNX added it in opset 20 */
+  s.opset = 17;
+  expect_error(&s, KN_EUNSUPPORTED, "op Gelu does not exist in opset 17 (ONNX added it in opset 20)", NULL);
+  s.op = "Upsample"; /* removed in opset 10 */
+  s.opset = 13;
+  expect_error(&s, KN_EUNSUPPORTED, "op Upsample exists only in opsets 7 to 9", NULL);
+}
+
 static void test_unsupported_opset(void **state) {
   (void)state;
   spec s = good;
@@ -331,7 +352,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_model_runs),      cmocka_unit_test(test_initializer_input_default_and_override),
       cmocka_unit_test(test_truncated_and_garbage),
-      cmocka_unit_test(test_unknown_op_and_domain), cmocka_unit_test(test_unsupported_opset),
+      cmocka_unit_test(test_unknown_op_and_domain), cmocka_unit_test(test_internal_and_too_new_ops),
+      cmocka_unit_test(test_unsupported_opset),
       cmocka_unit_test(test_bad_dims),             cmocka_unit_test(test_undefined_input),
       cmocka_unit_test(test_external_data),
   };

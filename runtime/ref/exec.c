@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const ref_exec_fn exec_table[IR_OP_COUNT] = {
-#define OP(name, mi, ma, mo, mao, inf) ref_exec_##name,
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) ref_exec_##name,
 #include "ops.def"
 #undef OP
 };

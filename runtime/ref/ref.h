@@ -93,7 +93,7 @@ void ref_plan_free(ref_plan *p);
 void ref_unary_params(const ir_node *n, int op, double p[3]);
 
 /* ops kernels, one per IR op */
-#define OP(name, mi, ma, mo, mao, inf) kn_status ref_exec_##name(ref_ctx *c);
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) kn_status ref_exec_##name(ref_ctx *c);
 #include "ops.def"
 #undef OP
 
