@@ -37,6 +37,8 @@ typedef struct cg_options {
   const char *dump_llvm; /* file for the IR after kiln's lowering (before LLVM opt) */
   const char *dump_asm;  /* file for the target assembly */
   bool no_lower;         /* every node calls its reference kernel (testing the fallback path) */
+  bool no_fallback;      /* as ahead of time: a node without compiled code (generated or a kernel
+                            call) is a compile error instead of a call of its reference kernel */
   bool no_cache;
   const char *cache_dir; /* NULL: $KILN_CACHE_DIR or ~/.cache/kiln */
   uint64_t model_hash;   /* identity of the model file (informational) */
@@ -114,11 +116,15 @@ cg_lower_fn cg_lowering_for(ir_op op);
  * lower_norm.c (Instance/Group/BatchNormalization), lower_custom.c,
  * lower_attention.c ===== */
 #define L(fn) kn_status fn(cg_ctx *c, const ir_node *n);
+#define LK(fn, plan) L(fn)
+#define K(plan)
 #define L0
 #define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) lower
 #include "ops.def"
 #undef OP
 #undef L
+#undef LK
+#undef K
 #undef L0
 /* lower_rows.c: InstanceNormalization in f32 as generated row code (the
  * first choice of lower_norm.c's cg_lower_instancenorm) */
@@ -149,7 +155,9 @@ void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char 
 typedef struct cg_model cg_model;
 typedef struct cg_stats {
   double specialize_ms, lower_ms, llvm_ms, total_ms;
-  int32_t live_nodes, folded_nodes, lowered_nodes, fallback_nodes;
+  /* live nodes after specialization: with generated code, calling their
+   * kernel (lower_kernel_call.c), and on their reference kernel (fallback) */
+  int32_t live_nodes, folded_nodes, lowered_nodes, kernel_call_nodes, fallback_nodes;
   int64_t workspace_bytes, naive_bytes; /* planned workspace vs the sum of all intermediates */
   int32_t inplace_nodes, view_nodes;    /* outputs that share an operand's buffer (ir/mem_plan.c) */
   bool whole_graph_ref; /* the graph stays dynamic: it runs on the reference executor */

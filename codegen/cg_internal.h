@@ -6,6 +6,7 @@
 #define KILN_CG_INTERNAL_H
 
 #include "cg.h"
+#include "kcall.h"
 #include "rt.h"
 #include <llvm-c/LLJIT.h>
 
@@ -65,6 +66,10 @@ kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
 int64_t cg_workspace_bytes(const cg_model *m);
 /* engine.c: the constant's index became part of the compiled code. */
 void cg_note_const_use(struct cg_model *m, int32_t index);
+
+/* lower_kernel_call.c: node n calls its op's kernel as `plan` plans it
+ * (KN_EUNSUPPORTED, before emitting anything, when the plan declines). */
+kn_status cg_lower_kernel_call(cg_ctx *c, const ir_node *n, kc_plan_fn plan);
 
 /* cg_lower.c: emits the entry function into c->m (c->b, types, loc set). */
 kn_status cg_build_entry(cg_ctx *c, cg_stats *st);

@@ -1,11 +1,14 @@
 /* cg_lower.c: builds a model's entry function. For every live node in
- * schedule order it asks the lowering table for generated code; a node without
- * a lowering (or whose lowering declines its dtype/attributes) becomes a call
- * to kiln_fallback(rt, node), which runs the node's reference kernel on the
- * same workspace. The entry returns 0, or the first failing fallback's status.
+ * schedule order it takes what ops.def's lowering column names: generated
+ * code (the op's lowering), else a call of the op's kernel (its kernel-call
+ * plan, lower_kernel_call.c), each of which may decline the node (a dtype,
+ * an attribute). A node both decline becomes a call to kiln_fallback(rt,
+ * node), which runs the node's reference kernel on the same workspace. The
+ * entry returns 0, or the first failing node's status.
  *   i32 kiln_main(ptr io, ptr ws, ptr consts, ptr rt)
  * Ahead of time (c->aot) there are no reference kernels to call back into, so
- * a node without a lowering is a compile error that names it. */
+ * such a node is a compile error that names it (so is it in the JIT with
+ * cg_options.no_fallback, which tests use to check what AOT builds accept). */
 #include "cg_internal.h"
 #include <llvm-c/Analysis.h>
 #include <string.h>
@@ -22,6 +25,8 @@ static kn_status verify_new_functions(cg_ctx *c, const ir_node *n, LLVMValueRef 
 }
 
 #define L(fn) fn
+#define LK(fn, plan) fn
+#define K(plan) NULL
 #define L0 NULL
 static const cg_lower_fn lowering[IR_OP_COUNT] = {
 #define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) [IR_OP_##name] = lower,
@@ -29,6 +34,8 @@ static const cg_lower_fn lowering[IR_OP_COUNT] = {
 #undef OP
 };
 #undef L
+#undef LK
+#undef K
 #undef L0
 
 cg_lower_fn cg_lowering_for(ir_op op) { return (unsigned)op < IR_OP_COUNT ? lowering[op] : NULL; }
@@ -49,6 +56,7 @@ kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
     if (n->dead) continue;
     c->node = i;
     cg_lower_fn lower = c->opt->no_lower ? NULL : cg_lowering_for(n->op);
+    kc_plan_fn plan = c->opt->no_lower ? NULL : kc_plan_for(n->op);
     if (lower) {
       LLVMValueRef last = LLVMGetLastFunction(c->m);
       kn_status ls = lower(c, n);
@@ -59,11 +67,20 @@ kn_status cg_build_entry(cg_ctx *c, cg_stats *st) {
       }
       if (ls != KN_EUNSUPPORTED) return ls;
     }
-    if (c->aot)
+    if (plan) {
+      kn_status ks = cg_lower_kernel_call(c, n, plan);
+      if (ks == KN_OK) {
+        st->kernel_call_nodes++;
+        continue;
+      }
+      if (ks != KN_EUNSUPPORTED) return ks;
+    }
+    if (c->aot || c->opt->no_fallback)
       return kn_fail(c->kn, KN_EUNSUPPORTED,
                      "node %s (%s): kiln has no compiled code for this node%s, so it cannot be built ahead of time "
                      "(the JIT runs it on its reference kernel)",
-                     n->name, ir_op_table[n->op].name, lower ? " (its lowering declines these dtypes/attributes)" : "");
+                     n->name, ir_op_table[n->op].name,
+                     lower || plan ? " (its code generator declines these dtypes/attributes)" : "");
     /* the reference kernel for this node; stop at the first failure */
     LLVMValueRef args[2] = {c->rt, cg_i32(c, i)};
     LLVMValueRef status = LLVMBuildCall2(c->b, fbty, fb, args, 2, "status");

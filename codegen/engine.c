@@ -492,7 +492,10 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   cg_model *m;
   KN_TRY(cg_prepare(kn, g, ranks, dims, opt, &m));
   kn_status st;
-  if (m->stats.whole_graph_ref) st = ref_plan_new(kn, m->g, &m->plan);
+  if (m->stats.whole_graph_ref && opt->no_fallback)
+    st = kn_fail(kn, KN_EUNSUPPORTED, "the model cannot be compiled without the reference executor: %s",
+                 m->stats.why_ref);
+  else if (m->stats.whole_graph_ref) st = ref_plan_new(kn, m->g, &m->plan);
   else {
     st = build_and_jit(m, opt);
     if (st == KN_OK) st = alloc_workspace(m);

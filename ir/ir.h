@@ -99,7 +99,8 @@ typedef struct ir_op_info {
   ir_op_domain domain;
   int since, form; /* ONNX opsets (0 for internal ops) */
   ir_op_pattern pattern;
-  bool lowered; /* the JIT has a code generator for it (which may decline a node) */
+  bool lowered;     /* compiled code generates code for it (which may decline a node) */
+  bool kernel_call; /* compiled code can call its kernel (runtime/kcall/ plans the call) */
   int min_in, max_in, min_out, max_out;
 } ir_op_info;
 extern const ir_op_info ir_op_table[IR_OP_COUNT];

@@ -3,8 +3,11 @@
 #include "ir.h"
 #include <string.h>
 
-#define L(fn) true
-#define L0 false
+/* the lowering column as {generated code, kernel call} */
+#define L(fn) true, false
+#define K(plan) false, true
+#define LK(fn, plan) true, true
+#define L0 false, false
 const ir_op_info ir_op_table[IR_OP_COUNT] = {
 #define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) \
   {#name, IR_DOMAIN_##dom, since, form, IR_PAT_##pat, lower, mi, ma, mo, mao},
@@ -12,6 +15,8 @@ const ir_op_info ir_op_table[IR_OP_COUNT] = {
 #undef OP
 };
 #undef L
+#undef K
+#undef LK
 #undef L0
 
 /* internal ops carry no ONNX opsets; ONNX ops a valid range */

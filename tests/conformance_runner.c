@@ -9,12 +9,15 @@
  *
  * usage: kiln_conformance [--data DIR] [--suite NAME]... [--filter SUBSTR]
  *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-O0..-O3]
- *                         [--via-onnx] [-v]
+ *                         [--via-onnx] [--no-fallback] [-v]
  * --engine jit compiles each case with the LLVM JIT instead of running the
  * reference executor, after the pass pipeline of -O<n> (default -O3); the same
  * expectation list applies to both engines and every level.
  * --via-onnx writes each imported case back as ONNX with kiln's writer and
- * imports that first (the writer's round trip on every op test). */
+ * imports that first (the writer's round trip on every op test).
+ * --no-fallback (with --engine jit) compiles as an AOT build must, with no
+ * reference kernels to call back into (its own expectation list says which
+ * cases AOT builds cannot take, and why). */
 #include "oracle.h"
 #include "passes.h"
 #include <dirent.h>
@@ -151,9 +154,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) case_flags |= KT_JIT, i++;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) case_flags &= ~(unsigned)KT_JIT, i++;
     else if (!strcmp(argv[i], "--via-onnx")) case_flags |= KT_VIA_ONNX;
+    else if (!strcmp(argv[i], "--no-fallback")) case_flags |= KT_NO_FALLBACK;
     else {
       fprintf(stderr, "usage: %s [--data DIR] [--suite NAME]... [--filter SUBSTR] [--expect FILE] "
-                      "[--write-expect FILE] [--engine ref|jit] [-O0..-O3] [--via-onnx] [-v]\n", argv[0]);
+                      "[--write-expect FILE] [--engine ref|jit] [-O0..-O3] [--via-onnx] [--no-fallback] [-v]\n", argv[0]);
       return 2;
     }
   }

@@ -121,7 +121,8 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
         ranks[i] = t ? t->rank : -1;
         if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
       }
-      cg_options opt = {.opt_level = 2, .no_cache = true, .passes = jit_passes}; /* tests must not fill ~/.cache */
+      cg_options opt = {.opt_level = 2, .no_cache = true, .passes = jit_passes, /* tests must not fill ~/.cache */
+                        .no_fallback = (flags & KT_NO_FALLBACK) != 0};
       if (st == KN_OK) st = cg_compile(kn, fresh, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &jit);
       else ir_graph_free(fresh);
       free(ranks);

@@ -56,7 +56,10 @@ typedef struct kt_case_report {
 /* KT_VIA_ONNX first writes the imported graph as ONNX (frontend/onnx_export.c)
  * and imports that, so the run checks the writer on a real model. The text
  * and ONNX round trips apply to every engine path (fold, JIT). */
-enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4, KT_VIA_ONNX = 8 };
+/* KT_NO_FALLBACK (with KT_JIT) compiles as an AOT build must: a node without
+ * compiled code (generated, or a kernel call) fails the compile instead of
+ * running its reference kernel. */
+enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4, KT_VIA_ONNX = 8, KT_NO_FALLBACK = 16 };
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
 /* The pass pipeline options KT_JIT compiles with (NULL: the -O2 default). */
 struct pm_options;
