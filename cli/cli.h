@@ -1,6 +1,6 @@
-/* cli.h: shared pieces of the kiln command-line tool: common option parsing,
- * model loading with --shape bindings, and the exit-code convention
- * (0 ok, 1 model error, 2 usage error). */
+/* cli.h: shared pieces of the kiln command-line tool: the table-driven option
+ * parser every subcommand uses, model loading with --shape bindings, and the
+ * exit-code convention (0 ok, 1 model error, 2 usage error). */
 #ifndef KILN_CLI_H
 #define KILN_CLI_H
 
@@ -66,12 +66,57 @@ const char *cli_engine_name(const cli_session *s);
 /* Lists op types that run on reference kernels under the JIT (verbose). */
 void cli_report_engine(FILE *f, const cli_session *s);
 
+/* ===== options.c: one parser for every subcommand's argv ===== */
+/* A row of a command's option table. A row with names is an option; one
+ * without is a help-only line (usage + help) or a heading (help alone). */
+typedef struct cli_opt cli_opt;
+typedef struct cli_parser {
+  const char *cmd; /* "run": messages start "kiln run: " */
+  cli_common *o;
+} cli_parser;
+/* Does what the option means; returns CLI_GO_ON, or an exit code that ends
+ * the command (EXIT_USAGE after printing why; EXIT_OK for --list-passes). */
+typedef int (*cli_opt_fn)(const cli_parser *p, const cli_opt *opt, const char *name, const char *val);
+struct cli_opt {
+  const char *names[4]; /* "-i", "--inputs" */
+  const char *arg;      /* the value's placeholder in --help ("DIR"); NULL: a flag */
+  const char *help;     /* NULL: not listed (another row's help covers it) */
+  const char *usage;    /* help's left column when not "NAMES ARG" */
+  const char **str;     /* a value is stored here, */
+  bool *flag;           /* a flag sets this, */
+  int *num;             /* an integer value in [min, max] goes here, */
+  int min, max;
+  cli_opt_fn fn;        /* or fn does it */
+};
+typedef struct cli_cmd {
+  const char *name;    /* "run" */
+  const char *usage;   /* --help: text before the options */
+  const cli_opt *opts; /* ends with CLI_OPT_END */
+  const char *notes;   /* --help: text after them (or NULL) */
+  bool common_help;    /* --help then lists the engine/pass flags */
+} cli_cmd;
+#define CLI_OPT_END {.names = {NULL}} /* the row that ends a table */
+enum { CLI_GO_ON = -1 };
+/* Parses argv (after the command name) against cmd's options and the common
+ * ones into o (o->model: the one positional argument). Returns CLI_GO_ON, or
+ * the exit code to return: EXIT_OK after --help/--list-passes, EXIT_USAGE
+ * after printing the error (then o's allocations are released). */
+int cli_parse(const cli_cmd *cmd, cli_common *o, int argc, char **argv);
+/* The candidate closest to `typed` (Damerau-Levenshtein distance <= 2, at
+ * most half its length without dashes), else the one it is a unique prefix
+ * of, else NULL. */
+const char *cli_suggest(const char *typed, const char *const *cands, int n);
+
+/* ===== common_options.c: the engine/pass flags of every command ===== */
+#define CLI_MAX_COMMON 40
 void cli_common_init(cli_common *o); /* defaults: engine jit, -O2 */
-/* Tries to consume a common option at argv[*i]; returns 1 if consumed, 0 if
- * not a common option, -1 on a usage error (message printed). */
-int cli_common_option(cli_common *o, int argc, char **argv, int *i);
-/* Help text for the common options. */
-extern const char cli_common_help[];
+void cli_common_free(cli_common *o);
+/* Fills t with the common option rows, pointing into o; returns how many. */
+int cli_common_opts(cli_common *o, cli_opt t[CLI_MAX_COMMON]);
+
+/* ===== common.c ===== */
+/* Monotonic clock in milliseconds. */
+double cli_now_ms(void);
 /* Sorts t[0..n) and returns its median (0 when n <= 0). */
 double cli_median(double *t, int n);
 /* Loads the model and applies --shape bindings; prints errors. */

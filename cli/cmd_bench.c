@@ -5,32 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
-static const char bench_help[] =
+static const char bench_usage[] =
     "usage: kiln bench MODEL [options]\n"
-    "Times MODEL (.onnx or .kir): compile once, then run it repeatedly.\n"
-    "  -i, --inputs DIR       read inputs from DIR/input_K.pb (default: synthesized)\n"
-    "  --iters K              timed runs (default 20); the median and minimum are reported\n"
-    "  --warmup W             untimed runs first (default 3)\n"
-    "  --json                 also print one JSON object on the last line\n";
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int parse_count(const char *flag, const char *v, int min, int *out) {
-  char *end;
-  long n = strtol(v, &end, 10);
-  if (*end || n < min || n > 1000000) {
-    fprintf(stderr, "kiln bench: %s wants an integer >= %d, got '%s'\n", flag, min, v);
-    return -1;
-  }
-  *out = (int)n;
-  return 0;
-}
+    "Times MODEL (.onnx or .kir): compile once, then run it repeatedly.\n";
 
 int cmd_bench(int argc, char **argv) {
   cli_common o;
@@ -38,52 +16,26 @@ int cmd_bench(int argc, char **argv) {
   const char *in_dir = NULL;
   int iters = 20, warmup = 3;
   bool json = false;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int r = cli_common_option(&o, argc, argv, &i);
-    if (r < 0) return EXIT_USAGE;
-    if (r > 0) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("%s%s", bench_help, cli_common_help);
-      return EXIT_OK;
-    }
-    if (!strcmp(a, "--json")) {
-      json = true;
-      continue;
-    }
-    bool needs = !strcmp(a, "--iters") || !strcmp(a, "--warmup") || !strcmp(a, "-i") || !strcmp(a, "--inputs");
-    if (needs && i + 1 >= argc) {
-      fprintf(stderr, "kiln bench: %s needs a value\n", a);
-      return EXIT_USAGE;
-    }
-    if (!strcmp(a, "--iters")) {
-      if (parse_count(a, argv[++i], 1, &iters)) return EXIT_USAGE;
-    } else if (!strcmp(a, "--warmup")) {
-      if (parse_count(a, argv[++i], 0, &warmup)) return EXIT_USAGE;
-    } else if (!strcmp(a, "-i") || !strcmp(a, "--inputs")) in_dir = argv[++i];
-    else if (a[0] == '-') {
-      fprintf(stderr, "kiln bench: unknown option %s (see kiln bench --help)\n", a);
-      return EXIT_USAGE;
-    } else if (!o.model) o.model = a;
-    else {
-      fprintf(stderr, "kiln bench: more than one model given\n");
-      return EXIT_USAGE;
-    }
-  }
-  if (!o.model) {
-    fprintf(stderr, "kiln bench: no model given (see kiln bench --help)\n");
-    return EXIT_USAGE;
-  }
+  const cli_opt opts[] = {
+      {{"-i", "--inputs"}, "DIR", "read inputs from DIR/input_K.pb (default: synthesized)", .str = &in_dir},
+      {{"--iters"}, "K", "timed runs (default 20); the median and minimum are reported", .num = &iters, .min = 1,
+       .max = 1000000},
+      {{"--warmup"}, "W", "untimed runs first (default 3)", .num = &warmup, .min = 0, .max = 1000000},
+      {{"--json"}, NULL, "also print one JSON object on the last line", .flag = &json},
+      CLI_OPT_END};
+  const cli_cmd cmd = {"bench", bench_usage, opts, NULL, true};
+  int rc = cli_parse(&cmd, &o, argc, argv);
+  if (rc != CLI_GO_ON) return rc;
   kn_ctx *kn = kn_ctx_new();
   cli_session s;
-  int rc = cli_session_open(&s, kn, &o, in_dir);
+  rc = cli_session_open(&s, kn, &o, in_dir);
   double *t = calloc((size_t)iters, sizeof *t);
   kn_status st = t ? KN_OK : kn_fail(kn, KN_ENOMEM, "out of memory");
   for (int i = 0; rc == EXIT_OK && st == KN_OK && i < warmup; i++) st = cli_session_run(&s);
   for (int i = 0; rc == EXIT_OK && st == KN_OK && i < iters; i++) {
-    double t0 = now_ms();
+    double t0 = cli_now_ms();
     st = cli_session_run(&s);
-    t[i] = now_ms() - t0;
+    t[i] = cli_now_ms() - t0;
   }
   if (rc == EXIT_OK && st != KN_OK) {
     fprintf(stderr, "kiln: error: %s: %s\n", o.model, kn_errmsg(kn));
@@ -109,6 +61,6 @@ int cmd_bench(int argc, char **argv) {
   free(t);
   cli_session_close(&s);
   kn_ctx_free(kn);
-  for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
+  cli_common_free(&o);
   return rc;
 }

@@ -8,22 +8,30 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char compile_help[] =
+static const char compile_usage[] =
     "usage: kiln compile MODEL -o OUTDIR [options]\n"
     "Builds MODEL (.onnx or .kir) ahead of time: OUTDIR gets NAME.o (or .so/.s/.ll), NAME.h,\n"
-    "libkiln_rt.a, kiln_rt.h, README.txt (the link line) and, with --weights file, NAME.weights.\n"
-    "  -o, --outdir DIR       where to write (created if missing)\n"
-    "  --target TRIPLE        x86_64-linux-gnu or aarch64-linux-gnu (default: this machine)\n"
-    "  --cpu NAME             CPU to tune for and require (default: this machine's without\n"
-    "                         --target, else the target's baseline: x86-64 / generic);\n"
-    "                         'native': this machine's\n"
-    "  --features LIST        e.g. +avx2,-avx512f or +neon,+dotprod (default: the CPU's)\n"
-    "  --name NAME            C identifier prefixing every symbol (default: from the file name)\n"
-    "  --emit obj|so|asm|llvm object (default), shared library, assembly, or LLVM IR text\n"
-    "  --weights embed|file   weights inside the object (default) or in NAME.weights\n"
-    "  --cc COMPILER          the target's C compiler (default: cc, or TRIPLE-gcc when cross)\n"
-    "  --no-runtime           do not build libkiln_rt.a (then no C compiler is needed for obj)\n"
-    "  -i, --inputs DIR       take the input shapes from DIR/input_K.pb\n";
+    "libkiln_rt.a, kiln_rt.h, README.txt (the link line) and, with --weights file, NAME.weights.\n";
+
+/* --target: a triple kiln builds for (codegen/cg_target.c), checked before
+ * the model loads so that a typo is a usage error with a did-you-mean. */
+static int set_target(const cli_parser *p, const cli_opt *opt, const char *name, const char *v) {
+  kn_ctx *kn = kn_ctx_new();
+  const char *triple;
+  cg_arch arch;
+  kn_status st = cg_target_resolve(kn, v, &triple, &arch);
+  if (st == KN_OK) *opt->str = v;
+  else {
+    const char *names[16];
+    int n = 0;
+    while (n < 16 && (names[n] = cg_target_name(n))) n++;
+    const char *near = cli_suggest(v, names, n);
+    fprintf(stderr, "kiln %s: %s%s%s%s\n", p->cmd, kn_errmsg(kn), near ? " (did you mean " : "", near ? near : "",
+            near ? "?)" : "");
+  }
+  kn_ctx_free(kn);
+  return st == KN_OK ? CLI_GO_ON : EXIT_USAGE;
+}
 
 /* "model.onnx" in dir "clip_image/" -> "clip_image"; any name -> a C identifier */
 static void default_name(const char *model, char *out, size_t n) {
@@ -52,56 +60,42 @@ int cmd_compile(int argc, char **argv) {
   cli_common_init(&o);
   cg_aot_options ao = {0};
   const char *in_dir = NULL, *emit = "obj", *weights = "embed";
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int r = cli_common_option(&o, argc, argv, &i);
-    if (r < 0) return EXIT_USAGE;
-    if (r > 0) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("%s%s", compile_help, cli_common_help);
-      return EXIT_OK;
-    }
-    if (!strcmp(a, "--no-runtime")) {
-      ao.no_runtime = true;
-      continue;
-    }
-    const char **dst = !strcmp(a, "-o") || !strcmp(a, "--outdir")   ? &ao.outdir
-                       : !strcmp(a, "--target")                      ? &ao.cg.target
-                       : !strcmp(a, "--name")                        ? &ao.name
-                       : !strcmp(a, "--emit")                        ? &emit
-                       : !strcmp(a, "--weights")                     ? &weights
-                       : !strcmp(a, "--cc")                          ? &ao.cc
-                       : !strcmp(a, "-i") || !strcmp(a, "--inputs") ? &in_dir
-                                                                     : NULL;
-    if (dst) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "kiln compile: %s needs a value\n", a);
-        return EXIT_USAGE;
-      }
-      *dst = argv[++i];
-    } else if (a[0] == '-') {
-      fprintf(stderr, "kiln compile: unknown option %s (see kiln compile --help)\n", a);
-      return EXIT_USAGE;
-    } else if (!o.model) o.model = a;
-    else {
-      fprintf(stderr, "kiln compile: more than one model given\n");
-      return EXIT_USAGE;
-    }
-  }
+  const cli_opt opts[] = {
+      {{"-o", "--outdir"}, "DIR", "where to write (created if missing)", .str = &ao.outdir},
+      {{"--target"}, "TRIPLE", "x86_64-linux-gnu or aarch64-linux-gnu (default: this machine)", .str = &ao.cg.target,
+       .fn = set_target},
+      {{NULL}, NULL, "CPU to tune for and require (default: this machine's without\n"
+                     "--target, else the target's baseline: x86-64 / generic);\n"
+                     "'native': this machine's", .usage = "--cpu NAME"},
+      {{NULL}, NULL, "e.g. +avx2,-avx512f or +neon,+dotprod (default: the CPU's)", .usage = "--features LIST"},
+      {{"--name"}, "NAME", "C identifier prefixing every symbol (default: from the file name)", .str = &ao.name},
+      {{"--emit"}, "obj|so|asm|llvm", "object (default), shared library, assembly, or LLVM IR text", .str = &emit},
+      {{"--weights"}, "embed|file", "weights inside the object (default) or in NAME.weights", .str = &weights},
+      {{"--cc"}, "COMPILER", "the target's C compiler (default: cc, or TRIPLE-gcc when cross)", .str = &ao.cc},
+      {{"--no-runtime"}, NULL, "do not build libkiln_rt.a (then no C compiler is needed for obj)",
+       .flag = &ao.no_runtime},
+      {{"-i", "--inputs"}, "DIR", "take the input shapes from DIR/input_K.pb", .str = &in_dir},
+      CLI_OPT_END};
+  const cli_cmd cmd = {"compile", compile_usage, opts, NULL, true};
+  int rc = cli_parse(&cmd, &o, argc, argv);
+  if (rc != CLI_GO_ON) return rc;
   static const char *const emits[] = {"obj", "so", "asm", "llvm"};
   int e = -1;
   for (int k = 0; k < 4; k++)
     if (!strcmp(emit, emits[k])) e = k;
   if (e < 0) {
     fprintf(stderr, "kiln compile: --emit wants obj, so, asm or llvm, got '%s'\n", emit);
+    cli_common_free(&o);
     return EXIT_USAGE;
   }
   if (strcmp(weights, "embed") != 0 && strcmp(weights, "file") != 0) {
     fprintf(stderr, "kiln compile: --weights wants embed or file, got '%s'\n", weights);
+    cli_common_free(&o);
     return EXIT_USAGE;
   }
-  if (!o.model || !ao.outdir) {
-    fprintf(stderr, "kiln compile: %s (see kiln compile --help)\n", !o.model ? "no model given" : "no -o OUTDIR given");
+  if (!ao.outdir) {
+    fprintf(stderr, "kiln compile: no -o OUTDIR given (see kiln compile --help)\n");
+    cli_common_free(&o);
     return EXIT_USAGE;
   }
   char name[128];
@@ -114,7 +108,7 @@ int cmd_compile(int argc, char **argv) {
                        .dump_llvm = o.dump_llvm, .threads = 1, .passes = &o.passes};
   kn_ctx *kn = kn_ctx_new();
   ir_graph *g = NULL;
-  int rc = cli_load(kn, &o, &g);
+  rc = cli_load(kn, &o, &g);
   int *ranks = NULL;
   int64_t(*dims)[KN_MAX_RANK] = NULL;
   kn_status st = KN_OK;
@@ -162,6 +156,6 @@ int cmd_compile(int argc, char **argv) {
   free(ranks);
   free(dims);
   kn_ctx_free(kn);
-  for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
+  cli_common_free(&o);
   return rc;
 }

@@ -7,22 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char export_help[] =
+static const char export_usage[] =
     "usage: kiln export MODEL -o OUT.onnx [options]\n"
-    "Writes MODEL (.onnx or .kir) as an ONNX model (ir_version 8+, default domain only).\n"
-    "  -o, --output FILE      the ONNX file to write (required)\n"
-    "  --opset N              write opset N (default: the model's opset, raised to what its\n"
-    "                         ops need and to at least 18)\n"
-    "  --no-value-info        leave out the types of intermediate values\n"
-    "  --shape NAME=DxDx...   bind the dims of input NAME first (the written input has them)\n"
-    "  -O0                    the graph as parsed or imported (default)\n"
-    "  -O1                    after kiln's cleanup passes (fold, remove-noops, canonicalize,\n"
-    "                         cse, dce); -O2/-O3 add fusions into kiln-internal ops, which\n"
-    "                         have no ONNX form and are refused naming the node\n"
-    "  --passes=a,b,c, --disable-pass=NAME, --print-after=NAME, --pass-stats, ...\n"
-    "                         kiln's pass flags (kiln run --help, docs/passes.md)\n"
-    "  --mem-limit BYTES      largest single allocation allowed (default 8G)\n"
-    "  -v, --verbose          more output\n";
+    "Writes MODEL (.onnx or .kir) as an ONNX model (ir_version 8+, default domain only).\n";
 
 /* --shape bindings for every input (rank -1: keep the declared type). */
 static kn_status bind_shapes(const cli_common *o, ir_graph *g) {
@@ -49,59 +36,35 @@ int cmd_export(int argc, char **argv) {
   cli_common_init(&o);
   const char *out = NULL;
   onnx_export_opts eo = {0};
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int r = cli_common_option(&o, argc, argv, &i);
-    if (r < 0) return EXIT_USAGE;
-    if (r > 0) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(export_help, stdout);
-      return EXIT_OK;
-    }
-    if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--opset")) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "kiln export: %s needs a value\n", a);
-        return EXIT_USAGE;
-      }
-      const char *v = argv[++i];
-      if (strcmp(a, "--opset") != 0) {
-        out = v;
-        continue;
-      }
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (*end || n < 1 || n > 1000) {
-        fprintf(stderr, "kiln export: --opset wants a positive number, got '%s'\n", v);
-        return EXIT_USAGE;
-      }
-      eo.opset = (int)n;
-    } else if (!strcmp(a, "--no-value-info")) eo.no_value_info = true;
-    else if (a[0] == '-') {
-      fprintf(stderr, "kiln export: unknown option %s (see kiln export --help)\n", a);
-      return EXIT_USAGE;
-    } else if (!o.model) o.model = a;
-    else {
-      fprintf(stderr, "kiln export: more than one model given\n");
-      return EXIT_USAGE;
-    }
-  }
-  if (!o.model) {
-    fprintf(stderr, "kiln export: no model given (see kiln export --help)\n");
-    return EXIT_USAGE;
-  }
+  /* every common flag works; the help lists the ones that matter for export */
+  const cli_opt opts[] = {
+      {{"-o", "--output"}, "FILE", "the ONNX file to write (required)", .str = &out},
+      {{"--opset"}, "N", "write opset N (default: the model's opset, raised to what its\n"
+                         "ops need and to at least 18)", .num = &eo.opset, .min = 1, .max = 1000},
+      {{"--no-value-info"}, NULL, "leave out the types of intermediate values", .flag = &eo.no_value_info},
+      {{NULL}, NULL, "bind the dims of input NAME first (the written input has them)",
+       .usage = "--shape NAME=DxDx..."},
+      {{NULL}, NULL, "the graph as parsed or imported (default)", .usage = "-O0"},
+      {{NULL}, NULL, "after kiln's cleanup passes (fold, remove-noops, canonicalize,\n"
+                     "cse, dce); -O2/-O3 add fusions into kiln-internal ops, which\n"
+                     "have no ONNX form and are refused naming the node", .usage = "-O1"},
+      {{NULL}, NULL, "kiln's pass flags (kiln run --help, docs/passes.md)",
+       .usage = "--passes=a,b,c, --disable-pass=NAME, --print-after=NAME, --pass-stats, ..."},
+      {{NULL}, NULL, "largest single allocation allowed (default 8G)", .usage = "--mem-limit BYTES"},
+      {{NULL}, NULL, "more output", .usage = "-v, --verbose"},
+      CLI_OPT_END};
+  const cli_cmd cmd = {"export", export_usage, opts, NULL, false};
+  int rc = cli_parse(&cmd, &o, argc, argv);
+  if (rc != CLI_GO_ON) return rc;
   if (!out) {
     fprintf(stderr, "kiln export: no output file given (-o OUT.onnx)\n");
+    cli_common_free(&o);
     return EXIT_USAGE;
   }
   if (!o.level_given) o.passes.level = 0; /* the graph as parsed */
   kn_ctx *kn = kn_ctx_new();
-  if (pm_check(kn, &o.passes) != KN_OK) {
-    fprintf(stderr, "kiln export: %s\n", kn_errmsg(kn));
-    kn_ctx_free(kn);
-    return EXIT_USAGE;
-  }
   ir_graph *g = NULL;
-  int rc = cli_load(kn, &o, &g);
+  rc = cli_load(kn, &o, &g);
   if (rc == EXIT_OK) {
     int opset = 0;
     kn_status st = bind_shapes(&o, g);
@@ -117,6 +80,6 @@ int cmd_export(int argc, char **argv) {
   }
   ir_graph_free(g);
   kn_ctx_free(kn);
-  for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
+  cli_common_free(&o);
   return rc;
 }

@@ -28,14 +28,10 @@ static void memory_estimate(const ir_graph *g, ir_mem_stats *ms) {
   free(size), free(off);
 }
 
-static const char inspect_help[] =
+static const char inspect_usage[] =
     "usage: kiln inspect MODEL [options]\n"
-    "Prints MODEL's IR in kiln's text form, its op histogram, params and MACs.\n"
-    "  --full                 print every constant's data (default: elide > 16 elements)\n"
-    "  --no-ir                print only the statistics\n"
-    "  --json                 also print one JSON object on the last line: nodes, ops,\n"
-    "                         workspace_bytes (the memory plan: liveness, views, in place),\n"
-    "                         naive_bytes (the sum of all intermediates, no reuse)\n"
+    "Prints MODEL's IR in kiln's text form, its op histogram, params and MACs.\n";
+static const char inspect_notes[] =
     "With --engine jit (the default) the model is compiled for its input shapes\n"
     "(--shape, free dims 1) and inspect also lists the ops that run on reference\n"
     "kernels; --engine ref inspects the graph as imported.\n";
@@ -44,36 +40,20 @@ int cmd_inspect(int argc, char **argv) {
   cli_common o;
   cli_common_init(&o);
   bool full = false, no_ir = false, json = false;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int r = cli_common_option(&o, argc, argv, &i);
-    if (r < 0) return EXIT_USAGE;
-    if (r > 0) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("%s%s", inspect_help, cli_common_help);
-      return EXIT_OK;
-    }
-    if (!strcmp(a, "--full")) full = true;
-    else if (!strcmp(a, "--no-ir")) no_ir = true;
-    else if (!strcmp(a, "--json")) json = true;
-    else if (a[0] == '-') {
-      fprintf(stderr, "kiln inspect: unknown option %s (see kiln inspect --help)\n", a);
-      return EXIT_USAGE;
-    } else if (!o.model) o.model = a;
-    else {
-      fprintf(stderr, "kiln inspect: more than one model given\n");
-      return EXIT_USAGE;
-    }
-  }
-  if (!o.model) {
-    fprintf(stderr, "kiln inspect: no model given (see kiln inspect --help)\n");
-    return EXIT_USAGE;
-  }
+  const cli_opt opts[] = {
+      {{"--full"}, NULL, "print every constant's data (default: elide > 16 elements)", .flag = &full},
+      {{"--no-ir"}, NULL, "print only the statistics", .flag = &no_ir},
+      {{"--json"}, NULL, "also print one JSON object on the last line: nodes, ops,\n"
+                         "workspace_bytes (the memory plan: liveness, views, in place),\n"
+                         "naive_bytes (the sum of all intermediates, no reuse)", .flag = &json},
+      CLI_OPT_END};
+  const cli_cmd cmd = {"inspect", inspect_usage, opts, inspect_notes, true};
+  int rc = cli_parse(&cmd, &o, argc, argv);
+  if (rc != CLI_GO_ON) return rc;
   kn_ctx *kn = kn_ctx_new();
   ir_graph *g = NULL;
   cli_session s;
   memset(&s, 0, sizeof s);
-  int rc;
   if (!strcmp(o.engine, "jit")) {
     rc = cli_session_open(&s, kn, &o, NULL);
     g = (ir_graph *)s.view;
@@ -81,6 +61,7 @@ int cmd_inspect(int argc, char **argv) {
   if (rc != EXIT_OK) {
     cli_session_close(&s);
     kn_ctx_free(kn);
+    cli_common_free(&o);
     return rc;
   }
   if (!no_ir) {
@@ -118,6 +99,6 @@ int cmd_inspect(int argc, char **argv) {
   if (!s.jit && !s.aot) ir_graph_free(g); /* the JIT's graph belongs to the compiled model, an artifact's to it */
   cli_session_close(&s);
   kn_ctx_free(kn);
-  for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
+  cli_common_free(&o);
   return EXIT_OK;
 }

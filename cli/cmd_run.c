@@ -7,21 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
-static const char run_help[] =
+static const char run_usage[] =
     "usage: kiln run MODEL [options]\n"
-    "Runs MODEL (.onnx or .kir) and prints one summary line per output.\n"
-    "  -i, --inputs DIR       read inputs from DIR/input_K.pb (K = graph input order)\n"
-    "  -o, --outputs DIR      write outputs to DIR/output_K.pb (created if missing)\n"
-    "  --save-inputs DIR      write the inputs used to DIR/input_K.pb\n"
-    "  --repeat N             run N times and report the median time (default 1)\n";
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+    "Runs MODEL (.onnx or .kir) and prints one summary line per output.\n";
 
 static kn_status save_all(kn_ctx *kn, const char *dir, const char *stem, const kn_tensor *t, int n,
                           const ir_graph *g, const ir_id *names) {
@@ -58,56 +47,28 @@ static void print_run_summary(const cli_common *o, const cli_session *s, double 
 int cmd_run(int argc, char **argv) {
   cli_common o;
   cli_common_init(&o);
-  const char *in_dir = NULL, *out_dir = NULL, *save_dir = NULL, *repeat_arg = NULL;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int r = cli_common_option(&o, argc, argv, &i);
-    if (r < 0) return EXIT_USAGE;
-    if (r > 0) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("%s%s", run_help, cli_common_help);
-      return EXIT_OK;
-    }
-    const char **dst = !strcmp(a, "-i") || !strcmp(a, "--inputs")    ? &in_dir
-                       : !strcmp(a, "-o") || !strcmp(a, "--outputs") ? &out_dir
-                       : !strcmp(a, "--save-inputs")                 ? &save_dir
-                       : !strcmp(a, "--repeat")                      ? &repeat_arg
-                                                                     : NULL;
-    if (dst) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "kiln run: %s needs a value\n", a);
-        return EXIT_USAGE;
-      }
-      *dst = argv[++i];
-    } else if (a[0] == '-') {
-      fprintf(stderr, "kiln run: unknown option %s (see kiln run --help)\n", a);
-      return EXIT_USAGE;
-    } else if (!o.model) o.model = a;
-    else {
-      fprintf(stderr, "kiln run: more than one model given\n");
-      return EXIT_USAGE;
-    }
-  }
-  if (!o.model) {
-    fprintf(stderr, "kiln run: no model given (see kiln run --help)\n");
-    return EXIT_USAGE;
-  }
-  char *end = NULL;
-  long repeat = repeat_arg ? strtol(repeat_arg, &end, 10) : 1;
-  if (repeat_arg && (*end || repeat < 1 || repeat > 1000)) {
-    fprintf(stderr, "kiln run: --repeat wants a count from 1 to 1000\n");
-    return EXIT_USAGE;
-  }
+  const char *in_dir = NULL, *out_dir = NULL, *save_dir = NULL;
+  int repeat = 1;
+  const cli_opt opts[] = {
+      {{"-i", "--inputs"}, "DIR", "read inputs from DIR/input_K.pb (K = graph input order)", .str = &in_dir},
+      {{"-o", "--outputs"}, "DIR", "write outputs to DIR/output_K.pb (created if missing)", .str = &out_dir},
+      {{"--save-inputs"}, "DIR", "write the inputs used to DIR/input_K.pb", .str = &save_dir},
+      {{"--repeat"}, "N", "run N times and report the median time (default 1)", .num = &repeat, .min = 1,
+       .max = 1000},
+      CLI_OPT_END};
+  const cli_cmd cmd = {"run", run_usage, opts, NULL, true};
+  int rc = cli_parse(&cmd, &o, argc, argv);
+  if (rc != CLI_GO_ON) return rc;
   kn_ctx *kn = kn_ctx_new();
   cli_session s;
-  int rc = cli_session_open(&s, kn, &o, in_dir);
+  rc = cli_session_open(&s, kn, &o, in_dir);
   if (rc == EXIT_OK) {
     kn_status st = save_dir ? save_all(kn, save_dir, "input", s.ins, s.nin, s.view, s.view->inputs) : KN_OK;
     double times[1000];
     for (int r = 0; st == KN_OK && r < repeat; r++) {
-      double t0 = now_ms();
+      double t0 = cli_now_ms();
       st = cli_session_run(&s);
-      times[r] = now_ms() - t0;
+      times[r] = cli_now_ms() - t0;
     }
     double t_run = st == KN_OK ? cli_median(times, repeat) : 0;
     if (st == KN_OK && out_dir) st = save_all(kn, out_dir, "output", s.outs, s.nout, s.view, s.view->outputs);
@@ -122,6 +83,6 @@ int cmd_run(int argc, char **argv) {
   }
   cli_session_close(&s);
   kn_ctx_free(kn);
-  for (int k = 0; k < o.nshapes; k++) free((void *)o.shape_names[k]);
+  cli_common_free(&o);
   return rc;
 }

@@ -139,6 +139,9 @@ int cg_target_vec_bytes(const cg_options *opt);
 /* The canonical triple of a --target name (aliases accepted), or an error
  * that lists the supported ones. */
 kn_status cg_target_resolve(kn_ctx *kn, const char *name, const char **triple, cg_arch *arch);
+/* The i-th --target name cg_target_resolve accepts, NULL past the last (for
+ * the CLI's did-you-mean). */
+const char *cg_target_name(int i);
 cg_arch cg_arch_of_triple(const char *triple);
 const char *cg_arch_name(cg_arch a);
 void cg_llvm_init(void);

@@ -68,6 +68,10 @@ kn_status cg_target_resolve(kn_ctx *kn, const char *name, const char **triple, c
                  name);
 }
 
+const char *cg_target_name(int i) {
+  return i >= 0 && i < (int)(sizeof triples / sizeof triples[0]) ? triples[i].alias : NULL;
+}
+
 cg_arch cg_arch_of_triple(const char *triple) {
   if (!strncmp(triple, "x86_64", 6)) return CG_ARCH_X86_64;
   if (!strncmp(triple, "aarch64", 7) || !strncmp(triple, "arm64", 5)) return CG_ARCH_AARCH64;

@@ -11,19 +11,7 @@ kiln=$1 pbcmp=$2 writer=$3 lib=$4 src=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
-expect() { # expect CODE PATTERN CMD...
-  want=$1 pat=$2
-  shift 2
-  out=$("$@" 2>&1)
-  got=$?
-  if [ "$got" != "$want" ] || { [ -n "$pat" ] && ! printf '%s' "$out" | grep -q -- "$pat"; }; then
-    echo "FAIL: $* -> exit $got (want $want), output:"
-    printf '%s\n' "$out" | head -5
-    fails=$((fails + 1))
-  else
-    echo "ok: $*"
-  fi
-}
+. "$src/tests/lib_expect.sh"
 "$writer" --write-onnx "$tmp/custom.onnx" || { echo "FAIL: cannot write the model"; exit 1; }
 spec="MySwish=$lib:void kiln_test_swish(in0, numel(in0), out0, attr_f(beta))"
 expect 1 "domain 'com.example'" "$kiln" run "$tmp/custom.onnx"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # cli_test.sh: the kiln CLI's contract: exit codes (0 ok, 1 model error,
 # 2 usage error), one clear error line naming the file for bad models, help for
-# every command, a run/inspect round trip through input/output .pb files, and
-# export: its errors, and a written model that computes what the .kir does.
+# every command, the option parser (did-you-mean, --opt=value and --opt value,
+# missing and bad values, unknown passes and targets: all usage errors), a
+# run/inspect round trip through input/output .pb files, and export: its
+# errors, and a written model that computes what the .kir does.
 # usage: cli_test.sh KILN_BINARY SOURCE_DIR
 set -u
 kiln=$1
@@ -10,19 +12,7 @@ src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
-expect() { # expect CODE PATTERN CMD...
-  want=$1 pat=$2
-  shift 2
-  out=$("$@" 2>&1)
-  got=$?
-  if [ "$got" != "$want" ] || ! printf '%s' "$out" | grep -q -- "$pat"; then
-    echo "FAIL: $* -> exit $got (want $want), output:"
-    printf '%s\n' "$out" | head -5
-    fails=$((fails + 1))
-  else
-    echo "ok: $*"
-  fi
-}
+. "$src/tests/lib_expect.sh"
 expect 0 "usage: kiln COMMAND" "$kiln" --help
 expect 2 "usage: kiln COMMAND" "$kiln"
 expect 0 "\-\-save-inputs" "$kiln" run --help
@@ -32,6 +22,45 @@ expect 2 "unknown option" "$kiln" run --bogus "$src/models/clip_vit_tiny.kir"
 expect 2 "no model given" "$kiln" run
 expect 2 "bad dims" "$kiln" run "$src/models/clip_vit_tiny.kir" --shape x=3xq
 expect 2 "no input named" "$kiln" run "$src/models/clip_vit_tiny.kir" --shape nope=1x3
+# the option parser (cli/options.c): a mistyped option gets a did-you-mean on every command
+k=$src/models/clip_vit_tiny.kir
+expect 2 "unknown option --thread (did you mean --threads?)" "$kiln" run "$k" --thread 2
+expect 2 "unknown option --iter (did you mean --iters?)" "$kiln" bench "$k" --iter 3
+expect 2 "unknown option --no-irr (did you mean --no-ir?)" "$kiln" inspect "$k" --no-irr
+expect 2 "unknown option --opste (did you mean --opset?)" "$kiln" export "$k" -o "$tmp/x.onnx" --opste 18
+expect 2 "unknown option --taget (did you mean --target?)" "$kiln" compile "$k" -o "$tmp/c" --taget aarch64-linux-gnu
+expect 2 "unknown option --pass-stat (did you mean --pass-stats?)" "$kiln" inspect "$k" --pass-stat
+expect 2 "unknown option --thr (did you mean --threads?)" "$kiln" run "$k" --thr=2
+if "$kiln" run "$k" --bogus 2>&1 | grep -q "did you mean"; then
+  echo "FAIL: a suggestion for --bogus"
+  fails=$((fails + 1))
+fi
+# unknown pass names and targets are usage errors, with a suggestion when one is close
+expect 2 "unknown pass 'foo' in --passes" "$kiln" run "$k" --passes=foo
+expect 2 "unknown pass 'fsue-gelu' in --passes (did you mean fuse-gelu?)" "$kiln" run "$k" --passes=fold,fsue-gelu
+expect 2 "unknown pass 'foo' in --disable-pass" "$kiln" bench "$k" --disable-pass=foo
+expect 2 "unknown pass 'dcee' in --print-after (did you mean dce?)" "$kiln" inspect "$k" --print-after dcee
+expect 2 "unknown pass 'foo' in --passes" "$kiln" export "$k" -o "$tmp/x.onnx" --passes foo
+expect 2 "unsupported target 'x86-64-linux-gnu'.*did you mean x86_64-linux-gnu" "$kiln" compile "$k" -o "$tmp/c" \
+  --target x86-64-linux-gnu
+expect 2 "unsupported target 'sparc'" "$kiln" compile "$k" -o "$tmp/c" --target sparc
+# both value forms, missing and bad values, model count
+expect 0 "(2 threads)" "$kiln" run "$k" --threads=2 --repeat 2
+expect 0 "(2 threads)" "$kiln" run "$k" --threads 2 --repeat=2
+expect 0 "38 nodes" "$kiln" inspect "$src/models/clip_vit_b32.kir" --config=tiny --define=layers=1 --engine=ref --no-ir
+expect 0 "passes -O2: fold,dce:" "$kiln" run "$k" --passes fold,dce
+expect 0 "passes -O2: fold,dce:" "$kiln" run "$k" --passes=fold,dce
+expect 2 "needs a value" "$kiln" run "$k" --threads
+expect 2 "needs a value" "$kiln" bench "$k" --iters
+expect 2 "needs a value" "$kiln" compile "$k" -o
+expect 2 "needs a value" "$kiln" run "$k" --passes
+expect 2 "threads wants an integer from 1 to 256, got 'x'" "$kiln" run "$k" --threads x
+expect 2 "threads wants an integer from 1 to 256, got '0'" "$kiln" run "$k" --threads=0
+expect 2 "repeat wants an integer" "$kiln" run "$k" --repeat 1001
+expect 2 "takes no value" "$kiln" bench "$k" --json=yes
+expect 2 "more than one model" "$kiln" run "$k" "$k"
+expect 2 "no model given" "$kiln" bench --iters 2
+expect 0 "fuse-gelu" "$kiln" run --list-passes
 # pass instrumentation into a file, and a file that cannot be written
 expect 0 "nodes" "$kiln" inspect "$src/models/clip_vit_tiny.kir" --no-ir --time-passes --print-after=dce --print-file "$tmp/passes.txt"
 expect 0 "IR after dce" cat "$tmp/passes.txt"
