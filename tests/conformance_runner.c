@@ -2,17 +2,23 @@
  * (/usr/share/libonnx-testdata/data/{node,pytorch-converted,pytorch-operator,
  * simple}) on the reference executor. Each case runs in a forked child with a
  * time limit, so a crash or hang is reported as such instead of killing the
- * run. Prints pass/fail/unsupported counts per suite and compares the set of
- * non-passing cases with a committed expectation list: a case that is not on
- * the list and does not pass is a regression (exit 1); a listed case that now
- * passes is reported so the list can be trimmed.
+ * run. Prints pass/fail/unsupported counts per suite and compares every case's
+ * status with a committed expectation list (a case not on the list is
+ * expected to pass). Statuses are ranked pass > unsupported = error >
+ * mismatch > crash = timeout (docs/testing.md): a case that does worse than
+ * listed fails the run (exit 1), and so does every crash or timeout, listed
+ * or not; one that does better, or differently at the same rank, is reported
+ * with a request to update the list but does not fail. A filter or suite
+ * list that selects no case fails too: "0 of 0" proves nothing.
  *
  * usage: kiln_conformance [--data DIR] [--suite NAME]... [--filter SUBSTR]
  *                         [--expect FILE] [--write-expect FILE] [--engine ref|jit] [-O0..-O3]
  *                         [--via-onnx] [--no-fallback] [-v]
  * --engine jit compiles each case with the LLVM JIT instead of running the
- * reference executor, after the pass pipeline of -O<n> (default -O3); the same
- * expectation list applies to both engines and every level.
+ * reference executor, after the pass pipeline of -O<n> (default -O3); -O<n>
+ * given with the reference engine runs that pipeline on each case specialized
+ * to its shapes first (what the JIT would compile). The same expectation list
+ * applies to both engines and every level.
  * --via-onnx writes each imported case back as ONNX with kiln's writer and
  * imports that first (the writer's round trip on every op test).
  * --no-fallback (with --engine jit) compiles as an AOT build must, with no
@@ -58,6 +64,17 @@ static const entry *find(const list *l, const char *name) {
   for (int i = 0; i < l->n; i++)
     if (strcmp(l->v[i].name, name) == 0) return &l->v[i];
   return NULL;
+}
+
+/* Higher is better; -1 for a word that is not a status. Unsupported and
+ * error are both clean refusals with a message; a mismatch is a wrong answer
+ * given silently, worse than a refusal; a crash or hang is worst. */
+static int status_rank(const char *s) {
+  static const struct { const char *name; int rank; } ranks[] = {
+      {"pass", 3}, {"unsupported", 2}, {"error", 2}, {"mismatch", 1}, {"crash", 0}, {"timeout", 0}};
+  for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++)
+    if (!strcmp(s, ranks[i].name)) return ranks[i].rank;
+  return -1;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -118,23 +135,37 @@ static void run_forked(const char *dir, entry *e) {
   snprintf(e->msg, sizeof e->msg, "%s", tab + 1);
 }
 
-static void load_expect(const char *path, list *l) {
+/* Reads "suite/case status reason" lines; a missing file or an unknown
+ * status is an error (a typo must not silently expect a pass). */
+static bool load_expect(const char *path, list *l) {
   FILE *f = fopen(path, "r");
-  if (!f) return;
+  if (!f) {
+    perror(path);
+    return false;
+  }
   char line[2048];
+  int lineno = 0;
+  bool ok = true;
   while (fgets(line, sizeof line, f)) {
+    lineno++;
     if (line[0] == '#' || line[0] == '\n') continue;
     entry e = {0};
     char *sp = strchr(line, ' ');
-    if (!sp) continue;
+    if (!sp) sp = line + strcspn(line, "\n"); /* no status: reported as unknown below */
     *sp = 0;
     snprintf(e.name, sizeof e.name, "%.255s", line);
-    char *st = sp + 1, *sp2 = strpbrk(st, " \n");
+    char *st = sp[1] ? sp + 1 : sp, *sp2 = strpbrk(st, " \n");
     if (sp2) *sp2 = 0;
-    snprintf(e.status, sizeof e.status, "%s", st);
+    snprintf(e.status, sizeof e.status, "%.31s", st);
+    if (status_rank(e.status) < 0) {
+      fprintf(stderr, "%s:%d: unknown status '%s' (pass, unsupported, error, mismatch, crash, timeout)\n", path,
+              lineno, e.status);
+      ok = false;
+    }
     push(l, &e);
   }
   fclose(f);
+  return ok;
 }
 
 int main(int argc, char **argv) {
@@ -142,6 +173,7 @@ int main(int argc, char **argv) {
   const char *suites[8];
   int nsuites = 0, verbose = 0;
   pm_options passes = {.level = 3};
+  bool level_given = false;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
     else if (!strcmp(argv[i], "--suite") && i + 1 < argc && nsuites < 8) suites[nsuites++] = argv[++i];
@@ -150,7 +182,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--write-expect") && i + 1 < argc) write_expect = argv[++i];
     else if (!strcmp(argv[i], "-v")) verbose = 1;
     else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
-      passes.level = argv[i][2] - '0';
+      passes.level = argv[i][2] - '0', level_given = true;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) case_flags |= KT_JIT, i++;
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "ref")) case_flags &= ~(unsigned)KT_JIT, i++;
     else if (!strcmp(argv[i], "--via-onnx")) case_flags |= KT_VIA_ONNX;
@@ -162,6 +194,7 @@ int main(int argc, char **argv) {
     }
   }
   kt_set_passes(&passes);
+  if (level_given && !(case_flags & KT_JIT)) case_flags |= KT_PASSES;
   if (!nsuites) {
     suites[nsuites++] = "node";
     suites[nsuites++] = "pytorch-converted";
@@ -174,8 +207,8 @@ int main(int argc, char **argv) {
     return 77;
   }
   list expected = {0}, results = {0};
-  if (expect) load_expect(expect, &expected);
-  int regressions = 0, fixed = 0;
+  if (expect && !load_expect(expect, &expected)) return 2;
+  int worse = 0, better = 0, changed = 0, total = 0;
   for (int s = 0; s < nsuites; s++) {
     char sdir[4096];
     snprintf(sdir, sizeof sdir, "%s/%s", data, suites[s]);
@@ -210,18 +243,23 @@ int main(int argc, char **argv) {
       counts[pass ? 0 : !strcmp(e.status, "mismatch") ? 1 : !strcmp(e.status, "unsupported") ? 2
                  : !strcmp(e.status, "error") ? 3 : 4]++;
       const entry *x = expect ? find(&expected, e.name) : NULL;
-      bool hard = !strcmp(e.status, "crash") || !strcmp(e.status, "timeout");
-      if (expect && !pass && (!x || hard)) {
-        regressions++;
-        printf("REGRESSION %s: %s: %s\n", e.name, e.status, e.msg);
-      } else if (expect && pass && x) {
-        fixed++;
-        if (verbose) printf("now passing (remove from the list): %s\n", e.name);
+      const char *want = x ? x->status : "pass";
+      int rg = status_rank(e.status), rw = status_rank(want);
+      if (expect && (rg < rw || rg == 0)) { /* a crash or hang fails even when listed */
+        worse++;
+        printf("WORSE   %s: expected %s -> got %s: %s\n", e.name, want, e.status, e.msg);
+      } else if (expect && rg > rw) {
+        better++;
+        printf("BETTER  %s: expected %s -> got %s\n", e.name, want, e.status);
+      } else if (expect && strcmp(e.status, want)) {
+        changed++;
+        printf("CHANGED %s: expected %s -> got %s (same rank): %s\n", e.name, want, e.status, e.msg);
       }
       if (verbose) printf("%-11s %s%s%s\n", e.status, e.name, pass ? "" : ": ", pass ? "" : e.msg);
       free(names[i]);
     }
     free(names);
+    total += nn;
     printf("%s suite %-18s %4d cases: %4d pass, %3d mismatch, %3d unsupported, %3d error, %3d crash/timeout\n", case_flags & KT_JIT ? "jit" : "ref", suites[s],
            nn, counts[0], counts[1], counts[2], counts[3], counts[4]);
   }
@@ -240,9 +278,18 @@ int main(int argc, char **argv) {
     fclose(f);
   }
   if (expect) {
-    printf("%d regressions, %d listed cases now pass\n", regressions, fixed);
+    printf("%d cases differ from %s: %d worse, %d better, %d changed at the same rank\n", worse + better + changed,
+           expect, worse, better, changed);
+    if (better + changed)
+      printf("update %s: kiln_conformance --write-expect FILE on the reference engine, all suites (the list is "
+             "shared by every engine and level)\n", expect);
+  }
+  if (!total) {
+    printf("FAIL: no conformance case found (data %s%s%s): a run of nothing proves nothing\n", data,
+           filter ? ", filter " : "", filter ? filter : "");
+    worse++;
   }
   free(expected.v);
   free(results.v);
-  return regressions ? 1 : 0;
+  return worse ? 1 : 0;
 }

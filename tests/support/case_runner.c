@@ -1,6 +1,8 @@
 /* case_runner.c: runs one test-case directory laid out like the ONNX backend
  * test data (model.onnx + test_data_set_N/{input,output}_K.pb) on the
- * reference executor and compares every output with the stored one. */
+ * reference executor or the JIT and compares every output with the stored
+ * one; it records what ran (op counts before and after the passes, the JIT's
+ * fallback nodes) so the runners can check and print it. */
 #include "ir_text.h"
 #include "frontend.h"
 #include "oracle.h"
@@ -37,7 +39,15 @@ void kt_set_passes(const pm_options *o) { jit_passes = o; }
 
 static kn_status load_model(kn_ctx *kn, const char *model, unsigned flags, ir_graph **g);
 
-/* A copy of the graph specialized to these inputs' shapes and folded. */
+static void count_ops(const ir_graph *g, int32_t *counts) {
+  memset(counts, 0, sizeof(int32_t) * IR_OP_COUNT);
+  for (int32_t i = 0; i < g->nnodes; i++)
+    if (!g->nodes[i].dead) counts[g->nodes[i].op]++;
+}
+
+/* A copy of the graph specialized to these inputs' shapes and folded (with
+ * KT_FOLD it must become static), then with KT_PASSES the pass pipeline as
+ * the JIT runs it (its NCHWc block from the host's vector width). */
 static kn_status specialize(kn_ctx *kn, const char *model, unsigned flags, const kn_tensor *ins, int nin,
                             ir_graph **out, kt_case_report *rep) {
   ir_graph *g = NULL;
@@ -53,11 +63,16 @@ static kn_status specialize(kn_ctx *kn, const char *model, unsigned flags, const
   int32_t folded = 0;
   if (st == KN_OK) st = pass_bind_input_shapes(g, ranks, (const int64_t(*)[KN_MAX_RANK])dims);
   if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
+  if (st == KN_OK && (flags & KT_PASSES)) {
+    pm_options po = jit_passes ? *jit_passes : (pm_options){.level = 2};
+    if (po.nchwc_block <= 0) po.nchwc_block = cg_target_vec_bytes(&(cg_options){0}) / 4;
+    st = pm_run(g, &po);
+  }
   if (st == KN_OK) st = ir_verify(g);
   const char *why = NULL;
   bool has_control = false;
   for (int32_t i = 0; i < g->nnodes; i++) has_control |= !g->nodes[i].dead && (g->nodes[i].op == IR_OP_If || g->nodes[i].op == IR_OP_Loop);
-  if (st == KN_OK && !has_control && !pass_graph_is_static(g, &why))
+  if (st == KN_OK && (flags & KT_FOLD) && !has_control && !pass_graph_is_static(g, &why))
     st = kn_fail(kn, KN_EINTERNAL, "after folding, node %s still has a non-static output type", why);
   free(ranks);
   free(dims);
@@ -101,7 +116,7 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
     for (int i = 0; i < nout; i++)
       if (want[i].dtype == KN_U16 && g->values[g->outputs[i]].type.dtype == KN_BF16) want[i].dtype = KN_BF16;
     ir_graph *spec = NULL;
-    if (flags & KT_FOLD) {
+    if (flags & (KT_FOLD | KT_PASSES)) {
       st = specialize(kn, model, flags, ins, nin, &spec, rep);
       if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
       else g = spec;
@@ -121,7 +136,8 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
         ranks[i] = t ? t->rank : -1;
         if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
       }
-      cg_options opt = {.opt_level = 2, .no_cache = true, .passes = jit_passes, /* tests must not fill ~/.cache */
+      cg_options opt = {.opt_level = 2, .no_cache = true, /* tests must not fill ~/.cache */
+                        .passes = jit_passes, .no_lower = (flags & KT_NO_LOWER) != 0,
                         .no_fallback = (flags & KT_NO_FALLBACK) != 0};
       if (st == KN_OK) st = cg_compile(kn, fresh, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &jit);
       else ir_graph_free(fresh);
@@ -135,9 +151,18 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
         rep->live_nodes = cs.live_nodes;
         rep->folded_nodes = cs.folded_nodes;
         rep->whole_graph_ref = cs.whole_graph_ref;
+        rep->fallback_ops[0] = 0;
+        for (int k = 0; k < IR_OP_COUNT; k++)
+          if (cs.fallback_op[k] && strlen(rep->fallback_ops) + strlen(ir_op_table[k].name) + 2 < sizeof rep->fallback_ops)
+            snprintf(rep->fallback_ops + strlen(rep->fallback_ops), sizeof rep->fallback_ops - strlen(rep->fallback_ops),
+                     "%s%s", rep->fallback_ops[0] ? " " : "", ir_op_table[k].name);
+        count_ops(cg_model_graph(jit), rep->ops_ran);
         if (cs.total_ms > rep->compile_ms) rep->compile_ms = cs.total_ms;
       } else set(rep, status_result(st), kn_errmsg(kn));
-    } else if (st == KN_OK) st = ref_plan_new(kn, g, &plan);
+    } else if (st == KN_OK) {
+      count_ops(g, rep->ops_ran);
+      st = ref_plan_new(kn, g, &plan);
+    }
     for (int pass = 0; st == KN_OK && pass < 2 && rep->result == KT_PASS; pass++) {
       double t0 = now_ms();
       st = jit ? cg_run(jit, ins, nin, got, g->noutputs) : ref_plan_run(plan, ins, nin, got, g->noutputs);
@@ -232,6 +257,7 @@ void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_ca
     kn_ctx_free(kn);
     return;
   }
+  count_ops(g, rep->ops_imported);
   for (int s = 0; rep->result == KT_PASS; s++) {
     snprintf(path, sizeof path, "%s/test_data_set_%d", dir, s);
     if (!file_exists(path)) break;

@@ -42,6 +42,9 @@ typedef struct kt_case_report {
   int32_t lowered_nodes, fallback_nodes; /* with KT_JIT */
   double compile_ms;                     /* with KT_JIT: the largest */
   bool whole_graph_ref;                  /* with KT_JIT: ran on the reference executor */
+  char fallback_ops[512];                /* with KT_JIT: the op types of the fallback nodes, space-separated */
+  int32_t ops_imported[IR_OP_COUNT];     /* live nodes per op: the imported graph */
+  int32_t ops_ran[IR_OP_COUNT];          /* the graph that ran (last data set), after any passes */
 } kt_case_report;
 
 /* Runs every test_data_set_* of a case directory on the reference executor,
@@ -56,12 +59,18 @@ typedef struct kt_case_report {
 /* KT_VIA_ONNX first writes the imported graph as ONNX (frontend/onnx_export.c)
  * and imports that, so the run checks the writer on a real model. The text
  * and ONNX round trips apply to every engine path (fold, JIT). */
+/* KT_PASSES (reference engine) runs what the JIT compiles: a copy of the
+ * model per data set, specialized to its shapes and folded, then the pass
+ * pipeline of kt_set_passes, so the reference implementations of the fused
+ * ops run on real models. */
+/* KT_NO_LOWER (with KT_JIT) compiles every node without generated code (the
+ * fallback path; tests of the fallback budget). */
 /* KT_NO_FALLBACK (with KT_JIT) compiles as an AOT build must: a node without
  * compiled code (generated, or a kernel call) fails the compile instead of
  * running its reference kernel. */
-enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4, KT_VIA_ONNX = 8, KT_NO_FALLBACK = 16 };
+enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4, KT_VIA_ONNX = 8, KT_PASSES = 16, KT_NO_LOWER = 32, KT_NO_FALLBACK = 64 };
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
-/* The pass pipeline options KT_JIT compiles with (NULL: the -O2 default). */
+/* The pass pipeline options KT_JIT and KT_PASSES use (NULL: the -O2 default). */
 struct pm_options;
 void kt_set_passes(const struct pm_options *o);
 
