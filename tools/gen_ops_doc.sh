@@ -1,0 +1,49 @@
+#!/bin/sh
+# gen_ops_doc.sh: the op lists generated from ir/ops.def, so they cannot drift:
+# README.md's list of ONNX ops and docs/ops.md's table (op, domain, opsets,
+# pattern class, how compiled code runs it, whether an AOT build takes it).
+#   tools/gen_ops_doc.sh            print both
+#   tools/gen_ops_doc.sh --update   rewrite them between their markers
+#   tools/gen_ops_doc.sh --check    exit 1 if either is stale (the docs_ops ctest)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+def="$top/ir/ops.def"
+readme="$top/README.md"
+doc="$top/docs/ops.md"
+max_opset=$(sed -n 's/^#define IR_ONNX_OPSET_MAX \([0-9]*\).*/\1/p' "$top/ir/ir.h")
+# rows as "name domain since form pattern lowering", lowering as L, K, LK or L0
+rows() {
+  sed -n 's/^OP(\([A-Za-z0-9]*\), \([A-Z]*\), \([0-9]*\), \([0-9]*\), \([A-Z]*\), \(L0\|LK\|L\|K\)[(,].*/\1 \2 \3 \4 \5 \6/p' "$def"
+}
+oplist() {
+  rows | awk '$2 == "ONNX" {print $1}' | sort | tr '\n' ' ' | fold -s -w 100 | sed 's/ *$//'
+  echo
+}
+table() {
+  echo "| op | domain | imported from opset | IR form (opset) | pattern | compiled code runs it as | AOT build |"
+  echo "|---|---|---|---|---|---|---|"
+  rows | sort | awk -v max="$max_opset" '{
+    dom = $2 == "ONNX" ? "ai.onnx" : "internal"
+    imp = $2 == "ONNX" ? $3 " to " max : "never (made by passes)"
+    form = $2 == "ONNX" ? $4 : "-"
+    how = $6 == "L" ? "generated code" : $6 == "K" ? "kernel call" : $6 == "LK" ? "generated code, else kernel call" : "reference kernel (JIT only)"
+    aot = $6 == "L" ? "where generated code takes the node" : $6 == "L0" ? "no" : "yes"
+    printf "| `%s` | %s | %s | %s | %s | %s | %s |\n", $1, dom, imp, form, tolower($5), how, aot
+  }'
+}
+between() { sed -n "/<!-- $2:begin -->/,/<!-- $2:end -->/p" "$1" | sed '1d;$d'; }
+replace() { # file marker generator
+  tmp=$(mktemp)
+  { sed -n "1,/<!-- $2:begin -->/p" "$1"; $3; sed -n "/<!-- $2:end -->/,\$p" "$1"; } > "$tmp"
+  mv "$tmp" "$1"
+}
+case "${1:-}" in
+--update) replace "$readme" oplist oplist; replace "$doc" ops table ;;
+--check)
+  stale=0
+  if [ "$(oplist)" != "$(between "$readme" oplist)" ]; then echo "README.md's op list is stale"; stale=1; fi
+  if [ "$(table)" != "$(between "$doc" ops)" ]; then echo "docs/ops.md's table is stale"; stale=1; fi
+  if [ $stale = 1 ]; then echo "run tools/gen_ops_doc.sh --update"; exit 1; fi
+  echo "README.md's op list and docs/ops.md's table match ir/ops.def" ;;
+*) oplist; echo; table ;;
+esac
