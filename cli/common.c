@@ -17,17 +17,26 @@ double cli_now_ms(void) {
 int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
   kn_set_verbose(kn, o->verbose);
+  ir_custom_ops *custom = o->ncustom_ops ? ir_custom_ops_new() : NULL;
+  if (o->ncustom_ops && !custom) {
+    fprintf(stderr, "kiln: error: out of memory\n");
+    return EXIT_MODEL;
+  }
   for (int k = 0; k < o->ncustom_ops; k++)
-    if (ir_custom_register(kn, o->custom_ops[k]) != KN_OK) {
+    if (ir_custom_register(kn, custom, o->custom_ops[k]) != KN_OK) {
       fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn));
+      ir_custom_ops_free(custom);
       return EXIT_USAGE;
     }
   if ((o->config || o->ndefines) && !kn_is_text_model(o->model)) {
     fprintf(stderr, "kiln: error: --config and --define apply to .kir models only, not %s\n", o->model);
+    ir_custom_ops_free(custom);
     return EXIT_USAGE;
   }
   ir_parse_opts po = {.config = o->config, .defines = o->defines, .ndefines = o->ndefines};
-  kn_status st = kn_load_graph_ex(kn, o->model, &po, g);
+  /* the registrations become attributes of the Custom nodes, so they are not needed after the import */
+  kn_status st = kn_load_graph_ex(kn, o->model, &po, custom, g);
+  ir_custom_ops_free(custom);
   if (st != KN_OK) {
     fprintf(stderr, "kiln: error: %s\n", kn_errmsg(kn));
     /* an unknown --config or a --define of no param is the command line's fault */

@@ -10,6 +10,11 @@ kn_status onnx_import_file(kn_ctx *ctx, const char *path, ir_graph **out);
 /* Same from a buffer; `dir` resolves external data (may be NULL: then external data is an error). */
 kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir,
                              const char *display_name, ir_graph **out);
+/* The same with the --custom-op registrations (custom may be NULL): a node of
+ * a registered op type becomes a Custom node, whatever its domain. */
+kn_status onnx_import_buffer_with(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir,
+                                  const char *display_name, const ir_custom_ops *custom, ir_graph **out);
+kn_status onnx_import_file_with(kn_ctx *ctx, const char *path, const ir_custom_ops *custom, ir_graph **out);
 #define ONNX_MIN_OPSET 1
 #define ONNX_MAX_OPSET 21
 
@@ -39,8 +44,10 @@ kn_status onnx_read_file(kn_ctx *ctx, const char *path, uint8_t **data, size_t *
 
 /* ===== model.c: load any supported model file (.onnx or .kir) ===== */
 kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out);
-/* Same, with the config and defines for a .kir file (opts may be NULL). */
-kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, ir_graph **out);
+/* Same, with the config and defines for a .kir file (opts may be NULL) and
+ * the --custom-op registrations for an ONNX file (custom may be NULL). */
+kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, const ir_custom_ops *custom,
+                           ir_graph **out);
 bool kn_is_text_model(const char *path); /* a .kir file */
 
 #endif

@@ -12,14 +12,15 @@ static bool has_suffix(const char *s, const char *suf) {
 
 bool kn_is_text_model(const char *path) { return has_suffix(path, ".kir"); }
 
-kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out) { return kn_load_graph_ex(ctx, path, NULL, out); }
+kn_status kn_load_graph(kn_ctx *ctx, const char *path, ir_graph **out) { return kn_load_graph_ex(ctx, path, NULL, NULL, out); }
 
-kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, ir_graph **out) {
+kn_status kn_load_graph_ex(kn_ctx *ctx, const char *path, const ir_parse_opts *opts, const ir_custom_ops *custom,
+                           ir_graph **out) {
   *out = NULL;
   if (!kn_is_text_model(path)) {
     if (opts && (opts->config || opts->ndefines))
       return kn_fail(ctx, KN_EINVAL, "%s: a config or defines apply only to .kir models", path);
-    return onnx_import_file(ctx, path, out);
+    return onnx_import_file_with(ctx, path, custom, out);
   }
   uint8_t *buf;
   size_t len;

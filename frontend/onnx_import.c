@@ -12,6 +12,7 @@
 typedef struct import_state {
   kn_ctx *ctx;
   const char *dir;
+  const ir_custom_ops *custom; /* --custom-op registrations (may be NULL) */
   int opset;
   int depth;
 } import_state;
@@ -175,7 +176,7 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
   snprintf(fallback, sizeof fallback, "%s_%d", *op_type ? op_type : "node", index);
   const char *nn = np->name && *np->name ? np->name : fallback;
   /* an op type registered with --custom-op becomes a Custom node, whatever its domain */
-  bool custom = ir_custom_registered(s->ctx, op_type);
+  bool custom = ir_custom_registered(s->custom, op_type);
   if (!custom && np->domain && *np->domain && strcmp(np->domain, "ai.onnx") != 0)
     return kn_fail(s->ctx, KN_EUNSUPPORTED, "node %s: op %s is in domain '%s', which kiln does not support", nn, op_type,
                    np->domain);
@@ -214,7 +215,7 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
     st = import_attr(s, g, &g->nodes[id], np->attribute[i]);
     if (st != KN_OK) kn_prefix(s->ctx, "node %s (%s): ", nn, op_type);
   }
-  if (st == KN_OK && custom) st = ir_custom_make_node(g, &g->nodes[id], op_type);
+  if (st == KN_OK && custom) st = ir_custom_make_node(g, &g->nodes[id], s->custom, op_type);
   else if (st == KN_OK) st = onnx_upgrade_node(g, id, op_type, s->opset);
   free(ins);
   free(outs);
@@ -314,10 +315,15 @@ static int default_opset(import_state *s, const KilnOnnx__ModelProto *m, const c
 
 kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir, const char *display,
                              ir_graph **out) {
+  return onnx_import_buffer_with(ctx, buf, len, dir, display, NULL, out);
+}
+
+kn_status onnx_import_buffer_with(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir, const char *display,
+                                  const ir_custom_ops *custom, ir_graph **out) {
   *out = NULL;
   KilnOnnx__ModelProto *m = kiln_onnx__model_proto__unpack(NULL, len, buf);
   if (!m) return kn_fail(ctx, KN_EPARSE, "%s: not a valid ONNX model (truncated or corrupt protobuf)", display);
-  import_state s = {.ctx = ctx, .dir = dir};
+  import_state s = {.ctx = ctx, .dir = dir, .custom = custom};
   kn_status st = KN_OK;
   if (!m->graph) st = kn_fail(ctx, KN_EPARSE, "%s: not a valid ONNX model (no graph)", display);
   if (st == KN_OK) {
@@ -350,6 +356,10 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
 }
 
 kn_status onnx_import_file(kn_ctx *ctx, const char *path, ir_graph **out) {
+  return onnx_import_file_with(ctx, path, NULL, out);
+}
+
+kn_status onnx_import_file_with(kn_ctx *ctx, const char *path, const ir_custom_ops *custom, ir_graph **out) {
   uint8_t *buf;
   size_t len;
   *out = NULL;
@@ -362,7 +372,7 @@ kn_status onnx_import_file(kn_ctx *ctx, const char *path, ir_graph **out) {
   char *slash = strrchr(dir, '/');
   if (slash) *slash = 0;
   else strcpy(dir, ".");
-  kn_status st = onnx_import_buffer(ctx, buf, len, dir, path, out);
+  kn_status st = onnx_import_buffer_with(ctx, buf, len, dir, path, custom, out);
   free(dir);
   free(buf);
   return st;

@@ -13,7 +13,6 @@ kn_ctx *kn_ctx_new(void) {
 }
 
 void kn_ctx_free(kn_ctx *ctx) {
-  if (ctx) ir_custom_free_all(ctx);
   free(ctx);
 }
 const char *kn_errmsg(const kn_ctx *ctx) { return ctx ? ctx->msg : "no context"; }

@@ -139,11 +139,17 @@ kn_status ir_infer_custom(ir_infer_ctx *c) {
 }
 
 /* ---- registrations: OPTYPE=LIBRARY:SIGNATURE ---- */
-struct ir_custom_reg {
+typedef struct custom_reg {
   char *op_type, *library, *signature;
+} custom_reg;
+struct ir_custom_ops {
+  custom_reg *regs;
+  int32_t n;
 };
 
-kn_status ir_custom_register(kn_ctx *kn, const char *spec) {
+ir_custom_ops *ir_custom_ops_new(void) { return calloc(1, sizeof(ir_custom_ops)); }
+
+kn_status ir_custom_register(kn_ctx *kn, ir_custom_ops *r, const char *spec) {
   const char *eq = strchr(spec, '='), *paren = strchr(spec, '(');
   /* the library ends at the last ':' before the signature's '(' */
   const char *colon = NULL;
@@ -157,42 +163,40 @@ kn_status ir_custom_register(kn_ctx *kn, const char *spec) {
   kn_status st = type && lib && sigtext ? ir_custom_sig_parse(kn, sigtext, &sig) : kn_fail(kn, KN_ENOMEM, "out of memory");
   if (st == KN_OK && ir_op_from_name(type) >= 0)
     st = kn_fail(kn, KN_EINVAL, "--custom-op %s: kiln implements %s itself", type, type);
-  ir_custom_reg *regs = st == KN_OK ? realloc(kn->custom_ops, sizeof *regs * (size_t)(kn->ncustom_ops + 1)) : NULL;
+  custom_reg *regs = st == KN_OK ? realloc(r->regs, sizeof *regs * (size_t)(r->n + 1)) : NULL;
   if (st == KN_OK && !regs) st = kn_fail(kn, KN_ENOMEM, "out of memory");
   if (st != KN_OK) {
     free(type), free(lib), free(sigtext);
     return st;
   }
-  kn->custom_ops = regs;
-  regs[kn->ncustom_ops++] = (ir_custom_reg){type, lib, sigtext};
+  r->regs = regs;
+  regs[r->n++] = (custom_reg){type, lib, sigtext};
   return KN_OK;
 }
 
-kn_status ir_custom_make_node(ir_graph *g, ir_node *n, const char *op_type) {
-  const kn_ctx *kn = g->ctx;
-  for (int32_t i = 0; kn && i < kn->ncustom_ops; i++) {
-    const ir_custom_reg *r = &kn->custom_ops[i];
-    if (strcmp(r->op_type, op_type) != 0) continue;
-    KN_TRY(ir_attr_set_string(g, n, "op_type", r->op_type, strlen(r->op_type)));
-    KN_TRY(ir_attr_set_string(g, n, "library", r->library, strlen(r->library)));
-    return ir_attr_set_string(g, n, "signature", r->signature, strlen(r->signature));
-  }
-  return KN_EUNSUPPORTED;
+static const custom_reg *find(const ir_custom_ops *r, const char *op_type) {
+  for (int32_t i = 0; r && i < r->n; i++)
+    if (!strcmp(r->regs[i].op_type, op_type)) return &r->regs[i];
+  return NULL;
 }
 
-bool ir_custom_registered(const kn_ctx *kn, const char *op_type) {
-  for (int32_t i = 0; kn && i < kn->ncustom_ops; i++)
-    if (!strcmp(kn->custom_ops[i].op_type, op_type)) return true;
-  return false;
+kn_status ir_custom_make_node(ir_graph *g, ir_node *n, const ir_custom_ops *r, const char *op_type) {
+  const custom_reg *c = find(r, op_type);
+  if (!c) return KN_EUNSUPPORTED;
+  KN_TRY(ir_attr_set_string(g, n, "op_type", c->op_type, strlen(c->op_type)));
+  KN_TRY(ir_attr_set_string(g, n, "library", c->library, strlen(c->library)));
+  return ir_attr_set_string(g, n, "signature", c->signature, strlen(c->signature));
 }
 
-void ir_custom_free_all(kn_ctx *kn) {
-  for (int32_t i = 0; i < kn->ncustom_ops; i++) {
-    free(kn->custom_ops[i].op_type);
-    free(kn->custom_ops[i].library);
-    free(kn->custom_ops[i].signature);
+bool ir_custom_registered(const ir_custom_ops *r, const char *op_type) { return find(r, op_type) != NULL; }
+
+void ir_custom_ops_free(ir_custom_ops *r) {
+  if (!r) return;
+  for (int32_t i = 0; i < r->n; i++) {
+    free(r->regs[i].op_type);
+    free(r->regs[i].library);
+    free(r->regs[i].signature);
   }
-  free(kn->custom_ops);
-  kn->custom_ops = NULL;
-  kn->ncustom_ops = 0;
+  free(r->regs);
+  free(r);
 }

@@ -25,8 +25,6 @@ struct kn_ctx {
   char msg[2048];
   uint64_t mem_limit;
   int verbose;
-  struct ir_custom_reg *custom_ops; /* --custom-op registrations (custom_op.c) */
-  int32_t ncustom_ops;
 };
 /* Formats the message into ctx and returns `st` so callers can `return kn_fail(...)`. */
 kn_status kn_fail(kn_ctx *ctx, kn_status st, const char *fmt, ...) KN_PRINTF(3, 4);
@@ -261,16 +259,19 @@ typedef struct ir_custom_sig {
   int nargs;
   ir_custom_arg args[IR_CUSTOM_MAX_ARGS];
 } ir_custom_sig;
-typedef struct ir_custom_reg ir_custom_reg;
 /* Parses "void|int SYMBOL(ARG, ...)" (the grammar is in custom_op.c). */
 kn_status ir_custom_sig_parse(kn_ctx *kn, const char *text, ir_custom_sig *sig);
-/* Registers "OPTYPE=LIBRARY:SIGNATURE" in kn (--custom-op). */
-kn_status ir_custom_register(kn_ctx *kn, const char *spec);
-bool ir_custom_registered(const kn_ctx *kn, const char *op_type);
+/* The registry of --custom-op registrations: owned by whoever loads models
+ * (the CLI, a test) and handed to the importer; errors go to kn. */
+typedef struct ir_custom_ops ir_custom_ops;
+ir_custom_ops *ir_custom_ops_new(void); /* NULL on OOM */
+void ir_custom_ops_free(ir_custom_ops *r);
+/* Registers "OPTYPE=LIBRARY:SIGNATURE" (--custom-op). */
+kn_status ir_custom_register(kn_ctx *kn, ir_custom_ops *r, const char *spec);
+bool ir_custom_registered(const ir_custom_ops *r, const char *op_type); /* r may be NULL */
 /* Gives node n (op Custom) the registration's attributes; KN_EUNSUPPORTED
  * when op_type is not registered. */
-kn_status ir_custom_make_node(ir_graph *g, ir_node *n, const char *op_type);
-void ir_custom_free_all(kn_ctx *kn);
+kn_status ir_custom_make_node(ir_graph *g, ir_node *n, const ir_custom_ops *r, const char *op_type);
 
 /* ===== infer.c: shape and dtype inference ===== */
 typedef struct ir_infer_ctx {

@@ -86,9 +86,13 @@ static void test_signature_grammar(void **state) {
     assert_int_not_equal(ir_custom_sig_parse(kn, bad[i][0], &s), KN_OK);
     if (!strstr(kn_errmsg(kn), bad[i][1])) fail_msg("'%s': %s", bad[i][0], kn_errmsg(kn));
   }
-  assert_int_not_equal(ir_custom_register(kn, "MySwish=" SWISH_SIG), KN_OK); /* no LIB: */
-  assert_int_not_equal(ir_custom_register(kn, "Relu=lib.so:" SWISH_SIG), KN_OK);
+  ir_custom_ops *reg = ir_custom_ops_new();
+  assert_non_null(reg);
+  assert_int_not_equal(ir_custom_register(kn, reg, "MySwish=" SWISH_SIG), KN_OK); /* no LIB: */
+  assert_int_not_equal(ir_custom_register(kn, reg, "Relu=lib.so:" SWISH_SIG), KN_OK);
   assert_non_null(strstr(kn_errmsg(kn), "kiln implements Relu"));
+  assert_false(ir_custom_registered(reg, "MySwish"));
+  ir_custom_ops_free(reg);
   kn_ctx_free(kn);
 }
 
@@ -101,14 +105,14 @@ static void expect_swish(const kn_tensor *in, const kn_tensor *out) {
   }
 }
 
-static void run_engines(kn_ctx *kn, const uint8_t *buf, size_t len) {
+static void run_engines(kn_ctx *kn, const ir_custom_ops *reg, const uint8_t *buf, size_t len) {
   kn_tensor in, out;
   int64_t dims[2] = {2, 5};
   assert_int_equal(kn_tensor_alloc(kn, &in, KN_F32, 2, dims), KN_OK);
   for (int i = 0; i < 10; i++) ((float *)in.data)[i] = (float)i - 4.5f;
   ir_graph *g = NULL;
   /* the reference executor: libffi */
-  assert_int_equal(onnx_import_buffer(kn, buf, len, NULL, "custom.onnx", &g), KN_OK);
+  assert_int_equal(onnx_import_buffer_with(kn, buf, len, NULL, "custom.onnx", reg, &g), KN_OK);
   if (ref_run_graph(kn, g, &in, 1, &out, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
   expect_swish(&in, &out);
   kn_tensor_free(&out);
@@ -135,8 +139,9 @@ static void test_onnx_custom_op(void **state) {
   /* unregistered: the importer refuses the unknown op, naming its domain */
   assert_int_not_equal(onnx_import_buffer(kn, buf, len, NULL, "custom.onnx", &g), KN_OK);
   assert_non_null(strstr(kn_errmsg(kn), "com.example"));
-  assert_int_equal(ir_custom_register(kn, "MySwish=" KILN_TEST_CUSTOMOP_LIB ":" SWISH_SIG), KN_OK);
-  assert_int_equal(onnx_import_buffer(kn, buf, len, NULL, "custom.onnx", &g), KN_OK);
+  ir_custom_ops *reg = ir_custom_ops_new();
+  assert_int_equal(ir_custom_register(kn, reg, "MySwish=" KILN_TEST_CUSTOMOP_LIB ":" SWISH_SIG), KN_OK);
+  assert_int_equal(onnx_import_buffer_with(kn, buf, len, NULL, "custom.onnx", reg, &g), KN_OK);
   const ir_node *n = &g->nodes[0];
   assert_int_equal(n->op, IR_OP_Custom);
   assert_string_equal(ir_attr_str(n, "op_type", ""), "MySwish");
@@ -150,11 +155,14 @@ static void test_onnx_custom_op(void **state) {
   free(text), free(again);
   ir_graph_free(back);
   ir_graph_free(g);
-  run_engines(kn, buf, len);
+  run_engines(kn, reg, buf, len);
+  ir_custom_ops_free(reg);
   /* a library without the function, on the reference executor and the JIT */
   kn_ctx *kn2 = kn_ctx_new();
-  assert_int_equal(ir_custom_register(kn2, "MySwish=" KILN_TEST_CUSTOMOP_LIB ":void no_such_fn(in0, out0)"), KN_OK);
-  assert_int_equal(onnx_import_buffer(kn2, buf, len, NULL, "custom.onnx", &g), KN_OK);
+  ir_custom_ops *reg2 = ir_custom_ops_new();
+  assert_int_equal(ir_custom_register(kn2, reg2, "MySwish=" KILN_TEST_CUSTOMOP_LIB ":void no_such_fn(in0, out0)"), KN_OK);
+  assert_int_equal(onnx_import_buffer_with(kn2, buf, len, NULL, "custom.onnx", reg2, &g), KN_OK);
+  ir_custom_ops_free(reg2);
   cg_options co = {.opt_level = 2, .no_cache = true, .threads = 1};
   cg_model *m = NULL;
   assert_int_not_equal(cg_compile(kn2, g, keep_rank, keep_dims, &co, &m), KN_OK);
