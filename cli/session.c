@@ -31,10 +31,9 @@ static uint64_t model_identity(const char *path) {
   if (stat(path, &st) != 0) return 0;
   char real[4096];
   if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
-  uint64_t h = 1469598103934665603ull;
-  for (const char *p = real; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  uint64_t h = kn_fnv1a(KN_FNV_OFFSET, real, strlen(real));
   uint64_t parts[3] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
-  for (int i = 0; i < 3; i++) h = (h ^ parts[i]) * 1099511628211ull;
+  for (int i = 0; i < 3; i++) h = kn_fnv1a_word(h, parts[i]);
   return h ? h : 1;
 }
 

@@ -36,9 +36,22 @@ void kn_prefix(kn_ctx *ctx, const char *fmt, ...) KN_PRINTF(2, 3);
     if (kn_try_st_ != KN_OK) return kn_try_st_;                                                    \
   } while (0)
 
+/* ===== small helpers used everywhere ===== */
+/* 64-bit FNV-1a: kn_fnv1a(KN_FNV_OFFSET, bytes, n), chained by passing h on;
+ * kn_fnv1a_word mixes a whole 64-bit word in one step. */
+#define KN_FNV_OFFSET 1469598103934665603ull
+#define KN_FNV_PRIME 1099511628211ull
+static inline uint64_t kn_fnv1a(uint64_t h, const void *p, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * KN_FNV_PRIME;
+  return h;
+}
+static inline uint64_t kn_fnv1a_word(uint64_t h, uint64_t w) { return (h ^ w) * KN_FNV_PRIME; }
+
 /* ===== tensor.c: dense tensors ===== */
 /* numel of dims with overflow check; returns -1 on overflow or negative dim */
 int64_t kn_dims_numel(int rank, const int64_t *dims);
+/* the product of dims[from..to) (no overflow check: for dims already checked) */
+int64_t kn_dims_prod(const int64_t *dims, int from, int to);
 /* Allocates zeroed, 64-byte aligned storage; checks overflow and the mem limit. */
 kn_status kn_tensor_alloc(kn_ctx *ctx, kn_tensor *t, int dtype, int rank, const int64_t *dims);
 kn_status kn_tensor_clone(kn_ctx *ctx, kn_tensor *dst, const kn_tensor *src);
@@ -120,6 +133,8 @@ typedef struct ir_type {
   int64_t dims[KN_MAX_RANK];
 } ir_type;
 bool ir_type_is_concrete(const ir_type *t);
+/* elements of a concrete type (-1 on overflow) */
+static inline int64_t ir_type_numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
 
 /* ===== attributes ===== */
 typedef enum ir_attr_kind {
@@ -189,6 +204,8 @@ typedef struct ir_graph {
   int32_t nsyms, cap_syms;
   int32_t opset; /* default-domain opset the graph was imported at (info only) */
 } ir_graph;
+/* the type of value v */
+static inline const ir_type *ir_vtype(const ir_graph *g, ir_id v) { return &g->values[v].type; }
 
 ir_graph *ir_graph_new(kn_ctx *ctx, const char *name);
 ir_graph *ir_subgraph_new(ir_graph *parent, const char *name);

@@ -39,6 +39,12 @@ bool kn_dtype_is_int(int dt) {
          dt == KN_U32 || dt == KN_U64;
 }
 
+int64_t kn_dims_prod(const int64_t *dims, int from, int to) {
+  int64_t p = 1;
+  for (int d = from; d < to; d++) p *= dims[d];
+  return p;
+}
+
 int64_t kn_dims_numel(int rank, const int64_t *dims) {
   int64_t n = 1;
   for (int i = 0; i < rank; i++) {

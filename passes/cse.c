@@ -51,8 +51,8 @@ static bool cse_candidate(const ir_graph *g, const ir_node *n) {
 }
 
 static uint64_t node_hash(const ir_node *n) {
-  uint64_t h = 1469598103934665603ull ^ (uint64_t)n->op;
-  for (int k = 0; k < n->nin; k++) h = (h ^ (uint64_t)(uint32_t)n->in[k]) * 1099511628211ull;
+  uint64_t h = KN_FNV_OFFSET ^ (uint64_t)n->op;
+  for (int k = 0; k < n->nin; k++) h = kn_fnv1a_word(h, (uint64_t)(uint32_t)n->in[k]);
   return h;
 }
 

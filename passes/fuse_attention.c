@@ -43,7 +43,6 @@ typedef struct att_match {
   int64_t nw;
 } att_match;
 
-static const ir_type *vtype(const ir_graph *g, ir_id v) { return &g->values[v].type; }
 
 static bool kill(att_match *m, ir_node *n) {
   if (m->nd >= MAX_DEAD) return false;
@@ -54,7 +53,7 @@ static bool kill(att_match *m, ir_node *n) {
 /* The producer of v if it is `op` and v may disappear into the fused node. */
 static ir_node *consume(att_match *m, ir_id v, ir_op op) {
   ir_node *n = pat_def(m->g, v, op);
-  if (!n || n->nout != 1 || !pat_fusable(m->g, m->uses, v) || !ir_type_is_concrete(vtype(m->g, v))) return NULL;
+  if (!n || n->nout != 1 || !pat_fusable(m->g, m->uses, v) || !ir_type_is_concrete(ir_vtype(m->g, v))) return NULL;
   return n;
 }
 
@@ -70,7 +69,7 @@ static ir_id peel_scale(att_match *m, ir_id v) {
     else if (n->op == IR_OP_Mul && pat_scalar(m->g, n->in[0], &c)) x = n->in[1];
     else return v;
     /* the scaled value must be what it scales (no broadcast of a 1-element tensor of higher rank) */
-    const ir_type *tx = vtype(m->g, x), *tv = vtype(m->g, v);
+    const ir_type *tx = ir_vtype(m->g, x), *tv = ir_vtype(m->g, v);
     if (tx->rank != tv->rank || memcmp(tx->dims, tv->dims, sizeof(int64_t) * (size_t)tv->rank) != 0) return v;
     if (n->op == IR_OP_Div && c == 0) return v;
     if (!kill(m, n)) return v;
@@ -91,7 +90,7 @@ static bool perm_is(const ir_node *t, const int64_t *want, int n) {
 static ir_id split_heads_of(att_match *m, ir_id v) {
   ir_node *r = consume(m, v, IR_OP_Reshape);
   if (!r) return IR_NONE;
-  const ir_type *x = vtype(m->g, r->in[0]), *t = vtype(m->g, v);
+  const ir_type *x = ir_vtype(m->g, r->in[0]), *t = ir_vtype(m->g, v);
   if (x->rank != 3 || t->rank != 4 || !ir_type_is_concrete(x) || x->dims[0] != t->dims[0] || x->dims[1] != t->dims[1] ||
       x->dims[2] != t->dims[2] * t->dims[3] || t->dims[2] != m->H || !kill(m, r))
     return IR_NONE;
@@ -202,7 +201,7 @@ static ir_id window_mask(att_match *m, ir_id x, const ir_type *xt) {
     const ir_id v5 = add->in[i], m5 = add->in[1 - i];
     ir_node *r1 = consume(m, v5, IR_OP_Reshape);
     if (!r1 || !const_f32(g, m5)) continue;
-    const ir_type *t5 = vtype(g, v5), *ty = vtype(g, r1->in[0]), *tm = vtype(g, m5);
+    const ir_type *t5 = ir_vtype(g, v5), *ty = ir_vtype(g, r1->in[0]), *tm = ir_vtype(g, m5);
     if (t5->rank != 5 || ty->rank != 4 || memcmp(ty->dims, xt->dims, sizeof(int64_t) * 4) != 0 ||
         t5->dims[0] * t5->dims[1] != xt->dims[0] || memcmp(t5->dims + 2, xt->dims + 1, sizeof(int64_t) * 3) != 0 ||
         tm->rank > 5)
@@ -216,7 +215,7 @@ static ir_id window_mask(att_match *m, ir_id x, const ir_type *xt) {
     ir_node *a4 = consume(m, y, IR_OP_Add);
     if (a4)
       for (int j = 0; j < 2 && m->wbias == IR_NONE; j++)
-        if (const_f32(g, a4->in[1 - j]) && mask_fits(vtype(g, a4->in[1 - j]), xt) && kill(m, a4))
+        if (const_f32(g, a4->in[1 - j]) && mask_fits(ir_vtype(g, a4->in[1 - j]), xt) && kill(m, a4))
           m->wbias = a4->in[1 - j], y = a4->in[j];
     return y;
   }
@@ -268,7 +267,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   m->nd = 0;
   m->scale = 1.0;
   const ir_id x = sm->in[0], p = sm->out[0];
-  const ir_type *xt = vtype(g, x);
+  const ir_type *xt = ir_vtype(g, x);
   if (xt->dtype != KN_F32 || !ir_type_is_concrete(xt) || (xt->rank != 3 && xt->rank != 4)) return KN_OK;
   const int64_t axis = ir_attr_int(sm, "axis", ir_attr_int(sm, "legacy_coerce_2d", 0) ? 1 : -1);
   if (axis != -1 && axis != xt->rank - 1) return KN_OK;
@@ -305,7 +304,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
       const double scale = m->scale;
       s = peel_scale(m, add->in[i]);
       qk = consume(m, s, IR_OP_MatMul);
-      if (qk && mask_fits(vtype(g, add->in[1 - i]), xt)) mask = add->in[1 - i];
+      if (qk && mask_fits(ir_vtype(g, add->in[1 - i]), xt)) mask = add->in[1 - i];
       else qk = NULL, m->nd = nd, m->scale = scale;
     }
   } else {
@@ -314,13 +313,13 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   }
   if (!qk || qk->in[0] == qk->in[1]) return KN_OK;
   kill(m, qk);
-  const ir_type *w = vtype(g, s);
+  const ir_type *w = ir_vtype(g, s);
   if (w->rank != xt->rank || memcmp(w->dims, xt->dims, sizeof(int64_t) * (size_t)w->rank) != 0) return KN_OK;
   m->rank = w->rank;
   m->B = w->rank == 4 ? w->dims[0] : 1;
   m->H = w->rank == 4 ? w->dims[1] : w->dims[0];
   const int64_t S = w->dims[w->rank - 2], T = w->dims[w->rank - 1];
-  const ir_type *qt = vtype(g, qk->in[0]), *ktt = vtype(g, qk->in[1]), *vt = vtype(g, pv->in[vt_form ? 0 : 1]);
+  const ir_type *qt = ir_vtype(g, qk->in[0]), *ktt = ir_vtype(g, qk->in[1]), *vt = ir_vtype(g, pv->in[vt_form ? 0 : 1]);
   if (!ir_type_is_concrete(qt) || !ir_type_is_concrete(ktt) || !ir_type_is_concrete(vt) || !same_batch(qt, w) ||
       !same_batch(ktt, w) || !same_batch(vt, w) || qt->dtype != KN_F32 || ktt->dtype != KN_F32 || vt->dtype != KN_F32)
     return KN_OK;
@@ -345,7 +344,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
     const ir_id to = t->out[0];
     if (t->op == IR_OP_Transpose && perm_is(t, p0213, 4) && pat_fusable(g, m->uses, to) && m->user[to] != IR_NONE) {
       ir_node *r = &g->nodes[m->user[to]];
-      const ir_type *ot = vtype(g, o), *rt = vtype(g, r->out[0]);
+      const ir_type *ot = ir_vtype(g, o), *rt = ir_vtype(g, r->out[0]);
       if (r->op == IR_OP_Reshape && r->in[0] == to && ir_type_is_concrete(rt) && rt->rank == 3 &&
           rt->dims[0] == ot->dims[0] && rt->dims[1] == ot->dims[2] && rt->dims[2] == ot->dims[1] * ot->dims[3] &&
           kill(m, t) && kill(m, r)) {
@@ -358,7 +357,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   if (mask != IR_NONE && causal_mask(g, mask, S, T)) causal = true, mask = IR_NONE;
   in[3] = mask;
   /* commit: the last node becomes the Attention, the rest die */
-  const ir_type want = *vtype(g, fin->out[0]);
+  const ir_type want = *ir_vtype(g, fin->out[0]);
   if (m->window) {
     const int64_t wdims[4] = {xt->dims[0], xt->dims[1], xt->dims[2], xt->dims[3]};
     if ((in[3] = mask = make_window_mask(m, wdims)) == IR_NONE)
@@ -369,7 +368,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   KN_TRY(pat_rewrite(g, fin, IR_OP_Attention, mask != IR_NONE ? 4 : 3, in));
   KN_TRY(set_attrs(g, fin, m, causal, lay));
   const ir_type *ins[4];
-  for (int i = 0; i < fin->nin; i++) ins[i] = vtype(g, fin->in[i]);
+  for (int i = 0; i < fin->nin; i++) ins[i] = ir_vtype(g, fin->in[i]);
   ir_type got;
   KN_TRY(ir_infer_node(g->ctx, g, fin, ins, NULL, &got));
   if (got.rank != want.rank || memcmp(got.dims, want.dims, sizeof(int64_t) * (size_t)want.rank) != 0)

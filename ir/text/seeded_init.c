@@ -165,7 +165,5 @@ kn_status ir_init_uniform(kn_ctx *ctx, kn_tensor *t, uint64_t seed, double low, 
 }
 
 uint64_t ir_seed_from_name(const char *name, size_t len) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
-  return h;
+  return kn_fnv1a(KN_FNV_OFFSET, name, len);
 }

@@ -17,6 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* kiln_rt.h (the LLVM-free runtime's public header) repeats kiln.h's status
+ * and dtype numbers so an artifact needs nothing else; the loader passes them
+ * across unchanged, so they must stay equal. */
+_Static_assert((int)KILN_OK == (int)KN_OK && (int)KILN_EINVAL == (int)KN_EINVAL &&
+                   (int)KILN_EUNSUPPORTED == (int)KN_EUNSUPPORTED && (int)KILN_ENOMEM == (int)KN_ENOMEM &&
+                   (int)KILN_EIO == (int)KN_EIO && (int)KILN_EINTERNAL == (int)KN_EINTERNAL,
+               "kiln_rt.h's status codes are kiln.h's");
+_Static_assert((int)KILN_FLOAT == (int)KN_F32 && (int)KILN_UINT8 == (int)KN_U8 && (int)KILN_INT8 == (int)KN_I8 &&
+                   (int)KILN_UINT16 == (int)KN_U16 && (int)KILN_INT16 == (int)KN_I16 &&
+                   (int)KILN_INT32 == (int)KN_I32 && (int)KILN_INT64 == (int)KN_I64 && (int)KILN_BOOL == (int)KN_BOOL &&
+                   (int)KILN_FLOAT16 == (int)KN_F16 && (int)KILN_DOUBLE == (int)KN_F64 &&
+                   (int)KILN_UINT32 == (int)KN_U32 && (int)KILN_UINT64 == (int)KN_U64 &&
+                   (int)KILN_BFLOAT16 == (int)KN_BF16,
+               "kiln_rt.h's dtype codes are kiln.h's");
+
+
 struct kn_artifact {
   kn_ctx *kn;
   void *dl;

@@ -11,12 +11,6 @@
 
 /* ---- small shared helpers ---- */
 
-static int64_t prod(const int64_t *d, int from, int to) {
-  int64_t p = 1;
-  for (int i = from; i < to; i++) p *= d[i];
-  return p;
-}
-
 static kn_status elem_size(ref_ctx *c, int dt, size_t *es) {
   *es = kn_dtype_size(dt);
   return *es ? KN_OK : ref_unsupported_dtype(c, dt);
@@ -75,8 +69,8 @@ kn_status ref_exec_Gather(ref_ctx *c) {
   for (int d = 0; d < ix->rank; d++) dims[k++] = ix->dims[d];
   for (int d = axis + 1; d < x->rank; d++) dims[k++] = x->dims[d];
   KN_TRY(prep_out(c, 0, x->dtype, rank, dims));
-  int64_t bad = kk_index_gather(x->data, ix->data, ix->dtype == KN_I64, c->out[0].data, prod(x->dims, 0, axis),
-                                x->dims[axis], kn_tensor_numel(ix), prod(x->dims, axis + 1, x->rank), es);
+  int64_t bad = kk_index_gather(x->data, ix->data, ix->dtype == KN_I64, c->out[0].data, kn_dims_prod(x->dims, 0, axis),
+                                x->dims[axis], kn_tensor_numel(ix), kn_dims_prod(x->dims, axis + 1, x->rank), es);
   return bad < 0 ? KN_OK : bad_index(c, ix, bad, x->dims[axis], "index");
 }
 
@@ -143,9 +137,9 @@ static kn_status nd_offsets(ref_ctx *c, const kn_tensor *x, const kn_tensor *ix,
       return ref_fail(c, KN_ESHAPE, "batch dim %d differs: data %lld, indices %lld", d, (long long)x->dims[d],
                       (long long)ix->dims[d]);
   v->k = (int)k;
-  v->nbatch = prod(x->dims, 0, b);
-  v->per_batch = prod(ix->dims, b, q - 1);
-  v->slice = prod(x->dims, b + v->k, r);
+  v->nbatch = kn_dims_prod(x->dims, 0, b);
+  v->per_batch = kn_dims_prod(ix->dims, b, q - 1);
+  v->slice = kn_dims_prod(x->dims, b + v->k, r);
   int64_t n = v->nbatch * v->per_batch;
   KN_TRY(alloc_offsets(c, n, off));
   int64_t bad = n == 0 ? -1
@@ -292,7 +286,7 @@ kn_status ref_exec_Trilu(ref_ctx *c) {
   }
   KN_TRY(prep_out(c, 0, x->dtype, x->rank, x->dims));
   int r = x->rank;
-  kk_index_trilu(x->data, c->out[0].data, prod(x->dims, 0, r - 2), x->dims[r - 2], x->dims[r - 1], k,
+  kk_index_trilu(x->data, c->out[0].data, kn_dims_prod(x->dims, 0, r - 2), x->dims[r - 2], x->dims[r - 1], k,
                  ir_attr_int(c->node, "upper", 1) != 0, es);
   return KN_OK;
 }
@@ -319,7 +313,7 @@ kn_status ref_exec_OneHot(ref_ctx *c) {
   KN_TRY(alloc_offsets(c, n, &iv));
   for (int64_t i = 0; i < n; i++) iv[i] = kn_tensor_get_i64(ix, i);
   const char *v = vals->data;
-  kk_index_one_hot(iv, prod(ix->dims, 0, axis), prod(ix->dims, axis, ix->rank), depth, v, v + es, c->out[0].data, es);
+  kk_index_one_hot(iv, kn_dims_prod(ix->dims, 0, axis), kn_dims_prod(ix->dims, axis, ix->rank), depth, v, v + es, c->out[0].data, es);
   kn_aligned_free(iv);
   return KN_OK;
 }
@@ -382,7 +376,7 @@ kn_status ref_exec_ReverseSequence(ref_ctx *c) {
     return ref_fail(c, KN_ESHAPE, "sequence_lens must be 1-D of the batch size %lld", (long long)x->dims[ba]);
   KN_TRY(prep_out(c, 0, x->dtype, x->rank, x->dims));
   int64_t bad = kk_index_reverse_sequence(x->data, c->out[0].data, lens->data, lens->dtype == KN_I64, ta == 0,
-                                          x->dims[0], x->dims[1], prod(x->dims, 2, x->rank), es);
+                                          x->dims[0], x->dims[1], kn_dims_prod(x->dims, 2, x->rank), es);
   if (bad >= 0)
     return ref_fail(c, KN_EINVAL, "sequence_lens[%lld] = %lld is outside [0, %lld]", (long long)bad,
                     (long long)kn_tensor_get_i64(lens, bad), (long long)x->dims[ta]);
@@ -417,9 +411,9 @@ kn_status ref_exec_Compress(ref_ctx *c) {
   int rank = 1, axis = 0;
   if (ir_attr_get(c->node, "axis")) {
     KN_TRY(norm_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
-    outer = prod(x->dims, 0, axis);
+    outer = kn_dims_prod(x->dims, 0, axis);
     extent = x->dims[axis];
-    inner = prod(x->dims, axis + 1, x->rank);
+    inner = kn_dims_prod(x->dims, axis + 1, x->rank);
     rank = x->rank;
     memcpy(dims, x->dims, sizeof dims);
   }

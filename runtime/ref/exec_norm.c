@@ -90,12 +90,6 @@ static kn_status norm_open(ref_ctx *c, norm_io *io, unsigned in_mask) {
   return KN_OK;
 }
 
-static int64_t prod(const int64_t *dims, int from, int to) {
-  int64_t p = 1;
-  for (int d = from; d < to; d++) p *= dims[d];
-  return p;
-}
-
 /* Input i must hold exactly n elements (a per-channel or per-group vector). */
 static kn_status need_len(ref_ctx *c, int i, int64_t n, const char *what) {
   if (!c->in[i]) return KN_OK;
@@ -111,7 +105,7 @@ static kn_status nc_view(ref_ctx *c, int min_rank, int64_t *n, int64_t *ch, int6
   if (x->rank < min_rank) return ref_fail(c, KN_ESHAPE, "input must have rank >= %d, got %d", min_rank, x->rank);
   *n = x->rank >= 1 ? x->dims[0] : 1;
   *ch = x->rank >= 2 ? x->dims[1] : 1;
-  *sp = prod(x->dims, 2, x->rank);
+  *sp = kn_dims_prod(x->dims, 2, x->rank);
   return KN_OK;
 }
 
@@ -231,7 +225,7 @@ kn_status ref_exec_LayerNormalization(ref_ctx *c) {
   if (axis < 0) axis += x->rank;
   if (axis < 0 || (axis >= x->rank && !(x->rank == 0 && axis == 0)))
     return ref_fail(c, KN_EINVAL, "axis is out of range for rank %d", x->rank);
-  int64_t outer = prod(x->dims, 0, (int)axis), inner = prod(x->dims, (int)axis, x->rank);
+  int64_t outer = kn_dims_prod(x->dims, 0, (int)axis), inner = kn_dims_prod(x->dims, (int)axis, x->rank);
   float eps = ir_attr_float(c->node, "epsilon", 1e-5f);
   norm_io io;
   KN_TRY(norm_open(c, &io, 0x7));
@@ -311,8 +305,8 @@ static kn_status axis_view(ref_ctx *c, int64_t *outer, int64_t *n, int64_t *inne
   if (axis < 0) axis += r;
   if (legacy) {
     if (axis < 0 || axis > r) return ref_fail(c, KN_EINVAL, "axis is out of range for rank %d", x->rank);
-    *outer = prod(x->dims, 0, (int)axis);
-    *n = prod(x->dims, (int)axis, x->rank);
+    *outer = kn_dims_prod(x->dims, 0, (int)axis);
+    *n = kn_dims_prod(x->dims, (int)axis, x->rank);
     *inner = 1;
     return KN_OK;
   }
@@ -321,9 +315,9 @@ static kn_status axis_view(ref_ctx *c, int64_t *outer, int64_t *n, int64_t *inne
     return KN_OK;
   }
   if (axis < 0 || axis >= r) return ref_fail(c, KN_EINVAL, "axis is out of range for rank %d", x->rank);
-  *outer = prod(x->dims, 0, (int)axis);
+  *outer = kn_dims_prod(x->dims, 0, (int)axis);
   *n = x->dims[axis];
-  *inner = prod(x->dims, (int)axis + 1, x->rank);
+  *inner = kn_dims_prod(x->dims, (int)axis + 1, x->rank);
   return KN_OK;
 }
 
@@ -366,7 +360,7 @@ static kn_status run_nll(ref_ctx *c, norm_io *io, const void *lp) {
   for (int d = 0; d < t->rank; d++)
     if (t->dims[d] != x->dims[d == 0 ? 0 : d + 1])
       return ref_fail(c, KN_ESHAPE, "target dim %d does not match input", d);
-  int64_t n = x->dims[0], ch = x->dims[1], d = prod(x->dims, 2, x->rank);
+  int64_t n = x->dims[0], ch = x->dims[1], d = kn_dims_prod(x->dims, 2, x->rank);
   if (c->nin > 2) KN_TRY(need_len(c, 2, ch, "weight"));
   const char *red = ir_attr_str(c->node, "reduction", "mean");
   int reduction = strcmp(red, "none") == 0  ? KK_NORM_REDUCE_NONE
@@ -414,7 +408,7 @@ kn_status ref_exec_SoftmaxCrossEntropyLoss(ref_ctx *c) {
     lp = own = kn_aligned_alloc((size_t)kn_tensor_numel(x) * kn_dtype_size(io.dt));
     if (!lp) return norm_close(c, &io, ref_fail(c, KN_ENOMEM, "out of memory"));
   }
-  int64_t n = x->dims[0], ch = x->dims[1], d = prod(x->dims, 2, x->rank);
+  int64_t n = x->dims[0], ch = x->dims[1], d = kn_dims_prod(x->dims, 2, x->rank);
 #define CALL(T, S) kk_norm_logsoftmax_##S(io.in[0], lp, n, ch, d)
   NORM_DISPATCH(&io, CALL);
 #undef CALL
@@ -428,7 +422,7 @@ kn_status ref_exec_Det(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
   if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2])
     return ref_fail(c, KN_ESHAPE, "input must be a batch of square matrices");
-  int64_t m = x->dims[x->rank - 1], batch = prod(x->dims, 0, x->rank - 2);
+  int64_t m = x->dims[x->rank - 1], batch = kn_dims_prod(x->dims, 0, x->rank - 2);
   if (batch == 0) return KN_OK; /* m may be absurd when there is no matrix */
   double *scratch = kn_aligned_alloc((size_t)(m * m) * sizeof(double));
   if (!scratch) return ref_fail(c, KN_ENOMEM, "out of memory");

@@ -30,12 +30,6 @@
 
 static bool is_half(int dt) { return dt == KN_F16 || dt == KN_BF16; }
 
-static int64_t prod(const int64_t *dims, int from, int to) {
-  int64_t p = 1;
-  for (int d = from; d < to; d++) p *= dims[d];
-  return p;
-}
-
 /* ---- f16/bf16 widening: the kernels see f32 data ---- */
 typedef struct widened {
   int dt;          /* the dtype the kernels see */
@@ -173,9 +167,9 @@ static kn_status axis_view(ref_ctx *c, const kn_tensor *x, int64_t axis, int64_t
   if (axis < -x->rank || axis >= x->rank)
     return ref_fail(c, KN_EINVAL, "axis %lld is out of range for rank %d", (long long)axis, x->rank);
   int a = (int)(axis < 0 ? axis + x->rank : axis);
-  *outer = prod(x->dims, 0, a);
+  *outer = kn_dims_prod(x->dims, 0, a);
   *n = x->dims[a];
-  *inner = prod(x->dims, a + 1, x->rank);
+  *inner = kn_dims_prod(x->dims, a + 1, x->rank);
   return KN_OK;
 }
 

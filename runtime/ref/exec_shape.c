@@ -24,12 +24,6 @@ static void contiguous_strides(int rank, const int64_t *dims, int64_t *st) {
   }
 }
 
-static int64_t numel(int rank, const int64_t *dims) {
-  int64_t n = 1;
-  for (int i = 0; i < rank; i++) n *= dims[i];
-  return n;
-}
-
 /* Drops size-1 dims and merges neighbours that are contiguous in both views,
  * in place; returns the new rank. */
 static int coalesce(int rank, int64_t *dims, int64_t *ds, int64_t *ss) {
@@ -52,7 +46,7 @@ static int coalesce(int rank, int64_t *dims, int64_t *ds, int64_t *ss) {
 static void gather_into(void *dst, const void *src, int rank, const int64_t *dims_in, const int64_t *ss_in,
                         size_t es, bool transpose) {
   int64_t dims[KK_SHAPE_MAX_RANK], ds[KK_SHAPE_MAX_RANK], ss[KK_SHAPE_MAX_RANK];
-  if (numel(rank, dims_in) == 0) return;
+  if (kn_dims_prod(dims_in, 0, rank) == 0) return;
   for (int i = 0; i < rank; i++) dims[i] = dims_in[i], ss[i] = ss_in[i];
   contiguous_strides(rank, dims, ds);
   int r = coalesce(rank, dims, ds, ss);
@@ -114,7 +108,7 @@ kn_status ref_exec_Concat(ref_ctx *c) {
   KN_TRY(elem_size(c, o->dtype, &es));
   int axis = norm_axis(ir_attr_int(c->node, "axis", 0), o->rank);
   if (axis < 0 || axis >= o->rank) return ref_fail(c, KN_EINVAL, "bad axis");
-  int64_t outer = numel(axis, o->dims), inner = numel(o->rank - axis - 1, o->dims + axis + 1);
+  int64_t outer = kn_dims_prod(o->dims, 0, axis), inner = kn_dims_prod(o->dims + axis + 1, 0, o->rank - axis - 1);
   int64_t row = o->dims[axis] * inner, off = 0;
   for (int i = 0; i < c->nin; i++) {
     const kn_tensor *x = c->in[i];
@@ -137,7 +131,7 @@ kn_status ref_exec_Split(ref_ctx *c) {
   KN_TRY(elem_size(c, x->dtype, &es));
   int axis = norm_axis(ir_attr_int(c->node, "axis", 0), x->rank);
   if (axis < 0 || axis >= x->rank) return ref_fail(c, KN_EINVAL, "bad axis");
-  int64_t outer = numel(axis, x->dims), inner = numel(x->rank - axis - 1, x->dims + axis + 1);
+  int64_t outer = kn_dims_prod(x->dims, 0, axis), inner = kn_dims_prod(x->dims + axis + 1, 0, x->rank - axis - 1);
   int64_t row = x->dims[axis] * inner, off = 0;
   for (int k = 0; k < c->nout; k++) {
     kn_tensor *o = &c->out[k];
@@ -176,7 +170,7 @@ kn_status ref_exec_Slice(ref_ctx *c) {
   int64_t xs[KN_MAX_RANK], ss[KN_MAX_RANK];
   contiguous_strides(r, x->dims, xs);
   for (int i = 0; i < r; i++) ss[i] = xs[i];
-  if (numel(r, o->dims) == 0) return KN_OK;
+  if (kn_dims_prod(o->dims, 0, r) == 0) return KN_OK;
   int64_t base = 0;
   for (int i = 0; i < n; i++) {
     int a = norm_axis(na >= 0 ? ax[i] : i, r);
@@ -270,7 +264,7 @@ kn_status ref_exec_Pad(ref_ctx *c) {
   }
   int64_t total = 0;
   for (int i = 0; i < r; i++) total += o->dims[i];
-  if (numel(r, o->dims) == 0) return KN_OK;
+  if (kn_dims_prod(o->dims, 0, r) == 0) return KN_OK;
   int64_t *maps = kn_aligned_alloc(sizeof(int64_t) * (size_t)total);
   if (!maps) return ref_fail(c, KN_ENOMEM, "out of memory for pad maps");
   int64_t *m = maps;
