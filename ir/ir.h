@@ -39,8 +39,8 @@ void kn_prefix(kn_ctx *ctx, const char *fmt, ...) KN_PRINTF(2, 3);
 /* ===== small helpers used everywhere ===== */
 /* 64-bit FNV-1a: kn_fnv1a(KN_FNV_OFFSET, bytes, n), chained by passing h on;
  * kn_fnv1a_word mixes a whole 64-bit word in one step. */
-#define KN_FNV_OFFSET 1469598103934665603ull
-#define KN_FNV_PRIME 1099511628211ull
+#define KN_FNV_OFFSET 0xcbf29ce484222325ull
+#define KN_FNV_PRIME 0x100000001b3ull
 static inline uint64_t kn_fnv1a(uint64_t h, const void *p, size_t n) {
   for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * KN_FNV_PRIME;
   return h;
