@@ -215,7 +215,7 @@ kn_status cg_lower_unary(cg_ctx *c, const ir_node *n) {
     return KN_OK;
   }
   double p[3]; /* the reference adapter's attributes and defaults */
-  ref_unary_params(n, op, p);
+  ir_unary_params(n, p);
   const double p0 = p[0], p1 = p[1], p2 = p[2];
   if (op == KK_EW_CELU && p0 == 0) return KN_EUNSUPPORTED; /* the reference reports it */
   LLVMValueRef args[7] = {cg_i32(c, op), cg_i64(c, count), x, y, cg_f64(c, p0), cg_f64(c, p1), cg_f64(c, p2)};

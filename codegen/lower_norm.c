@@ -49,7 +49,7 @@ kn_status cg_lower_instancenorm(cg_ctx *c, const ir_node *n) {
     return KN_EUNSUPPORTED;
   LLVMValueRef args[8] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), cg_value_ptr(c, n->in[2]),
                           cg_value_ptr(c, n->out[0]), cg_i64(c, b), cg_i64(c, ch), cg_i64(c, sp),
-                          LLVMConstReal(c->f32, ir_attr_float(n, "epsilon", 1e-5f))};
+                          LLVMConstReal(c->f32, ir_norm_epsilon(n))};
   return call_kernel(c, "instancenorm", sfx, args, 8);
 }
 
@@ -65,7 +65,7 @@ kn_status cg_lower_groupnorm(cg_ctx *c, const ir_node *n) {
   if ((len != ch && len != groups) || kn_dims_numel(bt->rank, bt->dims) != len) return KN_EUNSUPPORTED;
   LLVMValueRef args[10] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), cg_value_ptr(c, n->in[2]),
                            cg_value_ptr(c, n->out[0]), cg_i64(c, b), cg_i64(c, ch), cg_i64(c, sp), cg_i64(c, groups),
-                           cg_i32(c, len == ch), LLVMConstReal(c->f32, ir_attr_float(n, "epsilon", 1e-5f))};
+                           cg_i32(c, len == ch), LLVMConstReal(c->f32, ir_norm_epsilon(n))};
   return call_kernel(c, "groupnorm", sfx, args, 10);
 }
 
@@ -77,6 +77,6 @@ kn_status cg_lower_batchnorm(cg_ctx *c, const ir_node *n) {
   LLVMValueRef args[10] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), cg_value_ptr(c, n->in[2]),
                            cg_value_ptr(c, n->in[3]), cg_value_ptr(c, n->in[4]), cg_value_ptr(c, n->out[0]),
                            cg_i64(c, b),              cg_i64(c, ch),             cg_i64(c, sp),
-                           LLVMConstReal(c->f32, ir_attr_float(n, "epsilon", 1e-5f))};
+                           LLVMConstReal(c->f32, ir_norm_epsilon(n))};
   return call_kernel(c, "batchnorm", sfx, args, 10);
 }

@@ -246,7 +246,7 @@ kn_status cg_lower_layernorm(cg_ctx *c, const ir_node *n) {
   bool stats[3] = {true, has_output(c, n, 1), has_output(c, n, 2)};
   for (int k = 1; k < 3; k++)
     if (stats[k] && vtype(c, n->out[k])->dtype != dt) return KN_EUNSUPPORTED;
-  float eps = ir_attr_float(n, "epsilon", 1e-5f);
+  float eps = ir_norm_epsilon(n);
   LLVMValueRef null = LLVMConstNull(c->ptr);
   LLVMValueRef args[6] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), bias ? cg_value_ptr(c, n->in[2]) : null,
                           cg_value_ptr(c, n->out[0]), stats[1] ? cg_value_ptr(c, n->out[1]) : null,
@@ -278,7 +278,7 @@ kn_status cg_lower_instancenorm_rows(cg_ctx *c, const ir_node *n) {
   LLVMValueRef null = LLVMConstNull(c->ptr);
   LLVMValueRef args[6] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), cg_value_ptr(c, n->in[2]),
                           cg_value_ptr(c, n->out[0]), null, null};
-  gen_layernorm(c, args, rows, len, ir_attr_float(n, "epsilon", 1e-5f), true, false, false, ch);
+  gen_layernorm(c, args, rows, len, ir_norm_epsilon(n), true, false, false, ch);
   return KN_OK;
 }
 

@@ -5,6 +5,7 @@
  * needs exactly the same pads and label mapping as inference: one piece of
  * code decides them, so shapes and kernels can never disagree. */
 #include "ir.h"
+#include "k_nn.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -146,6 +147,30 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
       if ((out - 1) * s >= in + pad_b[i]) out--; /* last window must start inside the image */
     }
     out_sp[i] = out;
+  }
+  return KN_OK;
+}
+
+kn_status ir_nn_win_make(kn_ctx *kn, const ir_node *n, int rank, const int64_t *xdims, const int64_t *kernel,
+                         kk_nn_win *w, int64_t *out_sp) {
+  const int nsp = rank - 2;
+  int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], k[KN_MAX_RANK];
+  if (nsp < 1) return node_fail(kn, n, KN_ESHAPE, "input must be [N, C, spatial...]");
+  if (nsp > KK_NN_SP) return node_fail(kn, n, KN_EUNSUPPORTED, "%d spatial dims (at most %d supported)", nsp, KK_NN_SP);
+  KN_TRY(ir_nn_window(kn, n, nsp, xdims + 2, kernel, stride, dil, pb, pe, out_sp));
+  const ir_attr *ks = ir_attr_get(n, "kernel_shape");
+  for (int i = 0; i < nsp; i++) k[i] = ks && ks->kind == IR_ATTR_INTS && ks->n == nsp ? ks->ints[i] : kernel ? kernel[i] : 1;
+  const bool tr = n->op == IR_OP_ConvTranspose;
+  for (int i = 0, j = KK_NN_SP - nsp; i < KK_NN_SP; i++) {
+    bool real = i >= j;
+    int s = i - j;
+    w->in[i] = real ? (tr ? out_sp[s] : xdims[2 + s]) : 1;
+    w->out[i] = real ? (tr ? xdims[2 + s] : out_sp[s]) : 1;
+    w->k[i] = real ? k[s] : 1;
+    w->stride[i] = real ? stride[s] : 1;
+    w->dil[i] = real ? dil[s] : 1;
+    w->pad[i] = real ? pb[s] : 0;
+    w->pad_end[i] = real ? pe[s] : 0;
   }
   return KN_OK;
 }

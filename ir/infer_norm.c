@@ -55,7 +55,7 @@ kn_status ir_infer_batch_norm(ir_infer_ctx *c) {
   KN_TRY(need_nc(c, 1, &ch));
   static const char *names[] = {"", "scale", "B", "input_mean", "input_var"};
   for (int i = 1; i < 5 && i < c->nin; i++) KN_TRY(need_vector(c, i, ch, names[i]));
-  float eps = ir_attr_float(c->node, "epsilon", 1e-5f);
+  float eps = ir_norm_epsilon(c->node);
   if (!(eps >= 0)) return ir_infer_fail(c, KN_EINVAL, "epsilon must be >= 0");
   c->out[0] = *c->in[0];
   /* running_mean / running_var (training) have the statistics' type */

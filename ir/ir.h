@@ -335,6 +335,16 @@ int ir_fused_base(ir_op op, int nin, int *nprod);
  * (auto_pad resolved) and output spatial sizes for nsp spatial dims. */
 kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_sp, const int64_t *wkernel,
                        int64_t *stride, int64_t *dil, int64_t *pad_b, int64_t *pad_e, int64_t *out_sp);
+/* The same as the kernel library's window (k_nn.h's kk_nn_win, normalized to
+ * KK_NN_SP spatial dims, leading ones of size 1) for an [N, C, spatial...]
+ * input of concrete dims xdims (rank >= 3): what the reference adapters and
+ * the code generators hand the window kernels. ConvTranspose swaps the roles
+ * (the window's image is the output). kernel: the weight's spatial dims (NULL
+ * for pools: kernel_shape). out_sp (nsp entries) receives the output's
+ * spatial dims. KN_EUNSUPPORTED beyond KK_NN_SP spatial dims. */
+struct kk_nn_win;
+kn_status ir_nn_win_make(kn_ctx *kn, const ir_node *n, int rank, const int64_t *xdims, const int64_t *kernel,
+                         struct kk_nn_win *w, int64_t *out_sp);
 /* Parses an einsum equation into per-operand and output label lists. */
 kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops, const int *ranks,
                           int *op_lab, int *out_lab, int *nout);
@@ -405,6 +415,15 @@ typedef struct ir_mem_stats {
  * dead operand (see mem_plan.c for when that is legal). Returns the
  * workspace size, or -1 on OOM. */
 int64_t ir_plan_memory(const ir_graph *g, const int64_t *size, bool share, int64_t *offset, ir_mem_stats *st);
+
+/* ===== op_params.c: typed op parameters, decoded once with their ONNX defaults ===== */
+/* epsilon of the normalizations (LayerNormalization, Batch/Instance/
+ * GroupNormalization): default 1e-5 */
+float ir_norm_epsilon(const ir_node *n);
+/* the float parameters p[0..2] of a unary activation (LeakyRelu alpha, Selu
+ * alpha and gamma, HardSigmoid alpha and beta, Shrink lambd and bias, ...),
+ * in the order the kernel library's unary kernels take them; 0 for others */
+void ir_unary_params(const ir_node *n, double p[3]);
 
 /* ===== stats.c ===== */
 int64_t ir_graph_params(const ir_graph *g);

@@ -47,7 +47,7 @@ static bool bn_affine(const ir_graph *g, const ir_node *bn, int64_t C, double *s
   if (!gamma || !beta || !mean || !var) return false;
   for (int i = 1; i < 5; i++)
     if (numel_of(g, bn->in[i]) != C) return false;
-  const double eps = ir_attr_float(bn, "epsilon", 1e-5f);
+  const double eps = ir_norm_epsilon(bn);
   for (int64_t c = 0; c < C; c++) {
     s[c] = gamma[c] / sqrt((double)var[c] + eps);
     t[c] = beta[c] - mean[c] * s[c];

@@ -90,32 +90,11 @@ static bool ew_unary_int_ok(int op) {
   return op == KK_EW_ABS || op == KK_EW_NEG || op == KK_EW_SIGN || op == KK_EW_RELU;
 }
 
-void ref_unary_params(const ir_node *nd, int op, double p[3]) {
-  p[0] = p[1] = p[2] = 0;
-  switch (op) {
-  case KK_EW_LEAKYRELU: p[0] = ir_attr_float(nd, "alpha", 0.01f); break;
-  case KK_EW_ELU: case KK_EW_CELU: case KK_EW_THRESHRELU: p[0] = ir_attr_float(nd, "alpha", 1.0f); break;
-  case KK_EW_SELU:
-    p[0] = ir_attr_float(nd, "alpha", 1.67326319217681884765625f);
-    p[2] = ir_attr_float(nd, "gamma", 1.05070102214813232421875f);
-    break;
-  case KK_EW_HARDSIGMOID:
-    p[0] = ir_attr_float(nd, "alpha", 0.2f);
-    p[1] = ir_attr_float(nd, "beta", 0.5f);
-    break;
-  case KK_EW_SHRINK:
-    p[0] = ir_attr_float(nd, "lambd", 0.5f);
-    p[1] = ir_attr_float(nd, "bias", 0.0f);
-    break;
-  default: break;
-  }
-}
-
 static kn_status ew_unary_impl(ref_ctx *c, int op) {
   const kn_tensor *x = c->in[0];
   kn_tensor *y = &c->out[0];
   double p[3];
-  ref_unary_params(c->node, op, p);
+  ir_unary_params(c->node, p);
   const double p0 = p[0], p1 = p[1], p2 = p[2];
   if (op == KK_EW_CELU && p0 == 0) return ref_fail(c, KN_EINVAL, "alpha must not be 0");
   if (x->dtype != y->dtype) return ref_fail(c, KN_ETYPE, "output dtype differs from input");

@@ -229,30 +229,13 @@ typedef struct nn_plan {
 /* Fills p->w for x's spatial dims (wkernel: weight kernel dims or NULL). For
  * ConvTranspose the roles swap: the window's image is y, its grid is x. */
 static kn_status plan_window(ref_ctx *c, const kn_tensor *x, const int64_t *wkernel, nn_plan *p) {
+  int64_t out[KN_MAX_RANK];
+  kn_status st = ir_nn_win_make(c->kn, c->node, x->rank, x->dims, wkernel, &p->w, out);
+  if (st != KN_OK) return st; /* the message names the node */
   const int nsp = x->rank - 2;
-  int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], out[KN_MAX_RANK], k[KN_MAX_RANK];
-  if (nsp < 1) return ref_fail(c, KN_ESHAPE, "input must be [N, C, spatial...]");
-  if (nsp > KK_NN_SP) return ref_fail(c, KN_EUNSUPPORTED, "%d spatial dims (at most %d supported)", nsp, KK_NN_SP);
-  KN_TRY(ir_nn_window(c->kn, c->node, nsp, x->dims + 2, wkernel, stride, dil, pb, pe, out));
-  const ir_attr *ks = ir_attr_get(c->node, "kernel_shape");
-  for (int i = 0; i < nsp; i++) k[i] = ks ? ks->ints[i] : wkernel[i];
-  const bool tr = c->node->op == IR_OP_ConvTranspose;
-  kk_nn_win *w = &p->w;
-  p->isz = p->osz = p->kprod = 1;
-  for (int i = 0, j = KK_NN_SP - nsp; i < KK_NN_SP; i++) {
-    bool real = i >= j;
-    int s = i - j;
-    w->in[i] = real ? (tr ? out[s] : x->dims[2 + s]) : 1;
-    w->out[i] = real ? (tr ? x->dims[2 + s] : out[s]) : 1;
-    w->k[i] = real ? k[s] : 1;
-    w->stride[i] = real ? stride[s] : 1;
-    w->dil[i] = real ? dil[s] : 1;
-    w->pad[i] = real ? pb[s] : 0;
-    w->pad_end[i] = real ? pe[s] : 0;
-    p->isz *= real ? x->dims[2 + s] : 1;
-    p->osz *= real ? out[s] : 1;
-    p->kprod *= w->k[i];
-  }
+  p->isz = kn_dims_prod(x->dims, 2, x->rank);
+  p->osz = kn_dims_prod(out, 0, nsp);
+  p->kprod = kn_dims_prod(p->w.k, 0, KK_NN_SP);
   p->N = x->dims[0];
   p->C = x->dims[1];
   return KN_OK;

@@ -115,7 +115,7 @@ kn_status ref_exec_BatchNormalization(ref_ctx *c) {
   KN_TRY(nc_view(c, 1, &n, &ch, &sp));
   static const char *names[] = {"", "scale", "B", "input_mean", "input_var"};
   for (int i = 1; i < 5; i++) KN_TRY(need_len(c, i, ch, names[i]));
-  float eps = ir_attr_float(c->node, "epsilon", 1e-5f);
+  float eps = ir_norm_epsilon(c->node);
   float momentum = ir_attr_float(c->node, "momentum", 0.9f);
   bool training = ir_attr_int(c->node, "training_mode", 0) != 0;
   /* running_mean/var are [C] like the statistics; they are allocated here when
@@ -151,7 +151,7 @@ kn_status ref_exec_InstanceNormalization(ref_ctx *c) {
   KN_TRY(nc_view(c, 2, &n, &ch, &sp));
   KN_TRY(need_len(c, 1, ch, "scale"));
   KN_TRY(need_len(c, 2, ch, "B"));
-  float eps = ir_attr_float(c->node, "epsilon", 1e-5f);
+  float eps = ir_norm_epsilon(c->node);
   norm_io io;
   KN_TRY(norm_open(c, &io, 0x7));
 #define CALL(T, S) kk_norm_instancenorm_##S(io.in[0], io.in[1], io.in[2], io.out[0], n, ch, sp, eps)
@@ -174,7 +174,7 @@ kn_status ref_exec_GroupNormalization(ref_ctx *c) {
     return ref_fail(c, KN_ESHAPE, "scale has %lld elements, expected %lld groups or %lld channels",
                     (long long)len, (long long)groups, (long long)ch);
   KN_TRY(need_len(c, 2, len, "bias"));
-  float eps = ir_attr_float(c->node, "epsilon", 1e-5f);
+  float eps = ir_norm_epsilon(c->node);
   norm_io io;
   KN_TRY(norm_open(c, &io, 0x7));
 #define CALL(T, S)                                                                                 \
@@ -226,7 +226,7 @@ kn_status ref_exec_LayerNormalization(ref_ctx *c) {
   if (axis < 0 || (axis >= x->rank && !(x->rank == 0 && axis == 0)))
     return ref_fail(c, KN_EINVAL, "axis is out of range for rank %d", x->rank);
   int64_t outer = kn_dims_prod(x->dims, 0, (int)axis), inner = kn_dims_prod(x->dims, (int)axis, x->rank);
-  float eps = ir_attr_float(c->node, "epsilon", 1e-5f);
+  float eps = ir_norm_epsilon(c->node);
   norm_io io;
   KN_TRY(norm_open(c, &io, 0x7));
   void *wide[3] = {NULL, NULL, NULL};

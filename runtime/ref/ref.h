@@ -87,11 +87,6 @@ kn_status ref_plan_run(ref_plan *p, const kn_tensor *inputs, int ninputs, kn_ten
 void ref_plan_get_stats(const ref_plan *p, ref_plan_stats *st);
 void ref_plan_free(ref_plan *p);
 
-/* The float parameters p[0..2] a unary elementwise kernel call takes for op
- * code `op` (KK_EW_*): node n's attributes, with the ONNX defaults. Shared
- * by the reference adapter and the JIT's kernel call (exec_elementwise.c). */
-void ref_unary_params(const ir_node *n, int op, double p[3]);
-
 /* ops kernels, one per IR op */
 #define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf) kn_status ref_exec_##name(ref_ctx *c);
 #include "ops.def"

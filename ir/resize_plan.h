@@ -1,4 +1,4 @@
-/* resize_plan.h: the plan of one Resize node (resize_plan.c), shared by the
+/* resize_plan.h: the plan of one Resize node (resize_plan.c), geometry of ir/ shared by the
  * reference adapter (exec_image.c) and the JIT's lowering
  * (codegen/lower_movement_nn.c), so both compute the same per-axis scales and
  * tap tables from the same attributes and parameter inputs. */

@@ -6,7 +6,7 @@
  * defines. */
 #include "resize_plan.h"
 #include "k_image.h"
-#include "ref.h"
+#include "ir.h"
 #include <string.h>
 
 static int str_index(const char *s, const char *const *list, int def) {
