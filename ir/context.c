@@ -30,6 +30,20 @@ kn_status kn_fail(kn_ctx *ctx, kn_status st, const char *fmt, ...) {
   return st;
 }
 
+kn_status ir_node_failv(kn_ctx *ctx, const ir_node *n, kn_status st, const char *fmt, va_list ap) {
+  char buf[1536];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  return kn_fail(ctx, st, "node %s (%s): %s", n->name ? n->name : "?", ir_op_table[n->op].name, buf);
+}
+
+kn_status ir_node_fail(kn_ctx *ctx, const ir_node *n, kn_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  kn_status r = ir_node_failv(ctx, n, st, fmt, ap);
+  va_end(ap);
+  return r;
+}
+
 void kn_prefix(kn_ctx *ctx, const char *fmt, ...) {
   if (!ctx) return;
   char pre[512];

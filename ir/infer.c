@@ -15,12 +15,11 @@ static const ir_infer_fn ir_infer_table[IR_OP_COUNT] = {
 };
 
 kn_status ir_infer_fail(ir_infer_ctx *c, kn_status st, const char *fmt, ...) {
-  char buf[1536];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  kn_status r = ir_node_failv(c->kn, c->node, st, fmt, ap);
   va_end(ap);
-  return kn_fail(c->kn, st, "node %s (%s): %s", c->node->name, ir_op_table[c->node->op].name, buf);
+  return r;
 }
 
 int64_t ir_infer_unknown_dim(ir_infer_ctx *c) {

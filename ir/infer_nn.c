@@ -13,16 +13,6 @@
 /* Bound on window attributes: keeps every product below int64 overflow. */
 #define NN_ATTR_MAX ((int64_t)1 << 31)
 
-static kn_status node_fail(kn_ctx *kn, const ir_node *n, kn_status st, const char *fmt, ...) KN_PRINTF(4, 5);
-static kn_status node_fail(kn_ctx *kn, const ir_node *n, kn_status st, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return kn_fail(kn, st, "node %s (%s): %s", n->name, ir_op_table[n->op].name, buf);
-}
-
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 /* Reads an INTS attribute of exactly `count` entries into v; absent -> def. */
@@ -65,7 +55,7 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
   bool kgiven, pgiven, osgiven = false;
   int mode;
   const bool transpose = n->op == IR_OP_ConvTranspose;
-  if (nsp < 1 || nsp > KN_MAX_RANK - 2) return node_fail(kn, n, KN_ESHAPE, "unsupported spatial rank %d", nsp);
+  if (nsp < 1 || nsp > KN_MAX_RANK - 2) return ir_node_fail(kn, n, KN_ESHAPE, "unsupported spatial rank %d", nsp);
   KN_TRY(attr_ints(kn, n, "kernel_shape", nsp, 0, k, &kgiven));
   KN_TRY(attr_ints(kn, n, "strides", nsp, 1, stride, NULL));
   KN_TRY(attr_ints(kn, n, "dilations", nsp, 1, dil, NULL));
@@ -77,41 +67,41 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
     const ir_attr *os = ir_attr_get(n, "output_shape");
     if (os) {
       if (os->kind != IR_ATTR_INTS || (os->n != nsp && os->n != nsp + 2))
-        return node_fail(kn, n, KN_EINVAL, "output_shape has %d entries, expected %d", os->n, nsp);
+        return ir_node_fail(kn, n, KN_EINVAL, "output_shape has %d entries, expected %d", os->n, nsp);
       for (int i = 0; i < nsp; i++) oshape[i] = os->ints[os->n - nsp + i];
       osgiven = true;
     }
   }
-  if (!kgiven && !wkernel) return node_fail(kn, n, KN_EINVAL, "kernel_shape is required");
+  if (!kgiven && !wkernel) return ir_node_fail(kn, n, KN_EINVAL, "kernel_shape is required");
   for (int i = 0; i < nsp; i++) {
     if (wkernel) {
       if (kgiven && wkernel[i] >= 0 && k[i] != wkernel[i])
-        return node_fail(kn, n, KN_ESHAPE, "kernel_shape %lld disagrees with the weight's dim %lld", (long long)k[i], (long long)wkernel[i]);
+        return ir_node_fail(kn, n, KN_ESHAPE, "kernel_shape %lld disagrees with the weight's dim %lld", (long long)k[i], (long long)wkernel[i]);
       if (!kgiven) k[i] = wkernel[i];
     }
     if (k[i] < 0) { /* symbolic weight dims: shape unknown, nothing more to check */
       out_sp[i] = -1;
       continue;
     }
-    if (k[i] < 1 || k[i] > NN_ATTR_MAX) return node_fail(kn, n, KN_EINVAL, "bad kernel size %lld", (long long)k[i]);
-    if (stride[i] < 1 || stride[i] > NN_ATTR_MAX) return node_fail(kn, n, KN_EINVAL, "bad stride %lld", (long long)stride[i]);
-    if (dil[i] < 1 || dil[i] > NN_ATTR_MAX) return node_fail(kn, n, KN_EINVAL, "bad dilation %lld", (long long)dil[i]);
+    if (k[i] < 1 || k[i] > NN_ATTR_MAX) return ir_node_fail(kn, n, KN_EINVAL, "bad kernel size %lld", (long long)k[i]);
+    if (stride[i] < 1 || stride[i] > NN_ATTR_MAX) return ir_node_fail(kn, n, KN_EINVAL, "bad stride %lld", (long long)stride[i]);
+    if (dil[i] < 1 || dil[i] > NN_ATTR_MAX) return ir_node_fail(kn, n, KN_EINVAL, "bad dilation %lld", (long long)dil[i]);
     pad_b[i] = pads[i];
     pad_e[i] = pads[nsp + i];
     if (pad_b[i] < 0 || pad_e[i] < 0 || pad_b[i] > NN_ATTR_MAX || pad_e[i] > NN_ATTR_MAX)
-      return node_fail(kn, n, KN_EINVAL, "bad pads %lld, %lld", (long long)pad_b[i], (long long)pad_e[i]);
+      return ir_node_fail(kn, n, KN_EINVAL, "bad pads %lld, %lld", (long long)pad_b[i], (long long)pad_e[i]);
     const int64_t ek = (k[i] - 1) * dil[i] + 1, in = in_sp[i], s = stride[i];
     if (in < 0) {
       out_sp[i] = transpose && osgiven ? oshape[i] : -1;
       continue;
     }
-    if (in > ((int64_t)1 << 40)) return node_fail(kn, n, KN_ESHAPE, "absurd spatial dim %lld", (long long)in);
+    if (in > ((int64_t)1 << 40)) return ir_node_fail(kn, n, KN_ESHAPE, "absurd spatial dim %lld", (long long)in);
     if (transpose) {
-      if (opad[i] < 0 || opad[i] > NN_ATTR_MAX) return node_fail(kn, n, KN_EINVAL, "bad output_padding %lld", (long long)opad[i]);
+      if (opad[i] < 0 || opad[i] > NN_ATTR_MAX) return ir_node_fail(kn, n, KN_EINVAL, "bad output_padding %lld", (long long)opad[i]);
       const int64_t full = s * (in - 1) + opad[i] + ek; /* output size with zero pads */
       if (osgiven || mode == PAD_SAME_UPPER || mode == PAD_SAME_LOWER) {
         int64_t out = osgiven ? oshape[i] : in * s;
-        if (out < 0 || out > ((int64_t)1 << 40)) return node_fail(kn, n, KN_ESHAPE, "bad output_shape %lld", (long long)out);
+        if (out < 0 || out > ((int64_t)1 << 40)) return ir_node_fail(kn, n, KN_ESHAPE, "bad output_shape %lld", (long long)out);
         int64_t total = full - out;
         if (mode == PAD_SAME_UPPER) {
           pad_b[i] = floor_div(total, 2);
@@ -125,7 +115,7 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
         if (mode == PAD_VALID) pad_b[i] = pad_e[i] = 0;
         out_sp[i] = full - pad_b[i] - pad_e[i];
       }
-      if (out_sp[i] < 0) return node_fail(kn, n, KN_ESHAPE, "pads leave a negative output size %lld along spatial dim %d", (long long)out_sp[i], i);
+      if (out_sp[i] < 0) return ir_node_fail(kn, n, KN_ESHAPE, "pads leave a negative output size %lld along spatial dim %d", (long long)out_sp[i], i);
       continue;
     }
     if (mode == PAD_SAME_UPPER || mode == PAD_SAME_LOWER) {
@@ -139,7 +129,7 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
     if (mode == PAD_VALID) pad_b[i] = pad_e[i] = 0;
     const int64_t span = in + pad_b[i] + pad_e[i] - ek;
     if (span < 0)
-      return node_fail(kn, n, KN_ESHAPE, "window of %lld along spatial dim %d exceeds the padded input of %lld",
+      return ir_node_fail(kn, n, KN_ESHAPE, "window of %lld along spatial dim %d exceeds the padded input of %lld",
                        (long long)ek, i, (long long)(in + pad_b[i] + pad_e[i]));
     int64_t out = span / s + 1;
     if (ceil_mode && mode == PAD_NOTSET) {
@@ -155,8 +145,8 @@ kn_status ir_nn_win_make(kn_ctx *kn, const ir_node *n, int rank, const int64_t *
                          kk_nn_win *w, int64_t *out_sp) {
   const int nsp = rank - 2;
   int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], k[KN_MAX_RANK];
-  if (nsp < 1) return node_fail(kn, n, KN_ESHAPE, "input must be [N, C, spatial...]");
-  if (nsp > KK_NN_SP) return node_fail(kn, n, KN_EUNSUPPORTED, "%d spatial dims (at most %d supported)", nsp, KK_NN_SP);
+  if (nsp < 1) return ir_node_fail(kn, n, KN_ESHAPE, "input must be [N, C, spatial...]");
+  if (nsp > KK_NN_SP) return ir_node_fail(kn, n, KN_EUNSUPPORTED, "%d spatial dims (at most %d supported)", nsp, KK_NN_SP);
   KN_TRY(ir_nn_window(kn, n, nsp, xdims + 2, kernel, stride, dil, pb, pe, out_sp));
   const ir_attr *ks = ir_attr_get(n, "kernel_shape");
   for (int i = 0; i < nsp; i++) k[i] = ks && ks->kind == IR_ATTR_INTS && ks->n == nsp ? ks->ints[i] : kernel ? kernel[i] : 1;
@@ -282,14 +272,14 @@ kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops
   int terms[KN_MAX_RANK + 1][KN_MAX_RANK + 1], tn[KN_MAX_RANK + 1], ell_rank[KN_MAX_RANK + 1];
   int count[EIN_LETTERS] = {0}, max_ell = 0;
   const char *p = eq;
-  if (nops < 1 || nops > KN_MAX_RANK + 1) return node_fail(kn, n, KN_EUNSUPPORTED, "%d einsum operands (at most %d)", nops, KN_MAX_RANK + 1);
+  if (nops < 1 || nops > KN_MAX_RANK + 1) return ir_node_fail(kn, n, KN_EUNSUPPORTED, "%d einsum operands (at most %d)", nops, KN_MAX_RANK + 1);
   for (int q = 0; q < nops; q++) {
     if (q > 0) {
-      if (*p != ',') return node_fail(kn, n, KN_EINVAL, "equation has fewer terms than the %d inputs", nops);
+      if (*p != ',') return ir_node_fail(kn, n, KN_EINVAL, "equation has fewer terms than the %d inputs", nops);
       p++;
     }
     tn[q] = ein_term(&p, terms[q], KN_MAX_RANK + 1);
-    if (tn[q] < 0) return node_fail(kn, n, KN_EINVAL, "malformed einsum term %d in '%s'", q, eq);
+    if (tn[q] < 0) return ir_node_fail(kn, n, KN_EINVAL, "malformed einsum term %d in '%s'", q, eq);
     int letters = 0, has_ell = 0;
     for (int i = 0; i < tn[q]; i++) {
       if (terms[q][i] < 0) has_ell = 1;
@@ -297,10 +287,10 @@ kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops
     }
     ell_rank[q] = ranks[q] - letters;
     if (ell_rank[q] < 0 || (!has_ell && ell_rank[q] != 0))
-      return node_fail(kn, n, KN_ESHAPE, "einsum term %d does not match input rank %d", q, ranks[q]);
+      return ir_node_fail(kn, n, KN_ESHAPE, "einsum term %d does not match input rank %d", q, ranks[q]);
     if (ell_rank[q] > max_ell) max_ell = ell_rank[q];
   }
-  if (*p == ',') return node_fail(kn, n, KN_EINVAL, "equation has more terms than the %d inputs", nops);
+  if (*p == ',') return ir_node_fail(kn, n, KN_EINVAL, "equation has more terms than the %d inputs", nops);
   for (int q = 0; q < nops; q++) {
     int ax = 0;
     for (int i = 0; i < tn[q]; i++) {
@@ -311,31 +301,31 @@ kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops
   }
   int no = 0;
   if (*p == '-') {
-    if (p[1] != '>') return node_fail(kn, n, KN_EINVAL, "malformed arrow in '%s'", eq);
+    if (p[1] != '>') return ir_node_fail(kn, n, KN_EINVAL, "malformed arrow in '%s'", eq);
     p += 2;
     int labs[KN_MAX_RANK + 1], cnt = ein_term(&p, labs, KN_MAX_RANK + 1);
-    if (cnt < 0 || *p) return node_fail(kn, n, KN_EINVAL, "malformed output term in '%s'", eq);
+    if (cnt < 0 || *p) return ir_node_fail(kn, n, KN_EINVAL, "malformed output term in '%s'", eq);
     bool seen[EIN_LETTERS] = {false};
     for (int i = 0; i < cnt; i++) {
       if (labs[i] < 0) {
         for (int j = 0; j < max_ell; j++) {
-          if (no >= KN_MAX_RANK) return node_fail(kn, n, KN_ESHAPE, "einsum output rank is above %d", KN_MAX_RANK);
+          if (no >= KN_MAX_RANK) return ir_node_fail(kn, n, KN_ESHAPE, "einsum output rank is above %d", KN_MAX_RANK);
           out_lab[no++] = EIN_ELL(j);
         }
         continue;
       }
       if (!count[labs[i]] || seen[labs[i]])
-        return node_fail(kn, n, KN_EINVAL, "output label %d of '%s' is missing from the inputs or repeated", i, eq);
+        return ir_node_fail(kn, n, KN_EINVAL, "output label %d of '%s' is missing from the inputs or repeated", i, eq);
       seen[labs[i]] = true;
-      if (no >= KN_MAX_RANK) return node_fail(kn, n, KN_ESHAPE, "einsum output rank is above %d", KN_MAX_RANK);
+      if (no >= KN_MAX_RANK) return ir_node_fail(kn, n, KN_ESHAPE, "einsum output rank is above %d", KN_MAX_RANK);
       out_lab[no++] = labs[i];
     }
   } else {
-    if (*p) return node_fail(kn, n, KN_EINVAL, "unexpected character '%c' in '%s'", *p, eq);
+    if (*p) return ir_node_fail(kn, n, KN_EINVAL, "unexpected character '%c' in '%s'", *p, eq);
     for (int j = 0; j < max_ell; j++) out_lab[no++] = EIN_ELL(j);
     for (int l = 0; l < EIN_LETTERS; l++)
       if (count[l] == 1) {
-        if (no >= KN_MAX_RANK) return node_fail(kn, n, KN_ESHAPE, "einsum output rank is above %d", KN_MAX_RANK);
+        if (no >= KN_MAX_RANK) return ir_node_fail(kn, n, KN_ESHAPE, "einsum output rank is above %d", KN_MAX_RANK);
         out_lab[no++] = l;
       }
   }

@@ -204,6 +204,9 @@ typedef struct ir_graph {
   int32_t nsyms, cap_syms;
   int32_t opset; /* default-domain opset the graph was imported at (info only) */
 } ir_graph;
+/* An error naming the node: "node NAME (Op): <message>" (context.c). */
+kn_status ir_node_fail(kn_ctx *ctx, const ir_node *n, kn_status st, const char *fmt, ...) KN_PRINTF(4, 5);
+kn_status ir_node_failv(kn_ctx *ctx, const ir_node *n, kn_status st, const char *fmt, va_list ap);
 /* the type of value v */
 static inline const ir_type *ir_vtype(const ir_graph *g, ir_id v) { return &g->values[v].type; }
 

@@ -5,19 +5,10 @@
 #include <string.h>
 
 /* k_call.h numbers dtypes as kiln (and ONNX) do */
-_Static_assert((int)KK_F32 == (int)KN_F32, "k_call.h: KK_F32");
-_Static_assert((int)KK_F64 == (int)KN_F64, "k_call.h: KK_F64");
-_Static_assert((int)KK_F16 == (int)KN_F16, "k_call.h: KK_F16");
-_Static_assert((int)KK_BF16 == (int)KN_BF16, "k_call.h: KK_BF16");
-_Static_assert((int)KK_I8 == (int)KN_I8, "k_call.h: KK_I8");
-_Static_assert((int)KK_U8 == (int)KN_U8, "k_call.h: KK_U8");
-_Static_assert((int)KK_I16 == (int)KN_I16, "k_call.h: KK_I16");
-_Static_assert((int)KK_U16 == (int)KN_U16, "k_call.h: KK_U16");
-_Static_assert((int)KK_I32 == (int)KN_I32, "k_call.h: KK_I32");
-_Static_assert((int)KK_U32 == (int)KN_U32, "k_call.h: KK_U32");
-_Static_assert((int)KK_I64 == (int)KN_I64, "k_call.h: KK_I64");
-_Static_assert((int)KK_U64 == (int)KN_U64, "k_call.h: KK_U64");
-_Static_assert((int)KK_BOOL == (int)KN_BOOL, "k_call.h: KK_BOOL");
+#define SAME_DTYPE(X) _Static_assert((int)KK_##X == (int)KN_##X, "k_call.h: KK_" #X);
+SAME_DTYPE(F32) SAME_DTYPE(F64) SAME_DTYPE(F16) SAME_DTYPE(BF16) SAME_DTYPE(I8) SAME_DTYPE(U8) SAME_DTYPE(I16)
+SAME_DTYPE(U16) SAME_DTYPE(I32) SAME_DTYPE(U32) SAME_DTYPE(I64) SAME_DTYPE(U64) SAME_DTYPE(BOOL)
+#undef SAME_DTYPE
 
 #define K(plan) plan
 #define LK(fn, plan) plan
@@ -61,7 +52,7 @@ const kn_tensor *kc_const(const ir_graph *g, const ir_node *n, int i) {
 }
 
 kn_status kc_decline(kn_ctx *kn, const ir_node *n, const char *why) {
-  return kn_fail(kn, KN_EUNSUPPORTED, "node %s (%s): %s", n->name, ir_op_table[n->op].name, why);
+  return ir_node_fail(kn, n, KN_EUNSUPPORTED, "%s", why);
 }
 
 bool kc_native(int dt) {

@@ -4,12 +4,11 @@
 #include <stdio.h>
 
 kn_status ref_fail(ref_ctx *c, kn_status st, const char *fmt, ...) {
-  char buf[1536];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  kn_status r = ir_node_failv(c->kn, c->node, st, fmt, ap);
   va_end(ap);
-  return kn_fail(c->kn, st, "node %s (%s): %s", c->node->name, ir_op_table[c->node->op].name, buf);
+  return r;
 }
 
 kn_status ref_unsupported_dtype(ref_ctx *c, int dtype) {
