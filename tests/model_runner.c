@@ -19,12 +19,14 @@
  * --fallback-budget FILE (with --engine jit): the most nodes each model may
  * compile without generated code (tests/jit_fallback_budget.txt); more fails,
  * fewer is reported so the list can be lowered. --no-lower compiles every
- * node without generated code (to test that check).
+ * node without generated code (to test that check). --no-fallback compiles
+ * as an AOT build must: a node without compiled code (generated or a kernel
+ * call) fails the model instead of running its reference kernel.
  * With --via-onnx each model is written back as ONNX by kiln's writer and
  * imported again first (the writer's round trip on real models).
  * usage: kiln_models [--zoo DIR] [--filter SUBSTR] [--via-text] [--via-onnx] [--fold] [--engine ref|jit]
  *                    [-O0..-O3] [--passes LIST] [--disable-pass NAME] [--fallback-budget FILE] [--no-lower]
- *                    [--nchwc-all] */
+ *                    [--no-fallback] [--nchwc-all] */
 #include "oracle.h"
 #include "passes.h"
 #include <dirent.h>
@@ -94,6 +96,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--via-onnx")) flags |= KT_VIA_ONNX;
     else if (!strcmp(argv[i], "--fold")) flags |= KT_FOLD;
     else if (!strcmp(argv[i], "--no-lower")) flags |= KT_NO_LOWER;
+    else if (!strcmp(argv[i], "--no-fallback")) flags |= KT_NO_FALLBACK;
     else if (!strcmp(argv[i], "--nchwc-all")) passes.nchwc_all = true;
     else if (!strcmp(argv[i], "--fallback-budget") && i + 1 < argc) budget_file = argv[++i];
     else if (!strcmp(argv[i], "--engine") && i + 1 < argc && !strcmp(argv[i + 1], "jit")) flags |= KT_JIT, i++;
@@ -105,13 +108,13 @@ int main(int argc, char **argv) {
       passes.level = argv[i][2] - '0', passes_given = true;
     else {
       fprintf(stderr, "usage: %s [--zoo DIR] [--filter SUBSTR] [--via-text] [--via-onnx] [--fold] [--engine ref|jit] "
-                      "[-O0..-O3] [--passes LIST] [--disable-pass NAME] [--fallback-budget FILE] [--no-lower] [--nchwc-all]\n",
+                      "[-O0..-O3] [--passes LIST] [--disable-pass NAME] [--fallback-budget FILE] [--no-lower] [--no-fallback] [--nchwc-all]\n",
               argv[0]);
       return 2;
     }
   }
-  if ((budget_file || (flags & KT_NO_LOWER)) && !(flags & KT_JIT)) {
-    fprintf(stderr, "--fallback-budget and --no-lower need --engine jit\n");
+  if ((budget_file || (flags & (KT_NO_LOWER | KT_NO_FALLBACK))) && !(flags & KT_JIT)) {
+    fprintf(stderr, "--fallback-budget, --no-lower and --no-fallback need --engine jit\n");
     return 2;
   }
   if (budget_file && fallback_budget(budget_file, "", 0) == -2) return 2; /* a bad file fails before any run */
