@@ -44,7 +44,9 @@ static thunk_fn find_thunk(const char *name) {
   return NULL;
 }
 
-static int64_t type_bytes(const ir_type *t) { return kn_dims_numel(t->rank, t->dims) * (int64_t)kn_dtype_size(t->dtype); }
+static int64_t type_bytes(const ir_type *t) {
+  return kn_dims_numel(t->rank, t->dims) * (int64_t)kn_dtype_size(t->dtype);
+}
 
 /* Graph input i's data as kt_run_seeded makes it (f32 or i64 only). */
 static void seed(const ir_type *t, int i, void *data) {

@@ -13,7 +13,8 @@
 static bool is_index(const ir_type *t) { return t && (t->dtype == KN_I32 || t->dtype == KN_I64); }
 
 static bool has_shape(const ir_type *t, int dtype, int rank, const int64_t *dims) {
-  return t && rank >= 0 && t->dtype == dtype && t->rank == rank && !memcmp(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+  return t && rank >= 0 && t->dtype == dtype && t->rank == rank &&
+         !memcmp(t->dims, dims, sizeof(int64_t) * (size_t)rank);
 }
 
 static bool same_type(const ir_type *a, const ir_type *b) { return b && has_shape(a, b->dtype, b->rank, b->dims); }
@@ -97,7 +98,8 @@ static kn_status nd_view(kn_ctx *kn, const ir_node *n, const ir_type *x, const i
   for (int d = 0; d < b; d++)
     if (ix->dims[d] != x->dims[d]) return kc_decline(kn, n, "batch dims differ");
   *v = (kk_nd_params){.idx64 = ix->dtype == KN_I64, .k = (int)k, .dt = x->dtype, .es = (int64_t)es,
-                      .nbatch = kn_dims_numel((int)b, x->dims), .per_batch = kn_dims_numel(q - 1 - (int)b, ix->dims + b),
+                      .nbatch = kn_dims_numel((int)b, x->dims),
+                      .per_batch = kn_dims_numel(q - 1 - (int)b, ix->dims + b),
                       .slice = kn_dims_numel(r - (int)(b + k), x->dims + b + k),
                       .data_bytes = kn_dims_numel(r, x->dims) * (int64_t)es};
   for (int j = 0; j < k; j++) v->kdims[j] = x->dims[b + j];

@@ -75,7 +75,8 @@ kn_status kc_plan_Det(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *
   int r = x->rank;
   if (r < 2 || x->dims[r - 1] != x->dims[r - 2]) return kc_decline(kn, n, "the input is not square matrices");
   int64_t m = x->dims[r - 1], batch = kn_dims_numel(r - 2, x->dims);
-  if (kn_dims_numel(y->rank, y->dims) != batch) return kc_decline(kn, n, "the output does not have one entry per matrix");
+  if (kn_dims_numel(y->rank, y->dims) != batch)
+    return kc_decline(kn, n, "the output does not have one entry per matrix");
   kk_det_params *q = kc_params(kn, p, "kk_call_det", sizeof *q);
   if (!q) return KN_ENOMEM;
   *q = (kk_det_params){.dt = x->dtype, .batch = batch, .m = m};

@@ -34,9 +34,11 @@ static kn_status loss_view(kn_ctx *kn, const ir_graph *g, const ir_node *n, kk_l
             : strcmp(rs, "mean") == 0 ? KK_NORM_REDUCE_MEAN
                                       : -1;
   if (red < 0) return kc_decline(kn, n, "unknown reduction");
-  bool shaped = y && y->dtype == x->dtype &&
-                (red == KK_NORM_REDUCE_NONE ? y->rank == t->rank && !memcmp(y->dims, t->dims, sizeof(int64_t) * (size_t)t->rank)
-                                            : kn_dims_numel(y->rank, y->dims) == 1);
+  bool shaped = y && y->dtype == x->dtype;
+  if (shaped && red == KK_NORM_REDUCE_NONE) /* one loss per target */
+    shaped = y->rank == t->rank && !memcmp(y->dims, t->dims, sizeof(int64_t) * (size_t)t->rank);
+  else if (shaped)
+    shaped = kn_dims_numel(y->rank, y->dims) == 1;
   if (!shaped) return kc_decline(kn, n, "the loss output does not fit the reduction");
   const ir_attr *ii = ir_attr_get(n, "ignore_index");
   *l = (kk_loss_params){.dt = x->dtype, .target64 = t->dtype == KN_I64, .has_ignore = ii != NULL,
