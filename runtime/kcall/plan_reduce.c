@@ -1,6 +1,8 @@
 /* plan_reduce.c: kernel-call plans (kcall.h) of TopK and CumSum: the axis
  * view [outer, n, inner] of the input, the attributes, and where k comes
- * from. */
+ * from. CumSum's axis is usually a constant; when it is a run-time input,
+ * the thunk (kk_call_cumsum_axis) gets x's dims and picks the view itself. */
+#include "k_call_index.h"
 #include "kcall.h"
 
 static bool numeric(int dt) { return kc_native(dt) && dt != KN_BOOL; }
@@ -26,12 +28,26 @@ kn_status kc_plan_TopK(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan 
   return KN_OK;
 }
 
+/* CumSum whose axis is only known at run time (k_call_index.h) */
+static kn_status plan_cumsum_axis(kn_ctx *kn, const ir_node *n, const ir_type *x, const ir_type *at, kc_plan *p) {
+  if (!at || (at->dtype != KN_I32 && at->dtype != KN_I64) || at->rank > 1 || kn_dims_numel(at->rank, at->dims) != 1)
+    return kc_decline(kn, n, "the axis is not one int32/int64 value");
+  if (x->rank < 1 || x->rank > KK_MAX_RANK) return kc_decline(kn, n, "the input must have rank >= 1");
+  kk_cumsum_axis_params *q = kc_params(kn, p, "kk_call_cumsum_axis", sizeof *q);
+  if (!q) return KN_ENOMEM;
+  *q = (kk_cumsum_axis_params){.dt = x->dtype, .exclusive = ir_attr_int(n, "exclusive", 0) != 0,
+                               .reverse = ir_attr_int(n, "reverse", 0) != 0, .axis_dt = at->dtype, .rank = x->rank};
+  for (int i = 0; i < x->rank; i++) q->dims[i] = x->dims[i];
+  return KN_OK;
+}
+
 kn_status kc_plan_CumSum(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
   const ir_type *x = kc_in(g, n, 0), *y = kc_out(g, n, 0);
   const kn_tensor *at = kc_const(g, n, 1);
   if (!x || !y || !numeric(x->dtype) || y->dtype != x->dtype)
     return kc_decline(kn, n, "CumSum needs a numeric input (not f16)");
-  if (!at || kn_tensor_numel(at) != 1 || !kn_dtype_is_int(at->dtype))
+  if (!at) return plan_cumsum_axis(kn, n, x, kc_in(g, n, 1), p);
+  if (kn_tensor_numel(at) != 1 || !kn_dtype_is_int(at->dtype))
     return kc_decline(kn, n, "the axis is not a constant integer");
   int64_t outer, len, inner;
   if (!kc_axis_view(x, kn_tensor_get_i64(at, 0), &outer, &len, &inner)) return kc_decline(kn, n, "axis out of range");
