@@ -61,7 +61,8 @@ kn_status kc_plan_binary(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
       !(y->dtype == KN_U8 || y->dtype == KN_U16 || y->dtype == KN_U32 || y->dtype == KN_U64))
     return kc_decline(kn, n, "BitShift needs unsigned integers");
   const int ct = compute_dtype(g, n, op, y->dtype), nin = n->nin;
-  if (!ct || kc_in_slots(n) != nin) return kc_decline(kn, n, "the inputs' dtypes differ from the output's");
+  if (!ct) return kc_decline(kn, n, "the inputs' dtypes differ from the output's");
+  if (kc_in_slots(n) != nin) return kc_decline(kn, n, "an optional input is absent"); /* y is buf[nin] */
   const int64_t count = kc_numel(y);
   const ir_type *in0 = kc_in(g, n, 0);
   if (nin == 1 && (in0->dtype != y->dtype || kc_numel(in0) != count))
