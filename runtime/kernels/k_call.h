@@ -11,7 +11,11 @@
  * pointer (64-byte aligned, as many bytes as the plan asked for). A thunk
  * returns KK_CALL_OK, or a value >= 0 (the position of a bad input value,
  * such as an index out of range) that compiled code turns into the node's
- * error. Thunks see native dtypes only; the plans decline the rest. */
+ * error. A thunk handles the dtypes its plan accepts (some widen f16/bf16
+ * through scratch, as the reference executor does); the plans decline the
+ * rest. Each family declares its params structs and thunks in its own header:
+ * this one (reductions along an axis, constructions), k_call_index.h,
+ * k_call_nn.h. */
 #ifndef KILN_K_CALL_H
 #define KILN_K_CALL_H
 
