@@ -71,6 +71,13 @@ void kt_expect_counts(const ir_graph *g, const char *spec) {
   if (p[strspn(p, " ")]) fail_msg("kt_expect_counts: cannot read \"%s\" of \"%s\"", p, spec);
 }
 
+ir_graph *kt_after(void **state, const char *text, const char *pipeline, const char *counts) {
+  ir_graph *g = kt_load(state, text);
+  kt_pipeline(g, pipeline);
+  kt_expect_counts(g, counts);
+  return g;
+}
+
 const ir_node *kt_live_node(const ir_graph *g, ir_op op) {
   for (int32_t i = 0; i < g->nnodes; i++)
     if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];

@@ -40,6 +40,9 @@ void kt_pipeline(ir_graph *g, const char *pipeline);
 /* Live node counts, as "OP=N ...": an op name of ir/ops.def, or `live` for
  * all live nodes (e.g. "live=2 Neg=1 Identity=1"). */
 void kt_expect_counts(const ir_graph *g, const char *spec);
+/* A pass test: text (kept by the fixture) after `pipeline`, with the live
+ * node counts of `counts`. Returns the graph. */
+ir_graph *kt_after(void **state, const char *text, const char *pipeline, const char *counts);
 /* The first live node of op `op`. */
 const ir_node *kt_live_node(const ir_graph *g, ir_op op);
 /* g printed (every constant), parsed back and printed again must give the
