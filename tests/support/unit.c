@@ -124,8 +124,8 @@ cg_model *kt_jit_compile(kn_ctx *kn, ir_graph *g, const kn_tensor *in, const cg_
   int64_t dims[16][KN_MAX_RANK];
   assert_true(g->ninputs <= 16);
   for (int i = 0; i < g->ninputs; i++) {
-    ranks[i] = in[i].rank;
-    memcpy(dims[i], in[i].dims, sizeof dims[i]);
+    ranks[i] = in ? in[i].rank : -1; /* -1: as declared */
+    memcpy(dims[i], in ? in[i].dims : (const int64_t[KN_MAX_RANK]){0}, sizeof dims[i]);
   }
   cg_model *m = NULL;
   if (cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, o, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));

@@ -66,7 +66,7 @@ float *kt_seeded_output(kn_ctx *kn, ir_graph *g, int out, int64_t *count);
 /* g on the reference executor: g->ninputs inputs, nout outputs (owned). */
 void kt_ref_run(kn_ctx *kn, ir_graph *g, const kn_tensor *in, kn_tensor *out, int nout);
 /* Compiles g (which the model then owns) for the shapes of in[] (one per
- * graph input) with options o. */
+ * graph input), or with in NULL for the shapes g declares, with options o. */
 cg_model *kt_jit_compile(kn_ctx *kn, ir_graph *g, const kn_tensor *in, const cg_options *o);
 /* Runs m: nin inputs, nout outputs (owned). */
 void kt_jit_run(kn_ctx *kn, cg_model *m, const kn_tensor *in, int nin, kn_tensor *out, int nout);
