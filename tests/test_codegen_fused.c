@@ -131,11 +131,7 @@ static void test_fused_log_range(void **state) {
   cg_model_free(m);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_fused_loop_matches_reference),
-      KT_TEST(test_fused_fallback_matches_reference),
-      KT_TEST(test_fused_log_range),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_fused_loop_matches_reference),
+    KT_TEST(test_fused_fallback_matches_reference),
+    KT_TEST(test_fused_log_range))

@@ -532,22 +532,18 @@ static void test_file(void **state) {
   ir_graph_free(back);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_attribute_kinds),
-      KT_TEST(test_dtypes),
-      KT_TEST(test_symbolic_dims),
-      KT_TEST(test_subgraphs_with_outer_references),
-      KT_TEST(test_shadowing_renamed),
-      KT_TEST(test_absent_optionals),
-      KT_TEST(test_absent_required_output_named),
-      KT_TEST(test_initializer_inputs),
-      KT_TEST(test_internal_op_refused),
-      KT_TEST(test_opset_choice),
-      KT_TEST(test_legacy_softmax),
-      KT_TEST(test_split_equal_parts),
-      KT_TEST(test_names_outputs_value_info),
-      KT_TEST(test_file),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_attribute_kinds),
+    KT_TEST(test_dtypes),
+    KT_TEST(test_symbolic_dims),
+    KT_TEST(test_subgraphs_with_outer_references),
+    KT_TEST(test_shadowing_renamed),
+    KT_TEST(test_absent_optionals),
+    KT_TEST(test_absent_required_output_named),
+    KT_TEST(test_initializer_inputs),
+    KT_TEST(test_internal_op_refused),
+    KT_TEST(test_opset_choice),
+    KT_TEST(test_legacy_softmax),
+    KT_TEST(test_split_equal_parts),
+    KT_TEST(test_names_outputs_value_info),
+    KT_TEST(test_file))

@@ -154,11 +154,11 @@ static void test_half_conversions(void **state) {
   assert_float_equal(kn_bf16_to_f32(0x4049), 3.140625f, 0);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_build_and_lookup), KT_TEST(test_attributes),    KT_TEST(test_toposort),
-      KT_TEST(test_infer_symbolic_broadcast), KT_TEST(test_verifier), KT_TEST(test_tensor_limits),
-      cmocka_unit_test(test_half_conversions),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_build_and_lookup),
+    KT_TEST(test_attributes),
+    KT_TEST(test_toposort),
+    KT_TEST(test_infer_symbolic_broadcast),
+    KT_TEST(test_verifier),
+    KT_TEST(test_tensor_limits),
+    cmocka_unit_test(test_half_conversions))

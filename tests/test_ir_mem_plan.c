@@ -110,12 +110,8 @@ static void test_jit_matches_reference(void **state) {
   free(want);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_views_and_inplace_share),
-      KT_TEST(test_live_operand_is_not_overwritten),
-      KT_TEST(test_no_sharing_without_share),
-      KT_TEST(test_jit_matches_reference),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_views_and_inplace_share),
+    KT_TEST(test_live_operand_is_not_overwritten),
+    KT_TEST(test_no_sharing_without_share),
+    KT_TEST(test_jit_matches_reference))

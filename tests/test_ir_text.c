@@ -15,6 +15,7 @@
 
 #include "ir_text.h"
 #include "ir.h"
+#include "unit.h"
 #include "text_lex.h"
 #include <math.h>
 #include <stdio.h>
@@ -48,15 +49,6 @@ static char *round_trip(kn_ctx *ctx, const char *text) {
 
 static void assert_contains(const char *hay, const char *needle) {
   if (!strstr(hay, needle)) fail_msg("expected to find [%s] in:\n%s", needle, hay);
-}
-
-static int setup(void **state) {
-  *state = kn_ctx_new();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  kn_ctx_free(*state);
-  return 0;
 }
 
 /* ---- round trips ---- */
@@ -98,7 +90,7 @@ static const char *const g_features =
     "}\n";
 
 static void test_round_trip_features(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   char *p = round_trip(ctx, g_features);
   assert_contains(p, "graph clip_tiny opset 17 {\n");
   assert_contains(p, "  input pixel_values: f32[batch, 3, 32, 32]\n");
@@ -129,7 +121,7 @@ static void test_round_trip_features(void **state) {
 }
 
 static void test_round_trip_attribute_values(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph a { input x: f32[2]\n"
                               "  y = LeakyRelu(x) {i=-3, f=0.1, s=\"q\\\"\", l=[1, 2.5], n=-inf, "
                               "big=9223372036854775807, g=graph sub { input k: i64[] output k }} : f32[2]\n"
@@ -180,7 +172,7 @@ static const char *const g_nested =
     "}\n";
 
 static void test_round_trip_nested(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   char *p = round_trip(ctx, g_nested);
   assert_contains(p, "graph \"outer graph\" opset 13 {\n");
   assert_contains(p, "  input x: f32[b, \"seq len\", \"12\"]\n");
@@ -219,7 +211,7 @@ static void test_round_trip_nested(void **state) {
 
 /* Symbolic dims: named ones share an id, every ? is a fresh anonymous symbol. */
 static void test_symbolic_dims(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph s { input a: f32[n, ?, ?, n] output a }");
   const ir_type *t = &g->values[0].type;
   assert_int_equal(t->rank, 4);
@@ -244,7 +236,7 @@ static void test_symbolic_dims(void **state) {
 /* Lexer corners: colons inside and around words, separators, CRLF, comments at
  * the end, columns in messages. */
 static void test_lexer_edges(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph g {\r\n input x: f32[2]; input \":lead\": f32[2];\r\n"
                               " a::b = Relu(x) :f32[2]; y = Add(a::b, \":lead\") : f32[2] output y } # end");
   char *p = ir_print(g, NULL);
@@ -266,7 +258,7 @@ static void test_lexer_edges(void **state) {
 /* A graph built with the API (as passes and the importer do) prints, parses
  * back and prints again identically; dead nodes are not printed. */
 static void test_api_graph_round_trip(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = ir_graph_new(ctx, "built");
   g->opset = 17;
   int32_t bsym = ir_sym_get(g, "batch"), anon = ir_sym_get(g, NULL);
@@ -309,7 +301,7 @@ static void test_api_graph_round_trip(void **state) {
 }
 
 static void test_hex_bit_exact(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph h {\n"
                               "  const raw: f32[3] = hex\"0000803f0000004000004040\"\n"
                               "  const h: f16[2] = hex\"003C00FC\"\n"
@@ -337,7 +329,7 @@ static void test_hex_bit_exact(void **state) {
 }
 
 static void test_elided_constants(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph e { const w: f32[4] = ones const s: i64[2] = [1, 2] output w, s }");
   ir_print_opts o = {.max_const_elems = 2};
   char *p = ir_print(g, &o);
@@ -358,7 +350,7 @@ static void test_elided_constants(void **state) {
 
 /* ---- seeded initializers ---- */
 static void test_seeded_init(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   /* splitmix64, state 1: the first output, by hand from the three steps in docs/ir.md */
   ir_rng r = {1};
   assert_true(ir_rng_next(&r) == 0x910a2dec89025cc1ull);
@@ -496,7 +488,7 @@ static const bad_case bad_cases[] = {
 };
 
 static void test_malformed(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
     const bad_case *c = &bad_cases[i];
     ir_graph *g = (ir_graph *)1;
@@ -510,7 +502,7 @@ static void test_malformed(void **state) {
 }
 
 static void test_memory_limit(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   kn_set_mem_limit(ctx, 1000);
   ir_graph *g = NULL;
   assert_int_equal(ir_parse(ctx, "graph m {\n\n const w: f32[1000] = zeros }", "m.kir", &g), KN_ELIMIT);
@@ -534,7 +526,7 @@ static char *nested_text(int depth) {
 }
 
 static void test_nesting_depth(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   char *ok = nested_text(32); /* the top graph and 31 nested ones */
   char *p = round_trip(ctx, ok);
   free(p);
@@ -638,7 +630,7 @@ static void mutate(kn_ctx *ctx, const char *text, const ir_parse_opts *opts, con
 }
 
 static void test_mutations(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   mutate(ctx, g_features, NULL, "{}()[],=:?*;\"\\#_ax0-9.e\n ", 3000);
   free(round_trip(ctx, g_macro_features)); /* the unmutated text is valid */
   ir_parse_opts o = {.max_expand = 2000};
@@ -647,21 +639,17 @@ static void test_mutations(void **state) {
   mutate(ctx, g_macro_features, &o, "{}()[],=$_ax029.\n ", 1000);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_round_trip_features, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_round_trip_attribute_values, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_round_trip_nested, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_symbolic_dims, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_lexer_edges, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_api_graph_round_trip, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_hex_bit_exact, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_elided_constants, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_seeded_init, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_nesting_depth, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_round_trip_features),
+    KT_TEST(test_round_trip_attribute_values),
+    KT_TEST(test_round_trip_nested),
+    KT_TEST(test_symbolic_dims),
+    KT_TEST(test_lexer_edges),
+    KT_TEST(test_api_graph_round_trip),
+    KT_TEST(test_hex_bit_exact),
+    KT_TEST(test_elided_constants),
+    KT_TEST(test_seeded_init),
+    KT_TEST(test_malformed),
+    KT_TEST(test_memory_limit),
+    KT_TEST(test_nesting_depth),
+    KT_TEST(test_mutations))

@@ -191,13 +191,14 @@ static void test_pipeline_flags(void **state) {
   assert_string_equal(pm_pipeline_for_level(0), "");
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_dce),          KT_TEST(test_cse), KT_TEST(test_remove_noops),
-      KT_TEST(test_fold_shape_arithmetic), KT_TEST(test_fuse_layernorm),
-      KT_TEST(test_fuse_gelu),             KT_TEST(test_fuse_elementwise_quick_gelu),
-      KT_TEST(test_fuse_elementwise_residual), KT_TEST(test_fuse_elementwise_limits),
-      KT_TEST(test_pipeline_flags),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_dce),
+    KT_TEST(test_cse),
+    KT_TEST(test_remove_noops),
+    KT_TEST(test_fold_shape_arithmetic),
+    KT_TEST(test_fuse_layernorm),
+    KT_TEST(test_fuse_gelu),
+    KT_TEST(test_fuse_elementwise_quick_gelu),
+    KT_TEST(test_fuse_elementwise_residual),
+    KT_TEST(test_fuse_elementwise_limits),
+    KT_TEST(test_pipeline_flags))

@@ -327,24 +327,20 @@ static void test_infer_rejects(void **state) {
   assert_non_null(strstr(kn_errmsg(kn), "head dims"));
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_kernel_2x2),
-      KT_TEST(test_fuse_vit_form),
-      KT_TEST(test_fuse_causal_text_form),
-      KT_TEST(test_fuse_bert_form),
-      KT_TEST(test_fuse_glide_form),
-      KT_TEST(test_fuse_swin_window_form),
-      KT_TEST(test_fuse_leaves_shared_intermediates),
-      KT_TEST(test_jit_bshd_mask),
-      KT_TEST(test_jit_one_head_kt),
-      KT_TEST(test_jit_rank3_transposed),
-      KT_TEST(test_jit_causal_parallel),
-      KT_TEST(test_jit_mask_per_head),
-      KT_TEST(test_jit_grouped_units),
-      KT_TEST(test_jit_fused_forms),
-      KT_TEST(test_text_round_trip),
-      KT_TEST(test_infer_rejects),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_kernel_2x2),
+    KT_TEST(test_fuse_vit_form),
+    KT_TEST(test_fuse_causal_text_form),
+    KT_TEST(test_fuse_bert_form),
+    KT_TEST(test_fuse_glide_form),
+    KT_TEST(test_fuse_swin_window_form),
+    KT_TEST(test_fuse_leaves_shared_intermediates),
+    KT_TEST(test_jit_bshd_mask),
+    KT_TEST(test_jit_one_head_kt),
+    KT_TEST(test_jit_rank3_transposed),
+    KT_TEST(test_jit_causal_parallel),
+    KT_TEST(test_jit_mask_per_head),
+    KT_TEST(test_jit_grouped_units),
+    KT_TEST(test_jit_fused_forms),
+    KT_TEST(test_text_round_trip),
+    KT_TEST(test_infer_rejects))

@@ -68,12 +68,8 @@ static void test_leaves_outputs_and_symbols(void **state) {
            "canonicalize,dce", "Transpose=1");
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_transpose_pairs),
-      KT_TEST(test_unit_dim_transpose_is_reshape),
-      KT_TEST(test_view_chains),
-      KT_TEST(test_leaves_outputs_and_symbols),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_transpose_pairs),
+    KT_TEST(test_unit_dim_transpose_is_reshape),
+    KT_TEST(test_view_chains),
+    KT_TEST(test_leaves_outputs_and_symbols))

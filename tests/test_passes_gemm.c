@@ -323,12 +323,11 @@ static void test_jit_fused_conv(void **state) {
     check_jit(state, convs[i], FUSE, IR_OP_FusedConv, 1, 2e-5);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_fuse_matmul_chain), KT_TEST(test_fuse_matmul_limits),
-      KT_TEST(test_fuse_conv),         KT_TEST(test_fold_batchnorm),
-      KT_TEST(test_merge_qkv),         KT_TEST(test_jit_fused_matmul),
-      KT_TEST(test_jit_fused_conv),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_fuse_matmul_chain),
+    KT_TEST(test_fuse_matmul_limits),
+    KT_TEST(test_fuse_conv),
+    KT_TEST(test_fold_batchnorm),
+    KT_TEST(test_merge_qkv),
+    KT_TEST(test_jit_fused_matmul),
+    KT_TEST(test_jit_fused_conv))

@@ -233,13 +233,9 @@ static void test_speed_rule(void **state) {
   kt_expect_counts(g, "ConvNCHWc=2 Conv=3");
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      KT_TEST(test_pass_matches_reference),
-      KT_TEST(test_jit_matches_reference),
-      KT_TEST(test_regions_and_round_trip),
-      KT_TEST(test_cancel_pairs),
-      KT_TEST(test_speed_rule),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_pass_matches_reference),
+    KT_TEST(test_jit_matches_reference),
+    KT_TEST(test_regions_and_round_trip),
+    KT_TEST(test_cancel_pairs),
+    KT_TEST(test_speed_rule))

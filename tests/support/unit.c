@@ -47,6 +47,18 @@ ir_graph *kt_parse(kn_ctx *kn, const char *text) {
   return g;
 }
 
+kn_status kt_infer_node(kt_fixture *f, ir_op op, int nin, const ir_type *const *in, const kn_tensor *const *val,
+                        int nout, ir_type *out, void (*set_attrs)(ir_graph *, ir_node *)) {
+  ir_id ins[8], outs[8];
+  const kn_tensor *none[8] = {NULL};
+  assert_true(nin <= 8 && nout <= 8);
+  for (int i = 0; i < nin; i++) ins[i] = in[i] ? ir_value_new(f->g, NULL, in[i]) : IR_NONE;
+  for (int k = 0; k < nout; k++) outs[k] = ir_value_new(f->g, NULL, NULL);
+  ir_id n = ir_node_new(f->g, op, "n", nin, ins, nout, outs);
+  if (set_attrs) set_attrs(f->g, &f->g->nodes[n]);
+  return ir_infer_node(f->kn, f->g, &f->g->nodes[n], in, val ? val : none, out);
+}
+
 ir_graph *kt_load(void **state, const char *text) { return kt_keep(state, kt_parse(kt_kn(state), text)); }
 
 void kt_passes(ir_graph *g, const pm_options *o) {

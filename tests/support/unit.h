@@ -24,11 +24,24 @@ int kt_teardown(void **state);
 #define KT_TEST(fn) cmocka_unit_test_setup_teardown(fn, kt_setup, kt_teardown)
 /* The fixture's context. */
 kn_ctx *kt_kn(void **state);
+/* main() of a test file: runs the tests given (KT_TEST or cmocka_unit_test
+ * entries) as one group. */
+#define KT_MAIN(...)                                                                                                   \
+  int main(void) {                                                                                                     \
+    const struct CMUnitTest tests[] = {__VA_ARGS__};                                                                   \
+    return cmocka_run_group_tests(tests, NULL, NULL);                                                                  \
+  }
 
 /* Hands g to the fixture, which frees it at teardown; returns g. */
 ir_graph *kt_keep(void **state, ir_graph *g);
 
 /* ---- graphs ---- */
+/* Shape inference of one node: adds to the fixture's graph a node of op over
+ * new values typed in[] (absent where in[i] is NULL) and nout new outputs,
+ * applies set_attrs (when given) and infers the types out[] with the
+ * constant inputs val[] (NULL: none). */
+kn_status kt_infer_node(kt_fixture *f, ir_op op, int nin, const ir_type *const *in, const kn_tensor *const *val,
+                        int nout, ir_type *out, void (*set_attrs)(ir_graph *, ir_node *));
 /* The parsed and type-inferred graph of text IR. */
 ir_graph *kt_parse(kn_ctx *kn, const char *text);
 /* The same with the fixture's context, kept by the fixture. */
