@@ -53,15 +53,18 @@ static ir_graph *round_trip(void **state, const ir_graph *g, const onnx_export_o
   return back;
 }
 
-/* The written bytes, decoded (free with kiln_onnx__model_proto__free_unpacked). */
-static KilnOnnx__ModelProto *written(kn_ctx *kn, const ir_graph *g, const onnx_export_opts *o) {
+static void free_model(void *m) { kiln_onnx__model_proto__free_unpacked(m, NULL); }
+
+/* The written bytes, decoded (the fixture frees them). */
+static KilnOnnx__ModelProto *written(void **state, const ir_graph *g, const onnx_export_opts *o) {
+  kn_ctx *kn = kt_kn(state);
   uint8_t *buf = NULL;
   size_t len = 0;
   if (onnx_export_buffer(kn, g, o, &buf, &len, NULL) != KN_OK) fail_msg("export: %s", kn_errmsg(kn));
   KilnOnnx__ModelProto *m = kiln_onnx__model_proto__unpack(NULL, len, buf);
   free(buf);
   assert_non_null(m);
-  return m;
+  return kt_defer(state, free_model, m);
 }
 
 static void set_opset(ir_graph *g, int opset) {
@@ -95,7 +98,8 @@ static kn_tensor *make_inputs(kn_ctx *kn, const ir_graph *g) {
 
 /* a and b compute the same outputs on the same inputs (bit for bit, unless
  * `tol` allows more). */
-static void assert_same_outputs(kn_ctx *kn, ir_graph *a, ir_graph *b, double tol) {
+static void assert_same_outputs(void **state, ir_graph *a, ir_graph *b, double tol) {
+  kn_ctx *kn = kt_kn(state);
   assert_int_equal(a->ninputs, b->ninputs);
   assert_int_equal(a->noutputs, b->noutputs);
   kn_tensor *in = make_inputs(kn, a);
@@ -120,7 +124,6 @@ static void assert_same_outputs(kn_ctx *kn, ir_graph *a, ir_graph *b, double tol
 /* The full check: same text after the round trip (at the written opset),
  * or the text of `expected` when given; same outputs. */
 static void check_round_trip(void **state, const char *text, const char *expected) {
-  kn_ctx *kn = kt_kn(state);
   ir_graph *g = kt_load(state, text);
   int opset = 0;
   ir_graph *back = round_trip(state, g, NULL, &opset);
@@ -129,7 +132,7 @@ static void check_round_trip(void **state, const char *text, const char *expecte
   char *pw = print(want), *pb = print(back);
   assert_string_equal(pb, pw);
   free(pw), free(pb);
-  assert_same_outputs(kn, g, back, 0);
+  assert_same_outputs(state, g, back, 0);
 }
 
 static void test_attribute_kinds(void **state) {
@@ -291,17 +294,15 @@ static void test_absent_optionals(void **state) {
 /* A required output left absent in the text IR (`_, idx = TopK(...)`) gets
  * a name of its own: ONNX has no absent required outputs. */
 static void test_absent_required_output_named(void **state) {
-  kn_ctx *kn = kt_kn(state);
   ir_graph *g = kt_load(state, "graph t opset 17 {\n  input x: f32[2, 5]\n  const k: i64[1] = [2]\n"
                                "  _, idx = TopK(x, k) {axis=-1}\n  output idx\n}\n");
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   assert_int_equal(m->graph->n_node, 1);
   assert_int_equal(m->graph->node[0]->n_output, 2);
   assert_true(strlen(m->graph->node[0]->output[0]) > 0);
   assert_string_not_equal(m->graph->node[0]->output[0], m->graph->node[0]->output[1]);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   ir_graph *back = round_trip(state, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 0);
+  assert_same_outputs(state, g, back, 0);
 }
 
 /* A graph input with a default (an initializer listed as an input) stays
@@ -318,14 +319,13 @@ static void test_initializer_inputs(void **state) {
   check_round_trip(state, text, NULL);
   kn_ctx *kn = kt_kn(state);
   ir_graph *g = kt_load(state, text);
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   assert_int_equal(m->graph->n_input, 2);
   assert_string_equal(m->graph->input[0]->name, "x");
   assert_string_equal(m->graph->input[1]->name, "w");
   assert_int_equal(m->graph->n_initializer, 2);
   assert_string_equal(m->graph->initializer[0]->name, "w");
   assert_string_equal(m->graph->initializer[1]->name, "c");
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   /* overriding the default: both graphs see the new w */
   ir_graph *back = round_trip(state, g, NULL, NULL);
   float xv[2] = {1, 2}, wv[2] = {10, 20};
@@ -364,7 +364,7 @@ static void test_internal_op_refused(void **state) {
   g = kt_load(state, chain);
   assert_int_equal(kt_run_pipeline(g, pm_pipeline_for_level(1)), KN_OK);
   ir_graph *back = round_trip(state, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 0);
+  assert_same_outputs(state, g, back, 0);
 }
 
 static int written_opset(kn_ctx *kn, const char *text, int want) {
@@ -404,26 +404,24 @@ static void test_opset_choice(void **state) {
   assert_int_equal(written_opset(kn, "graph g {\n input x: f32[2]\n y = Relu(x)\n output y\n}\n", 14), 14);
   /* ir_version follows the opset */
   ir_graph *g = kt_load(state, chain);
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   assert_int_equal(m->ir_version, 8);
   assert_int_equal(m->n_opset_import, 1);
   assert_string_equal(m->opset_import[0]->domain, "");
   assert_int_equal(m->opset_import[0]->version, 18);
   assert_string_equal(m->producer_name, "kiln");
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
 }
 
 /* Softmax of opset < 13 (legacy_coerce_2d) on a middle axis becomes
  * Flatten, Softmax, Reshape; on the last axis it is just the op. */
 static void test_legacy_softmax(void **state) {
-  kn_ctx *kn = kt_kn(state);
   ir_graph *g = kt_load(state, "graph sm opset 11 {\n"
                                "  input x: f32[2, 3, 4]\n"
                                "  y = Softmax(x) {axis=1, legacy_coerce_2d=1}\n"
                                "  z = LogSoftmax(x) {axis=2, legacy_coerce_2d=1}\n"
                                "  output y, z\n"
                                "}\n");
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   const char *ops[] = {"Flatten", "Softmax", "Shape", "Reshape", "LogSoftmax"};
   assert_int_equal(m->graph->n_node, 5);
   for (int i = 0; i < 5; i++) {
@@ -431,9 +429,8 @@ static void test_legacy_softmax(void **state) {
     for (size_t k = 0; k < m->graph->node[i]->n_attribute; k++)
       assert_string_not_equal(m->graph->node[i]->attribute[k]->name, "legacy_coerce_2d");
   }
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   ir_graph *back = round_trip(state, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 1e-6);
+  assert_same_outputs(state, g, back, 1e-6);
 }
 
 /* A Split into equal parts names its count from opset 18 on (num_outputs). */
@@ -443,26 +440,22 @@ static void test_split_equal_parts(void **state) {
                    "graph sp opset 13 {\n  input x: f32[6, 2]\n  a, b, c = Split(x) {axis=0, num_outputs=3}\n"
                    "  output a, b, c\n}\n");
   /* not when the sizes are given, nor for an older forced opset */
-  kn_ctx *kn = kt_kn(state);
   ir_graph *g = kt_load(state, "graph sp {\n  input x: f32[6]\n  const s: i64[2] = [2, 4]\n"
                                "  a, b = Split(x, s)\n  c, d = Split(x)\n  output a, b, c, d\n}\n");
   onnx_export_opts o = {.opset = 17};
-  KilnOnnx__ModelProto *m = written(kn, g, &o);
+  KilnOnnx__ModelProto *m = written(state, g, &o);
   assert_int_equal(m->graph->node[0]->n_attribute, 0);
   assert_int_equal(m->graph->node[1]->n_attribute, 0);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  m = written(kn, g, NULL);
+  m = written(state, g, NULL);
   assert_int_equal(m->graph->node[0]->n_attribute, 0);
   assert_int_equal(m->graph->node[1]->n_attribute, 1);
   assert_string_equal(m->graph->node[1]->attribute[0]->name, "num_outputs");
   assert_int_equal(m->graph->node[1]->attribute[0]->i, 2);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
 }
 
 /* What the bytes hold: unique non-empty node names, one value per output,
  * value_info for intermediates (unless switched off), LpPool's int p. */
 static void test_names_outputs_value_info(void **state) {
-  kn_ctx *kn = kt_kn(state);
   ir_graph *g = kt_load(state, "graph names opset 17 {\n"
                                "  input x: f32[1, 1, 4, batch]\n"
                                "  a = Relu(x)\n"
@@ -473,7 +466,7 @@ static void test_names_outputs_value_info(void **state) {
   g->nodes[0].name = "n";
   g->nodes[1].name = "n";
   g->nodes[2].name = "";
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   KilnOnnx__GraphProto *gp = m->graph;
   assert_int_equal(gp->n_node, 4); /* + Identity for the repeated output */
   for (size_t i = 0; i < gp->n_node; i++) {
@@ -503,13 +496,11 @@ static void test_names_outputs_value_info(void **state) {
       assert_int_equal(lp->attribute[k]->type, KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
       assert_int_equal(lp->attribute[k]->i, 2);
     }
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   onnx_export_opts o = {.no_value_info = true};
-  m = written(kn, g, &o);
+  m = written(state, g, &o);
   assert_int_equal(m->graph->n_value_info, 0);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   ir_graph *back = round_trip(state, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 0);
+  assert_same_outputs(state, g, back, 0);
 }
 
 /* onnx_export_file writes what kn_load_graph reads; a bad path is an error. */
@@ -525,7 +516,7 @@ static void test_file(void **state) {
   assert_int_equal(opset, 18);
   ir_graph *back = NULL;
   assert_int_equal(kn_load_graph(kn, path, &back), KN_OK);
-  assert_same_outputs(kn, g, back, 0);
+  assert_same_outputs(state, g, back, 0);
   remove(path);
   assert_int_equal(onnx_export_file(kn, g, "/nonexistent-dir/x.onnx", NULL, NULL), KN_EIO);
   assert_non_null(strstr(kn_errmsg(kn), "/nonexistent-dir/x.onnx"));

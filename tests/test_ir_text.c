@@ -51,6 +51,14 @@ static void assert_contains(const char *hay, const char *needle) {
   if (!strstr(hay, needle)) fail_msg("expected to find [%s] in:\n%s", needle, hay);
 }
 
+/* text round-trips (round_trip), and its print contains each of want[]
+ * (NULL-terminated). */
+static void expect_round_trip(kn_ctx *ctx, const char *text, const char *const *want) {
+  char *p = round_trip(ctx, text);
+  for (int i = 0; want[i]; i++) assert_contains(p, want[i]);
+  free(p);
+}
+
 /* ---- round trips ---- */
 static const char *const g_features =
     "# every statement form\n"
@@ -89,35 +97,61 @@ static const char *const g_features =
     "  output conv, q, out, w\n"
     "}\n";
 
+/* Loop body with its own inputs, three levels of nesting, outer references
+ * from two levels down, symbols in subgraphs, quoted and keyword names. */
+static const char *const g_nested =
+    "graph \"outer graph\" opset 13 {\n"
+    "  input n: i64[]\n"
+    "  input cond: bool[]\n"
+    "  input x: f32[b, \"seq len\", \"12\"]\n"
+    "  const \"input\": f32[1] = [2]\n"
+    "  \"graph\" = Mul(x, \"input\")\n"
+    "  \"ends:\" = Identity(\"graph\")\n"
+    "  \"_\" = Identity(\"ends:\") : f32[b, \"seq len\", \"12\"]\n"
+    "  final, scan = Loop(n, cond, x) {body=graph {\n"
+    "    input i: i64[]\n"
+    "    input c: bool[]\n"
+    "    input acc: f32[b, ?, 12]\n"
+    "    s = Add(acc, \"graph\")\n"
+    "    t = If(c) {then_branch=graph {\n"
+    "      deep = Sub(s, \"_\")     # s from one level up, _ from two\n"
+    "      inner = If(c) {then_branch=graph { output deep }, else_branch=graph { z = Neg(x) output z }}\n"
+    "      output inner\n"
+    "    }, else_branch=graph { output s }}\n"
+    "    output c, t, s\n"
+    "  }} : f32[b, ?, ?], f32[*]\n"
+    "  output final, scan\n"
+    "}\n";
+
 static void test_round_trip_features(void **state) {
-  kn_ctx *ctx = kt_kn(state);
-  char *p = round_trip(ctx, g_features);
-  assert_contains(p, "graph clip_tiny opset 17 {\n");
-  assert_contains(p, "  input pixel_values: f32[batch, 3, 32, 32]\n");
-  assert_contains(p, "  input anyrank: f16[*]\n");
-  assert_contains(p, "  input unk: ?\n");
-  assert_contains(p, "  input withdefault: i64[2] = [7, 8]\n");
-  assert_contains(p, "  const raw: f32[3] = hex\"0000803f0000004000004040\"\n");
-  assert_contains(p, "  const z: f32[4] = zeros\n");
-  assert_contains(p, "  const s: i64[] = [5]\n");
-  assert_contains(p, "  const one: i32[3] = [1, 1, 1]\n");
-  assert_contains(p, "  const big: u64[2] = [18446744073709551615, 0]\n");
-  assert_contains(p, "  const lim: i64[2] = [-9223372036854775808, 9223372036854775807]\n");
-  assert_contains(p, "  const empty: f32[0, 3] = zeros\n");
-  assert_contains(p, "strides=[4, 4], group=1, auto_pad=\"NOTSET\", alpha=0.5, eps=1e-05");
-  assert_contains(p, "fl=[1.0, 2.5, inf, -inf, nan, -0.0], fi=[1.0, 2.0]");
-  assert_contains(p, "ss=[\"a\", \"b\\x01\\n\\\"\\\\\"], e=ints[], ef=floats[], es=strings[]");
-  assert_contains(p, "t=tensor i64[2] = [1, -2], tf=tensor f32[] = hex\"0000803e\"");
-  assert_contains(p, "bytes=\"nul\\x00inside\\xff\"} : f32[batch, 8, 8, 8]\n");
-  assert_contains(p, "  y, mask = Dropout(conv) : f32[batch, ?, 8, 8], bool[?, \"3\", 2, n]\n");
-  assert_contains(p, "  q = Clip(y, _, fs)\n");
-  assert_contains(p, "  onnx::Gather_12, \"weird name\" = Dropout(q)\n");
-  assert_contains(p, "  /enc/layer.0/Add_output_0 = Add(q, onnx::Gather_12)\n");
-  assert_contains(p, "  _, mask2 = Dropout(y) : _, bool[*]\n");
-  assert_contains(p, "  out = If(c) {then_branch=graph {\n    r = Relu(q)\n    output r\n  }, "
-                     "else_branch=graph else_g opset 18 {\n    r2 = Neg(y)\n    output r2\n  }} : f32[*]\n");
-  assert_contains(p, "  output conv, q, out, w\n}\n");
-  free(p);
+  static const char *const printed[] = {
+      "graph clip_tiny opset 17 {\n",
+      "  input pixel_values: f32[batch, 3, 32, 32]\n",
+      "  input anyrank: f16[*]\n",
+      "  input unk: ?\n",
+      "  input withdefault: i64[2] = [7, 8]\n",
+      "  const raw: f32[3] = hex\"0000803f0000004000004040\"\n",
+      "  const z: f32[4] = zeros\n",
+      "  const s: i64[] = [5]\n",
+      "  const one: i32[3] = [1, 1, 1]\n",
+      "  const big: u64[2] = [18446744073709551615, 0]\n",
+      "  const lim: i64[2] = [-9223372036854775808, 9223372036854775807]\n",
+      "  const empty: f32[0, 3] = zeros\n",
+      "strides=[4, 4], group=1, auto_pad=\"NOTSET\", alpha=0.5, eps=1e-05",
+      "fl=[1.0, 2.5, inf, -inf, nan, -0.0], fi=[1.0, 2.0]",
+      "ss=[\"a\", \"b\\x01\\n\\\"\\\\\"], e=ints[], ef=floats[], es=strings[]",
+      "t=tensor i64[2] = [1, -2], tf=tensor f32[] = hex\"0000803e\"",
+      "bytes=\"nul\\x00inside\\xff\"} : f32[batch, 8, 8, 8]\n",
+      "  y, mask = Dropout(conv) : f32[batch, ?, 8, 8], bool[?, \"3\", 2, n]\n",
+      "  q = Clip(y, _, fs)\n",
+      "  onnx::Gather_12, \"weird name\" = Dropout(q)\n",
+      "  /enc/layer.0/Add_output_0 = Add(q, onnx::Gather_12)\n",
+      "  _, mask2 = Dropout(y) : _, bool[*]\n",
+      "  out = If(c) {then_branch=graph {\n    r = Relu(q)\n    output r\n  }, "
+      "else_branch=graph else_g opset 18 {\n    r2 = Neg(y)\n    output r2\n  }} : f32[*]\n",
+      "  output conv, q, out, w\n}\n",
+      NULL};
+  expect_round_trip(kt_kn(state), g_features, printed);
 }
 
 static void test_round_trip_attribute_values(void **state) {
@@ -145,49 +179,9 @@ static void test_round_trip_attribute_values(void **state) {
   ir_graph_free(g);
 }
 
-/* Loop body with its own inputs, three levels of nesting, outer references
- * from two levels down, symbols in subgraphs, quoted and keyword names. */
-static const char *const g_nested =
-    "graph \"outer graph\" opset 13 {\n"
-    "  input n: i64[]\n"
-    "  input cond: bool[]\n"
-    "  input x: f32[b, \"seq len\", \"12\"]\n"
-    "  const \"input\": f32[1] = [2]\n"
-    "  \"graph\" = Mul(x, \"input\")\n"
-    "  \"ends:\" = Identity(\"graph\")\n"
-    "  \"_\" = Identity(\"ends:\") : f32[b, \"seq len\", \"12\"]\n"
-    "  final, scan = Loop(n, cond, x) {body=graph {\n"
-    "    input i: i64[]\n"
-    "    input c: bool[]\n"
-    "    input acc: f32[b, ?, 12]\n"
-    "    s = Add(acc, \"graph\")\n"
-    "    t = If(c) {then_branch=graph {\n"
-    "      deep = Sub(s, \"_\")     # s from one level up, _ from two\n"
-    "      inner = If(c) {then_branch=graph { output deep }, else_branch=graph { z = Neg(x) output z }}\n"
-    "      output inner\n"
-    "    }, else_branch=graph { output s }}\n"
-    "    output c, t, s\n"
-    "  }} : f32[b, ?, ?], f32[*]\n"
-    "  output final, scan\n"
-    "}\n";
-
 static void test_round_trip_nested(void **state) {
-  kn_ctx *ctx = kt_kn(state);
-  char *p = round_trip(ctx, g_nested);
-  assert_contains(p, "graph \"outer graph\" opset 13 {\n");
-  assert_contains(p, "  input x: f32[b, \"seq len\", \"12\"]\n");
-  assert_contains(p, "  const \"input\": f32[1] = hex\"00000040\"\n");
-  assert_contains(p, "  \"graph\" = Mul(x, \"input\")\n");
-  assert_contains(p, "  \"ends:\" = Identity(\"graph\")\n");
-  assert_contains(p, "  \"_\" = Identity(\"ends:\") : f32[b, \"seq len\", \"12\"]\n");
-  assert_contains(p, "    input acc: f32[b, ?, 12]\n");
-  assert_contains(p, "      deep = Sub(s, \"_\")\n");
-  assert_contains(p, "      inner = If(c) {then_branch=graph {\n        output deep\n      }, else_branch=graph {\n"
-                     "        z = Neg(x)\n        output z\n      }}\n");
-  free(p);
-
   /* the outer references are values with is_outer set, typed from outside */
-  ir_graph *g = parse_ok(ctx, g_nested);
+  ir_graph *g = parse_ok(kt_kn(state), g_nested);
   const ir_node *loop = &g->nodes[3];
   assert_int_equal(loop->op, IR_OP_Loop);
   ir_graph *body = ir_attr_get(loop, "body")->g;
@@ -207,6 +201,21 @@ static void test_round_trip_nested(void **state) {
   assert_string_equal(ir_sym_name(th, IR_SYM_ID(th->values[u].type.dims[1])), "seq len");
   assert_string_equal(ir_sym_name(th, IR_SYM_ID(th->values[u].type.dims[2])), "12");
   ir_graph_free(g);
+
+  /* and the graph round-trips, printing these */
+  static const char *const printed[] = {
+      "graph \"outer graph\" opset 13 {\n",
+      "  input x: f32[b, \"seq len\", \"12\"]\n",
+      "  const \"input\": f32[1] = hex\"00000040\"\n",
+      "  \"graph\" = Mul(x, \"input\")\n",
+      "  \"ends:\" = Identity(\"graph\")\n",
+      "  \"_\" = Identity(\"ends:\") : f32[b, \"seq len\", \"12\"]\n",
+      "    input acc: f32[b, ?, 12]\n",
+      "      deep = Sub(s, \"_\")\n",
+      "      inner = If(c) {then_branch=graph {\n        output deep\n      }, else_branch=graph {\n"
+      "        z = Neg(x)\n        output z\n      }}\n",
+      NULL};
+  expect_round_trip(kt_kn(state), g_nested, printed);
 }
 
 /* Symbolic dims: named ones share an id, every ? is a fresh anonymous symbol. */
@@ -259,7 +268,7 @@ static void test_lexer_edges(void **state) {
  * back and prints again identically; dead nodes are not printed. */
 static void test_api_graph_round_trip(void **state) {
   kn_ctx *ctx = kt_kn(state);
-  ir_graph *g = ir_graph_new(ctx, "built");
+  ir_graph *g = kt_keep(state, ir_graph_new(ctx, "built"));
   g->opset = 17;
   int32_t bsym = ir_sym_get(g, "batch"), anon = ir_sym_get(g, NULL);
   ir_type tx = {.dtype = KN_F32, .rank = 2, .dims = {IR_SYM(bsym), IR_SYM(anon)}};
@@ -286,7 +295,7 @@ static void test_api_graph_round_trip(void **state) {
   assert_contains(p1, "  const k: f32[3] = hex\"0100c07f0000008001000000\"\n");
   assert_contains(p1, "{alpha=0.1}\n");
   assert_null(strstr(p1, "gone"));
-  ir_graph *g2 = parse_ok(ctx, p1);
+  ir_graph *g2 = kt_keep(state, parse_ok(ctx, p1));
   char *p2 = ir_print(g2, NULL);
   assert_string_equal(p1, p2);
   ir_id c2 = ir_value_find(g2, "k");
@@ -294,10 +303,7 @@ static void test_api_graph_round_trip(void **state) {
   assert_non_null(g2->values[c2].constant);
   assert_memory_equal(g2->values[c2].constant->data, bits, sizeof bits); /* bit-exact */
   assert_true(g2->nodes[0].attrs[0].f == 0.1f);
-  free(p1);
-  free(p2);
-  ir_graph_free(g);
-  ir_graph_free(g2);
+  free(p1), free(p2);
 }
 
 static void test_hex_bit_exact(void **state) {

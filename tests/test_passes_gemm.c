@@ -126,17 +126,25 @@ static const char *const g_resblock =
     " c = Conv(x, w, b) {pads=[1, 1, 1, 1]}\n a = Add(c, e)\n h = Relu(a)\n y = Add(r, h)\n output y\n}\n";
 
 static void test_fuse_conv(void **state) {
-  /* a per-channel addend [N, C, 1, 1] (a UNet's time embedding), Relu, residual */
-  check_pass(state, g_resblock, "fuse-elementwise,fuse-conv,dce", 1, IR_OP_FusedConv, 1, 3);
-  /* a [C, 1, 1] addend (which fuse-elementwise cannot take), then SiLU,
-   * which it gathered: both join; no conv bias */
-  check_pass(state, "graph t {\n input x: f32[1, 3, 5, 5]\n const w: f32[6, 3, 1, 1] = normal(seed=13, std=0.3)\n"
-                    " const ch: f32[6, 1, 1] = normal(seed=14)\n"
-                    " c = Conv(x, w)\n a = Add(c, ch)\n s = Sigmoid(a)\n y = Mul(a, s)\n output y\n}\n",
-             "fuse-elementwise,fuse-conv,dce", 1, IR_OP_FusedConv, 1, 3);
-  check_pass(state, "graph t {\n input x: f32[1, 3, 5, 5]\n const w: f32[6, 3, 1, 1] = normal(seed=13, std=0.3)\n"
-                    " c = Conv(x, w)\n s = Sigmoid(c)\n y = Mul(c, s)\n output y\n}\n",
-             "fuse-elementwise,fuse-conv,dce", 1, IR_OP_FusedConv, 1, 2);
+  /* each becomes one FusedConv with a body of nbody ops */
+  const struct {
+    const char *text;
+    int nbody;
+  } convs[] = {
+      /* a per-channel addend [N, C, 1, 1] (a UNet's time embedding), Relu, residual */
+      {g_resblock, 3},
+      /* a [C, 1, 1] addend (which fuse-elementwise cannot take), then SiLU,
+       * which it gathered: both join; no conv bias */
+      {"graph t {\n input x: f32[1, 3, 5, 5]\n const w: f32[6, 3, 1, 1] = normal(seed=13, std=0.3)\n"
+       " const ch: f32[6, 1, 1] = normal(seed=14)\n"
+       " c = Conv(x, w)\n a = Add(c, ch)\n s = Sigmoid(a)\n y = Mul(a, s)\n output y\n}\n",
+       3},
+      {"graph t {\n input x: f32[1, 3, 5, 5]\n const w: f32[6, 3, 1, 1] = normal(seed=13, std=0.3)\n"
+       " c = Conv(x, w)\n s = Sigmoid(c)\n y = Mul(c, s)\n output y\n}\n",
+       2},
+  };
+  for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++)
+    check_pass(state, convs[i].text, "fuse-elementwise,fuse-conv,dce", 1, IR_OP_FusedConv, 1, convs[i].nbody);
 }
 
 /* BN tensors for C channels (named g, be, mu, va), constants */

@@ -183,18 +183,17 @@ static const char *const g_regions =
     "}\n";
 
 static void test_regions_and_round_trip(void **state) {
-  kn_ctx *kn = kt_kn(state);
   ir_graph *g0 = kt_load(state, g_regions), *g = kt_load(state, g_regions);
   int32_t changed;
   run_pass(g, "layout-nchwc,dce", 8, &changed);
   assert_true(changed > 0);
   /* ToNCHWc: x, and t after the Transpose; FromNCHWc: e (output and Transpose input), h */
   kt_expect_counts(g, "ConvNCHWc=4 Concat=1 ToNCHWc=2 FromNCHWc=2");
-  same_on_reference(kn, g0, g, "regions");
+  same_on_reference(kt_kn(state), g0, g, "regions");
 
   /* the text form round-trips, and a second run of the pass changes nothing */
   char *t1;
-  ir_graph *g2 = kt_keep(state, kt_text_round_trip(kn, g, &t1));
+  ir_graph *g2 = kt_keep(state, kt_text_round_trip(kt_kn(state), g, &t1));
   run_pass(g2, "layout-nchwc,dce", 8, &changed);
   assert_int_equal(changed, 0);
   char *t3 = ir_print(g2, NULL);

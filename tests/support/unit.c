@@ -22,9 +22,12 @@ int kt_setup(void **state) {
 
 int kt_teardown(void **state) {
   kt_fixture *f = *state;
+  while (f->ndeferred > 0) {
+    const kt_deferred *d = &f->deferred[--f->ndeferred];
+    d->fn(d->p);
+  }
+  free(f->deferred);
   if (f->g) ir_graph_free(f->g);
-  for (int i = 0; i < f->nkept; i++) ir_graph_free(f->kept[i]);
-  free(f->kept);
   kn_ctx_free(f->kn);
   free(f);
   return 0;
@@ -32,14 +35,18 @@ int kt_teardown(void **state) {
 
 kn_ctx *kt_kn(void **state) { return ((kt_fixture *)*state)->kn; }
 
-ir_graph *kt_keep(void **state, ir_graph *g) {
+void *kt_defer(void **state, void (*fn)(void *), void *p) {
   kt_fixture *f = *state;
-  ir_graph **kept = realloc(f->kept, sizeof *kept * (size_t)(f->nkept + 1));
-  assert_non_null(kept);
-  f->kept = kept;
-  f->kept[f->nkept++] = g;
-  return g;
+  kt_deferred *d = realloc(f->deferred, sizeof *d * (size_t)(f->ndeferred + 1));
+  assert_non_null(d);
+  f->deferred = d;
+  f->deferred[f->ndeferred++] = (kt_deferred){fn, p};
+  return p;
 }
+
+static void free_graph(void *g) { ir_graph_free(g); }
+
+ir_graph *kt_keep(void **state, ir_graph *g) { return kt_defer(state, free_graph, g); }
 
 ir_graph *kt_parse(kn_ctx *kn, const char *text) {
   ir_graph *g = kt_parse_graph(kn, text);

@@ -12,11 +12,15 @@
 #include "pass_check.h"
 
 /* ---- the fixture ---- */
+typedef struct kt_deferred {
+  void (*fn)(void *);
+  void *p;
+} kt_deferred;
 typedef struct kt_fixture {
   kn_ctx *kn;
-  ir_graph *g; /* empty, named "t": for tests that build a graph node by node */
-  ir_graph **kept; /* freed by kt_teardown */
-  int nkept;
+  ir_graph *g;            /* empty, named "t": for tests that build a graph node by node */
+  kt_deferred *deferred;  /* run by kt_teardown, last first */
+  int ndeferred;
 } kt_fixture;
 int kt_setup(void **state);
 int kt_teardown(void **state);
@@ -32,6 +36,8 @@ kn_ctx *kt_kn(void **state);
     return cmocka_run_group_tests(tests, NULL, NULL);                                                                  \
   }
 
+/* Has the fixture's teardown call fn(p) (what the test allocated); returns p. */
+void *kt_defer(void **state, void (*fn)(void *), void *p);
 /* Hands g to the fixture, which frees it at teardown; returns g. */
 ir_graph *kt_keep(void **state, ir_graph *g);
 
