@@ -8,10 +8,7 @@
 set -u
 kiln=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-. "$src/tests/lib_expect.sh"
+. "$src/tests/lib_expect.sh" # expect, expect_done, $tmp, $fails
 m=$src/models/clip_vit_tiny.kir
 o=$tmp/o
 expect 0 "compile MODEL" "$kiln" compile --help
@@ -38,12 +35,11 @@ for e in obj asm llvm; do
   expect 0 "compiled" "$kiln" compile "$m" -o "$tmp/$e" --emit $e --no-runtime --target aarch64-linux-gnu --cc /nonexistent
 done
 [ -s "$tmp/obj/clip_vit_tiny.o" ] && [ -s "$tmp/asm/clip_vit_tiny.s" ] && [ -s "$tmp/llvm/clip_vit_tiny.ll" ] ||
-  { echo "FAIL: an emitted file is missing"; fails=$((fails + 1)); }
-grep -q "clip_vit_tiny_run_ctx" "$tmp/llvm/clip_vit_tiny.ll" || { echo "FAIL: no entry point in the IR"; fails=$((fails + 1)); }
+  failed "an emitted file is missing"
+grep -q "clip_vit_tiny_run_ctx" "$tmp/llvm/clip_vit_tiny.ll" || failed "no entry point in the IR"
 if ! command -v cc >/dev/null; then
   echo "SKIP the link and run checks: no C compiler"
-  echo "$fails failures"
-  [ "$fails" = 0 ]
+  expect_done
   exit $?
 fi
 # the header is clean C11 and C++
@@ -60,12 +56,12 @@ link=$(sed -n '/^link/{n;p;}' "$w/README.txt")
 cp "$src/tests/aot/aot_driver.c" "$w/main.c"
 cp "$src/tests/aot/pb_lite.c" "$src/tests/aot/pb_lite.h" "$w/"
 (cd "$w" && eval "$link -DKILN_MODEL=clip_vit_tiny pb_lite.c") >"$tmp/link.log" 2>&1 ||
-  { echo "FAIL: the README's link line: $link"; cat "$tmp/link.log"; fails=$((fails + 1)); }
+  { failed "the README's link line: $link"; cat "$tmp/link.log"; }
 "$kiln" run "$m" --save-inputs "$tmp/in" -o "$tmp/jit" >/dev/null
 mkdir -p "$tmp/got"
 expect 0 "written" "$w/app" "$tmp/in" "$tmp/got" 1 "$w/clip_vit_tiny.weights"
 expect 0 "written" "$w/app" "$tmp/in" "$tmp/got" 0 "$w/clip_vit_tiny.weights"
-cmp -s "$tmp/got/output_0.pb" "$tmp/jit/output_0.pb" || { echo "FAIL: AOT and JIT outputs differ"; fails=$((fails + 1)); }
+cmp -s "$tmp/got/output_0.pb" "$tmp/jit/output_0.pb" || failed "AOT and JIT outputs differ"
 # weights files that are not this model's
 expect 1 "keeps its weights in a file" "$w/app" "$tmp/in" "$tmp/got"
 expect 1 "No such file" "$w/app" "$tmp/in" "$tmp/got" 1 "$tmp/missing.weights"
@@ -87,7 +83,7 @@ expect 1 "status 1.*out of range" "$tmp/g/app" "$tmp/gin" "$tmp/got"
 # kiln run NAME.so: the loader refuses what it cannot run, with a message
 expect 0 "compiled" "$kiln" compile "$m" -o "$tmp/so" --emit so
 expect 0 "engine aot" "$kiln" run "$tmp/so/clip_vit_tiny.so" -i "$tmp/in" -o "$tmp/so_out"
-cmp -s "$tmp/so_out/output_0.pb" "$tmp/jit/output_0.pb" || { echo "FAIL: .so and JIT outputs differ"; fails=$((fails + 1)); }
+cmp -s "$tmp/so_out/output_0.pb" "$tmp/jit/output_0.pb" || failed ".so and JIT outputs differ"
 expect 0 "GFLOP/s" "$kiln" bench "$tmp/so/clip_vit_tiny.so" --iters 3 --threads 2
 printf 'graph g {\n  input x: f32[2, 2]\n  y = Relu(x)\n  output y\n}\n' > "$tmp/small.kir"
 "$kiln" run "$tmp/small.kir" --save-inputs "$tmp/small_in" >/dev/null
@@ -108,5 +104,4 @@ for abi in "KILN_ARTIFACT_MAGIC, 999, KILN_ARCH_X86_64" "KILN_ARTIFACT_MAGIC, KI
   case $abi in 42*) want="bad magic" ;; *999*) want="ABI version 999" ;; *) want="another architecture" ;; esac
   expect 1 "$want" "$kiln" run "$tmp/fake.so"
 done
-echo "$fails failures"
-[ "$fails" = 0 ]
+expect_done

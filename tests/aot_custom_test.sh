@@ -8,10 +8,7 @@
 # usage: aot_custom_test.sh KILN KILN_PBCMP TEST_CUSTOM_OP CUSTOMOP_LIB SOURCE_DIR
 set -u
 kiln=$1 pbcmp=$2 writer=$3 lib=$4 src=$5
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-. "$src/tests/lib_expect.sh"
+. "$src/tests/lib_expect.sh" # expect, expect_done, $tmp, $fails
 "$writer" --write-onnx "$tmp/custom.onnx" || { echo "FAIL: cannot write the model"; exit 1; }
 spec="MySwish=$lib:void kiln_test_swish(in0, numel(in0), out0, attr_f(beta))"
 expect 1 "domain 'com.example'" "$kiln" run "$tmp/custom.onnx"
@@ -43,5 +40,4 @@ if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/
 else
   echo "SKIP the aarch64 part: aarch64-linux-gnu-gcc or qemu-aarch64 is not installed"
 fi
-echo "$fails failures"
-[ "$fails" = 0 ]
+expect_done

@@ -9,10 +9,7 @@
 set -u
 kiln=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-. "$src/tests/lib_expect.sh"
+. "$src/tests/lib_expect.sh" # expect, expect_done, $tmp, $fails
 expect 0 "usage: kiln COMMAND" "$kiln" --help
 expect 2 "usage: kiln COMMAND" "$kiln"
 expect 0 "\-\-save-inputs" "$kiln" run --help
@@ -32,8 +29,7 @@ expect 2 "unknown option --taget (did you mean --target?)" "$kiln" compile "$k" 
 expect 2 "unknown option --pass-stat (did you mean --pass-stats?)" "$kiln" inspect "$k" --pass-stat
 expect 2 "unknown option --thr (did you mean --threads?)" "$kiln" run "$k" --thr=2
 if "$kiln" run "$k" --bogus 2>&1 | grep -q "did you mean"; then
-  echo "FAIL: a suggestion for --bogus"
-  fails=$((fails + 1))
+  failed "a suggestion for --bogus"
 fi
 # unknown pass names and targets are usage errors, with a suggestion when one is close
 expect 2 "unknown pass 'foo' in --passes" "$kiln" run "$k" --passes=foo
@@ -82,8 +78,7 @@ expect 1 "memory limit" "$kiln" run "$src/models/clip_vit_tiny.kir" --mem-limit 
 expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --save-inputs "$tmp/in" -o "$tmp/out1"
 expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" -i "$tmp/in" -o "$tmp/out2"
 if ! cmp -s "$tmp/out1/output_0.pb" "$tmp/out2/output_0.pb"; then
-  echo "FAIL: outputs of the same inputs differ"
-  fails=$((fails + 1))
+  failed "outputs of the same inputs differ"
 fi
 expect 0 "ops:" "$kiln" inspect "$src/models/clip_vit_tiny.kir"
 # export: the written model runs and gives the same outputs; internal ops are refused
@@ -97,8 +92,7 @@ expect 1 "needs opset" "$kiln" export "$src/models/clip_vit_tiny.kir" --opset 16
 expect 0 "opset 18" "$kiln" export "$src/models/clip_vit_tiny.kir" -o "$tmp/clip.onnx"
 expect 0 "image_embeds" "$kiln" run "$tmp/clip.onnx" -i "$tmp/in" -o "$tmp/out_onnx"
 if ! cmp -s "$tmp/out1/output_0.pb" "$tmp/out_onnx/output_0.pb"; then
-  echo "FAIL: the exported model's outputs differ from the .kir model's"
-  fails=$((fails + 1))
+  failed "the exported model's outputs differ from the .kir model's"
 fi
 expect 0 "reference kernels" "$kiln" inspect --no-ir "$src/models/clip_vit_tiny.kir"
 # engines agree, bench prints its JSON line, dumps are written
@@ -106,9 +100,9 @@ expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine ref
 expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine jit -O3 -i "$tmp/in" -o "$tmp/out4" \
   --dump-llvm "$tmp/m.ll" --dump-asm "$tmp/m.s" --no-cache
 for f in m.ll m.s; do
-  if [ ! -s "$tmp/$f" ]; then echo "FAIL: $f is empty"; fails=$((fails + 1)); fi
+  if [ ! -s "$tmp/$f" ]; then failed "$f is empty"; fi
 done
-grep -q "define.*@kiln_main" "$tmp/m.ll" || { echo "FAIL: no entry in the dumped IR"; fails=$((fails + 1)); }
+grep -q "define.*@kiln_main" "$tmp/m.ll" || failed "no entry in the dumped IR"
 expect 0 '"median_ms"' "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 3 --warmup 1 --json
 # .kir params: --config and --define (usage errors when wrong or on an .onnx model)
 expect 0 "image_embeds .*\[1x32\]" "$kiln" run "$src/models/clip_vit_b32.kir" --config tiny
@@ -125,5 +119,4 @@ printf 'macro m(x) {\n  y = Relu(q)\n  return y\n}\ngraph g {\n  input x: f32[2]
 expect 1 "macro.kir:2:12: use of undefined value q (in macro m called at .*macro.kir:7:7)" "$kiln" run "$tmp/macro.kir"
 expect 2 "unknown engine" "$kiln" run "$src/models/clip_vit_tiny.kir" --engine gpu
 expect 2 "integer" "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 0
-echo "$fails failures"
-[ "$fails" = 0 ]
+expect_done

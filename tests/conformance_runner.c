@@ -26,7 +26,6 @@
  * cases AOT builds cannot take, and why). */
 #include "oracle.h"
 #include "passes.h"
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +76,6 @@ static int status_rank(const char *s) {
   return -1;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Runs one case in a child; the child writes "status\tmessage" into a pipe. */
 static unsigned case_flags;
@@ -212,25 +210,12 @@ int main(int argc, char **argv) {
   for (int s = 0; s < nsuites; s++) {
     char sdir[4096];
     snprintf(sdir, sizeof sdir, "%s/%s", data, suites[s]);
-    DIR *d = opendir(sdir);
-    if (!d) {
+    int nn;
+    char **names = kt_list_dir(sdir, filter, &nn);
+    if (nn < 0) {
       printf("suite %s: not found, skipped\n", suites[s]);
       continue;
     }
-    char **names = NULL;
-    int nn = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-      if (de->d_name[0] == '.') continue;
-      if (filter && !strstr(de->d_name, filter)) continue;
-      if (nn == cap) {
-        cap = cap ? cap * 2 : 256;
-        names = realloc(names, sizeof *names * (size_t)cap);
-      }
-      names[nn++] = strdup(de->d_name);
-    }
-    closedir(d);
-    if (nn > 1) qsort(names, (size_t)nn, sizeof *names, cmp_str);
     int counts[6] = {0}; /* pass mismatch unsupported error crash/timeout total */
     for (int i = 0; i < nn; i++) {
       char cdir[8200];

@@ -29,13 +29,11 @@
  *                    [--no-fallback] [--nchwc-all] */
 #include "oracle.h"
 #include "passes.h"
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The budget of `model` at -O`level` from FILE's "model max [-O<n>]" lines:
  * a line with a level wins over one without; no line means 0. Returns -2
@@ -121,24 +119,12 @@ int main(int argc, char **argv) {
   if (passes_given && !(flags & KT_JIT)) flags |= KT_PASSES;
   char tiny[4200];
   snprintf(tiny, sizeof tiny, "%s/tiny", zoo);
-  DIR *d = opendir(tiny);
-  if (!d) {
+  int n;
+  char **names = kt_list_dir(tiny, filter, &n);
+  if (n < 0) {
     printf("SKIP: the model zoo is not at %s (set KILN_VLMODELS or --zoo)\n", tiny);
     return 77;
   }
-  char **names = NULL;
-  int n = 0, cap = 0;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (de->d_name[0] == '.' || (filter && !strstr(de->d_name, filter))) continue;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 32;
-      names = realloc(names, sizeof *names * (size_t)cap);
-    }
-    names[n++] = strdup(de->d_name);
-  }
-  closedir(d);
-  if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
   kt_tolerance tol = {KT_REL_TO_MAX, 1e-4, 0};
   if (pm_check(NULL, &passes) != KN_OK) {
     fprintf(stderr, "unknown pass in --passes or --disable-pass\n");

@@ -60,6 +60,21 @@ fail() { # fail NAME WHAT LOG
   sed 's/^/    /' "$3" | tail -8
   fails=$((fails + 1))
 }
+# ort_compare NAME DIR DATA GOT WANT ORT_FAILED DIFFER [NOTE]: ONNX Runtime runs
+# DIR/model.onnx on the inputs in DATA, writing its outputs there, then
+# kiln_compare checks GOT against WANT; a failure is reported as NAME with
+# the message ORT_FAILED or DIFFER; success is reported with NOTE when given
+ort_compare() {
+  if ! node "$ort_run" run "$2/model.onnx" --data "$3" --write-outputs --iters 0 >"$2/log" 2>&1; then
+    fail "$1" "$6" "$2/log"
+  elif ! "$compare" --tol "$tol" "$4" "$5" >"$2/log" 2>&1; then
+    fail "$1" "$7" "$2/log"
+  else
+    [ -z "${8:-}" ] || report "$1" ok "max rel_to_max $(worst "$2/log") ($8)"
+    return 0
+  fi
+  return 1
+}
 
 # models/*.kir: kiln (JIT) against ONNX Runtime on the exported file
 for model in "$src"/models/${KILN_ORT_MODELS:-*}.kir; do
@@ -83,15 +98,8 @@ for model in "$src"/models/${KILN_ORT_MODELS:-*}.kir; do
     continue
   fi
   cp "$d"/in/input_*.pb "$d/ort/" 2>/dev/null
-  if ! node "$ort_run" run "$d/model.onnx" --data "$d/ort" --write-outputs --iters 0 >"$d/log" 2>&1; then
-    fail "$name.kir" "ONNX Runtime failed on the exported model" "$d/log"
-    continue
-  fi
-  if ! "$compare" --tol "$tol" "$d/kiln" "$d/ort" >"$d/log" 2>&1; then
-    fail "$name.kir" "kiln and ONNX Runtime differ" "$d/log"
-    continue
-  fi
-  report "$name.kir" ok "max rel_to_max $(worst "$d/log") (kiln JIT vs ONNX Runtime, $cfg)"
+  ort_compare "$name.kir" "$d" "$d/ort" "$d/kiln" "$d/ort" "ONNX Runtime failed on the exported model" \
+    "kiln and ONNX Runtime differ" "kiln JIT vs ONNX Runtime, $cfg"
 done
 
 # the tiny zoo: written back by kiln, run by ONNX Runtime, against the stored outputs
@@ -107,15 +115,9 @@ if [ -d "$zoo" ] && [ -z "${KILN_ORT_SKIP_ZOO:-}" ]; then
       continue
     fi
     cp "$dir"/test_data_set_0/input_*.pb "$d/ort/"
-    if ! node "$ort_run" run "$d/model.onnx" --data "$d/ort" --write-outputs --iters 0 >"$d/log" 2>&1; then
-      fail "$name" "ONNX Runtime failed on the written model" "$d/log"
-      continue
-    fi
-    if ! "$compare" --tol "$tol" "$d/ort" "$dir/test_data_set_0" >"$d/log" 2>&1; then
-      fail "$name" "ONNX Runtime on the written model differs from the stored outputs" "$d/log"
-      continue
-    fi
-    report "$name" ok "max rel_to_max $(worst "$d/log") (ONNX Runtime on the written model vs stored)"
+    ort_compare "$name" "$d" "$d/ort" "$d/ort" "$dir/test_data_set_0" "ONNX Runtime failed on the written model" \
+      "ONNX Runtime on the written model differs from the stored outputs" \
+      "ONNX Runtime on the written model vs stored"
   done
 else
   echo "note: the tiny zoo is not at $zoo; only models/*.kir were checked"
@@ -141,13 +143,8 @@ if [ "${KILN_ORT_CONFORMANCE:-0}" = 1 ]; then
       continue
     fi
     ctotal=$((ctotal + 1))
-    if ! node "$ort_run" run "$d/model.onnx" --data "$d/written" --write-outputs --iters 0 >"$d/log" 2>&1; then
-      fail "$name" "ONNX Runtime fails on the written model" "$d/log"
-      cfails=$((cfails + 1))
-    elif ! "$compare" --tol "$tol" "$d/written" "$d/orig" >"$d/log" 2>&1; then
-      fail "$name" "ONNX Runtime computes differently on the written model" "$d/log"
-      cfails=$((cfails + 1))
-    fi
+    ort_compare "$name" "$d" "$d/written" "$d/written" "$d/orig" "ONNX Runtime fails on the written model" \
+      "ONNX Runtime computes differently on the written model" || cfails=$((cfails + 1))
   done
   total=$((total + ctotal))
   echo "conformance: $((ctotal - cfails)) of $ctotal written cases run the same on ONNX Runtime ($cskipped left out: kiln or ONNX Runtime cannot run the original)"

@@ -16,8 +16,9 @@
 #include <cmocka.h>
 
 #include "ir_text.h"
-#include "cg.h"
+#include "unit.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,69 +48,37 @@ static const char *const g_chains =
     " output a18, b13, q7, d2\n"
     "}\n";
 
-static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = NULL;
-  if (ir_parse(kn, text, "t.kir", &g) != KN_OK || ir_infer_graph(g) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-  return g;
-}
-
-static void make_inputs(kn_ctx *kn, const ir_graph *g, kn_tensor *in) {
-  for (int i = 0; i < g->ninputs; i++) {
-    const ir_type *t = &g->values[g->inputs[i]].type;
-    assert_int_equal(kn_tensor_alloc(kn, &in[i], t->dtype, t->rank, t->dims), KN_OK);
-    float *p = in[i].data;
-    for (int64_t k = 0; k < kn_tensor_numel(&in[i]); k++) p[k] = 2.7f * sinf(0.61f * (float)k + 1.3f * (float)i) + 0.05f;
-  }
-}
+static const kt_wave wave = {.amp = 2.7f, .freq = 0.61f, .phase = 1.3f, .offset = 0.05f};
 
 /* compiles `text` (fused by the pass pipeline) and compares with the unfused reference */
-static void check_jit(bool no_lower) {
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *ref = parse(kn, g_chains), *g = parse(kn, g_chains);
+static void check_jit(void **state, bool no_lower) {
+  kn_ctx *kn = kt_kn(state);
+  ir_graph *ref = kt_load(state, g_chains);
   kn_tensor in[4], want[NOUT], got[NOUT];
-  make_inputs(kn, ref, in);
-  if (ref_run_graph(kn, ref, in, ref->ninputs, want, NOUT) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-  int ranks[4];
-  int64_t dims[4][KN_MAX_RANK];
-  for (int i = 0; i < 4; i++) {
-    ranks[i] = in[i].rank;
-    memcpy(dims[i], in[i].dims, sizeof dims[i]);
-  }
+  kt_make_inputs(kn, ref, &wave, in);
+  kt_ref_run(kn, ref, in, want, NOUT);
   pm_options pm = {.pipeline = "fuse-elementwise,dce", .verify_each = true};
   cg_options opt = {.opt_level = 2, .no_cache = true, .no_lower = no_lower, .passes = &pm};
-  cg_model *m = NULL;
-  if (cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  cg_model *m = kt_jit_compile(kn, kt_parse(kn, g_chains), in, &opt);
   cg_stats st;
   cg_model_stats(m, &st);
   assert_int_equal(st.live_nodes, NOUT); /* each chain is one node */
   const ir_graph *cg = cg_model_graph(m);
   for (int32_t i = 0; i < cg->nnodes; i++) assert_int_equal(cg->nodes[i].op, IR_OP_FusedElementwise);
   assert_int_equal(st.fallback_nodes, no_lower ? NOUT : 0);
-  if (cg_run(m, in, 4, got, NOUT) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_jit_run(kn, m, in, 4, got, NOUT);
   for (int k = 0; k < NOUT; k++) {
-    assert_int_equal(kn_tensor_numel(&got[k]), kn_tensor_numel(&want[k]));
-    const float *y = got[k].data, *w = want[k].data;
-    for (int64_t i = 0; i < kn_tensor_numel(&want[k]); i++)
-      if (!(fabsf(y[i] - w[i]) <= 2e-5f * (1 + fabsf(w[i]))))
-        fail_msg("output %d element %lld: jit %.9g, reference %.9g", k, (long long)i, y[i], w[i]);
-    kn_tensor_free(&got[k]);
-    kn_tensor_free(&want[k]);
+    char what[32];
+    snprintf(what, sizeof what, "output %d (jit vs reference)", k);
+    kt_expect_close(&got[k], &want[k], 2e-5f, what);
   }
-  for (int i = 0; i < 4; i++) kn_tensor_free(&in[i]);
+  kt_free_tensors(got, NOUT), kt_free_tensors(want, NOUT), kt_free_tensors(in, 4);
   cg_model_free(m);
-  ir_graph_free(ref);
-  kn_ctx_free(kn);
 }
 
-static void test_fused_loop_matches_reference(void **state) {
-  (void)state;
-  check_jit(false);
-}
+static void test_fused_loop_matches_reference(void **state) { check_jit(state, false); }
 
-static void test_fused_fallback_matches_reference(void **state) {
-  (void)state;
-  check_jit(true);
-}
+static void test_fused_fallback_matches_reference(void **state) { check_jit(state, true); }
 
 static int64_t ulp_diff(float a, float b) {
   int32_t ia, ib;
@@ -123,12 +92,11 @@ static int64_t ulp_diff(float a, float b) {
 /* cg_vlog (new with the fused loop; the per-op path calls libm) over the
  * whole float range: special values exact, the rest within 2 ulp of logf */
 static void test_fused_log_range(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   enum { N = 4096 };
   char text[256];
   snprintf(text, sizeof text, "graph t {\n input x: f32[%d]\n i = Identity(x)\n y = Log(i)\n output y\n}\n", N);
-  ir_graph *g = parse(kn, text);
+  ir_graph *g = kt_parse(kn, text);
   kn_tensor x, y;
   int64_t n = N;
   assert_int_equal(kn_tensor_alloc(kn, &x, KN_F32, 1, &n), KN_OK);
@@ -144,17 +112,14 @@ static void test_fused_log_range(void **state) {
       memcpy(&xv[i], &bits, 4);
     }
   }
-  int ranks[1] = {1};
-  int64_t dims[1][KN_MAX_RANK] = {{N}};
   pm_options pm = {.pipeline = "fuse-elementwise,dce"};
   cg_options opt = {.opt_level = 2, .no_cache = true, .passes = &pm};
-  cg_model *m = NULL;
-  if (cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  cg_model *m = kt_jit_compile(kn, g, &x, &opt);
   cg_stats st;
   cg_model_stats(m, &st);
   assert_int_equal(st.live_nodes, 1);
   assert_int_equal(st.fallback_nodes, 0);
-  if (cg_run(m, &x, 1, &y, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_jit_run(kn, m, &x, 1, &y, 1);
   const float *yv = y.data;
   for (int i = 0; i < N; i++) {
     float w = logf(xv[i]);
@@ -164,14 +129,9 @@ static void test_fused_log_range(void **state) {
   kn_tensor_free(&x);
   kn_tensor_free(&y);
   cg_model_free(m);
-  kn_ctx_free(kn);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fused_loop_matches_reference),
-      cmocka_unit_test(test_fused_fallback_matches_reference),
-      cmocka_unit_test(test_fused_log_range),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_fused_loop_matches_reference),
+    KT_TEST(test_fused_fallback_matches_reference),
+    KT_TEST(test_fused_log_range))

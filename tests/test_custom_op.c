@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "ir_text.h"
-#include "cg.h"
 #include "frontend.h"
+#include "unit.h"
 #include "onnx.pb-c.h"
 #include <math.h>
 #include <stdio.h>
@@ -22,10 +22,6 @@
 
 #define SWISH_SIG "void kiln_test_swish(in0, numel(in0), out0, attr_f(beta))"
 #define SCALE_SIG "int kiln_test_checked_scale(in0, dim(in0, 0), dim(in0, 1), out0, attr_i(factor))"
-
-/* compile for the declared shapes */
-static const int keep_rank[1] = {-1};
-static const int64_t keep_dims[1][KN_MAX_RANK];
 
 /* model: x [2, 5] -> MySwish (domain com.example, beta 1.5) -> y -> Relu -> z */
 static uint8_t *swish_model(size_t *len) {
@@ -64,8 +60,7 @@ static uint8_t *swish_model(size_t *len) {
 }
 
 static void test_signature_grammar(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   ir_custom_sig s;
   assert_int_equal(ir_custom_sig_parse(kn, SCALE_SIG, &s), KN_OK);
   assert_true(s.returns_int);
@@ -93,7 +88,6 @@ static void test_signature_grammar(void **state) {
   assert_non_null(strstr(kn_errmsg(kn), "kiln implements Relu"));
   assert_false(ir_custom_registered(reg, "MySwish"));
   ir_custom_ops_free(reg);
-  kn_ctx_free(kn);
 }
 
 static void expect_swish(const kn_tensor *in, const kn_tensor *out) {
@@ -113,17 +107,16 @@ static void run_engines(kn_ctx *kn, const ir_custom_ops *reg, const uint8_t *buf
   ir_graph *g = NULL;
   /* the reference executor: libffi */
   assert_int_equal(onnx_import_buffer_with(kn, buf, len, NULL, "custom.onnx", reg, &g), KN_OK);
-  if (ref_run_graph(kn, g, &in, 1, &out, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_ref_run(kn, g, &in, &out, 1);
   expect_swish(&in, &out);
   kn_tensor_free(&out);
   /* the JIT: a direct call */
   cg_options co = {.opt_level = 2, .no_cache = true, .threads = 1};
-  cg_model *m = NULL;
-  if (cg_compile(kn, g, keep_rank, keep_dims, &co, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  cg_model *m = kt_jit_compile(kn, g, NULL, &co);
   cg_stats st;
   cg_model_stats(m, &st);
   assert_int_equal(st.fallback_nodes, 0);
-  if (cg_run(m, &in, 1, &out, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_jit_run(kn, m, &in, 1, &out, 1);
   expect_swish(&in, &out);
   kn_tensor_free(&out);
   cg_model_free(m);
@@ -131,10 +124,9 @@ static void run_engines(kn_ctx *kn, const ir_custom_ops *reg, const uint8_t *buf
 }
 
 static void test_onnx_custom_op(void **state) {
-  (void)state;
   size_t len;
   uint8_t *buf = swish_model(&len);
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   ir_graph *g = NULL;
   /* unregistered: the importer refuses the unknown op, naming its domain */
   assert_int_not_equal(onnx_import_buffer(kn, buf, len, NULL, "custom.onnx", &g), KN_OK);
@@ -165,17 +157,16 @@ static void test_onnx_custom_op(void **state) {
   ir_custom_ops_free(reg2);
   cg_options co = {.opt_level = 2, .no_cache = true, .threads = 1};
   cg_model *m = NULL;
-  assert_int_not_equal(cg_compile(kn2, g, keep_rank, keep_dims, &co, &m), KN_OK);
+  const int declared[1] = {-1};
+  assert_int_not_equal(cg_compile(kn2, g, declared, (const int64_t[1][KN_MAX_RANK]){{0}}, &co, &m), KN_OK);
   assert_non_null(strstr(kn_errmsg(kn2), "no function no_such_fn"));
   kn_ctx_free(kn2);
   free(buf);
-  kn_ctx_free(kn);
 }
 
 /* A function that returns nonzero: both engines report it and fail the run. */
 static void test_failing_function(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   char text[1024];
   snprintf(text, sizeof text,
            "graph t {\n input x: f32[3, 4]\n y = Custom(x) {op_type=\"CheckedScale\", library=\"%s\", "
@@ -186,11 +177,9 @@ static void test_failing_function(void **state) {
   assert_int_equal(kn_tensor_alloc(kn, &in, KN_F32, 2, dims), KN_OK);
   for (int i = 0; i < 12; i++) ((float *)in.data)[i] = (float)i;
   for (int engine = 0; engine < 2; engine++) {
-    ir_graph *g = NULL;
-    if (ir_parse(kn, text, "t.kir", &g) != KN_OK || ir_infer_graph(g) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-    cg_model *m = NULL;
+    ir_graph *g = kt_parse(kn, text);
     cg_options co = {.opt_level = 2, .no_cache = true, .threads = 1};
-    if (engine == 1 && cg_compile(kn, g, keep_rank, keep_dims, &co, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+    cg_model *m = engine == 1 ? kt_jit_compile(kn, g, NULL, &co) : NULL;
     kn_status st = engine ? cg_run(m, &in, 1, &out, 1) : ref_run_graph(kn, g, &in, 1, &out, 1);
     assert_int_equal(st, KN_OK);
     for (int i = 0; i < 12; i++) assert_float_equal(((float *)out.data)[i], (float)i * 2.0f * (float)(i / 4 + 1), 0);
@@ -204,7 +193,6 @@ static void test_failing_function(void **state) {
     else ir_graph_free(g);
   }
   kn_tensor_free(&in);
-  kn_ctx_free(kn);
 }
 
 int main(int argc, char **argv) {
@@ -218,9 +206,9 @@ int main(int argc, char **argv) {
     return ok ? 0 : 1;
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_signature_grammar),
-      cmocka_unit_test(test_onnx_custom_op),
-      cmocka_unit_test(test_failing_function),
+      KT_TEST(test_signature_grammar),
+      KT_TEST(test_onnx_custom_op),
+      KT_TEST(test_failing_function),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

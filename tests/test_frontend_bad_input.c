@@ -9,6 +9,7 @@
 
 #include "onnx_proto.h"
 #include "ref.h"
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,14 +349,13 @@ static void test_external_data(void **state) {
   rmdir(dir);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_good_model_runs),      cmocka_unit_test(test_initializer_input_default_and_override),
-      cmocka_unit_test(test_truncated_and_garbage),
-      cmocka_unit_test(test_unknown_op_and_domain), cmocka_unit_test(test_internal_and_too_new_ops),
-      cmocka_unit_test(test_unsupported_opset),
-      cmocka_unit_test(test_bad_dims),             cmocka_unit_test(test_undefined_input),
-      cmocka_unit_test(test_external_data),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_good_model_runs),
+    cmocka_unit_test(test_initializer_input_default_and_override),
+    cmocka_unit_test(test_truncated_and_garbage),
+    cmocka_unit_test(test_unknown_op_and_domain),
+    cmocka_unit_test(test_internal_and_too_new_ops),
+    cmocka_unit_test(test_unsupported_opset),
+    cmocka_unit_test(test_bad_dims),
+    cmocka_unit_test(test_undefined_input),
+    cmocka_unit_test(test_external_data))

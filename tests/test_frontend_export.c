@@ -22,19 +22,12 @@
 #include "ir_text.h"
 #include "onnx_proto.h"
 #include "oracle.h"
-#include "pass_check.h"
-#include "ref.h"
+#include "unit.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = kt_parse_graph(kn, text);
-  if (!g) fail_msg("parse: %s", kn_errmsg(kn));
-  return g;
-}
 
 static char *print(const ir_graph *g) {
   ir_print_opts po = {.max_const_elems = -1};
@@ -43,8 +36,9 @@ static char *print(const ir_graph *g) {
   return s;
 }
 
-/* Writes g as ONNX and imports the bytes. */
-static ir_graph *round_trip(kn_ctx *kn, const ir_graph *g, const onnx_export_opts *o, int *opset) {
+/* Writes g as ONNX and imports the bytes (the graph is the fixture's). */
+static ir_graph *round_trip(void **state, const ir_graph *g, const onnx_export_opts *o, int *opset) {
+  kn_ctx *kn = kt_kn(state);
   uint8_t *buf = NULL;
   size_t len = 0;
   int used = 0;
@@ -53,20 +47,24 @@ static ir_graph *round_trip(kn_ctx *kn, const ir_graph *g, const onnx_export_opt
   kn_status st = onnx_import_buffer(kn, buf, len, NULL, "roundtrip.onnx", &back);
   free(buf);
   if (st != KN_OK) fail_msg("import: %s", kn_errmsg(kn));
+  kt_keep(state, back);
   assert_int_equal(back->opset, used);
   if (opset) *opset = used;
   return back;
 }
 
-/* The written bytes, decoded (free with kiln_onnx__model_proto__free_unpacked). */
-static KilnOnnx__ModelProto *written(kn_ctx *kn, const ir_graph *g, const onnx_export_opts *o) {
+static void free_model(void *m) { kiln_onnx__model_proto__free_unpacked(m, NULL); }
+
+/* The written bytes, decoded (the fixture frees them). */
+static KilnOnnx__ModelProto *written(void **state, const ir_graph *g, const onnx_export_opts *o) {
+  kn_ctx *kn = kt_kn(state);
   uint8_t *buf = NULL;
   size_t len = 0;
   if (onnx_export_buffer(kn, g, o, &buf, &len, NULL) != KN_OK) fail_msg("export: %s", kn_errmsg(kn));
   KilnOnnx__ModelProto *m = kiln_onnx__model_proto__unpack(NULL, len, buf);
   free(buf);
   assert_non_null(m);
-  return m;
+  return kt_defer(state, free_model, m);
 }
 
 static void set_opset(ir_graph *g, int opset) {
@@ -100,7 +98,8 @@ static kn_tensor *make_inputs(kn_ctx *kn, const ir_graph *g) {
 
 /* a and b compute the same outputs on the same inputs (bit for bit, unless
  * `tol` allows more). */
-static void assert_same_outputs(kn_ctx *kn, ir_graph *a, ir_graph *b, double tol) {
+static void assert_same_outputs(void **state, ir_graph *a, ir_graph *b, double tol) {
+  kn_ctx *kn = kt_kn(state);
   assert_int_equal(a->ninputs, b->ninputs);
   assert_int_equal(a->noutputs, b->noutputs);
   kn_tensor *in = make_inputs(kn, a);
@@ -124,28 +123,23 @@ static void assert_same_outputs(kn_ctx *kn, ir_graph *a, ir_graph *b, double tol
 
 /* The full check: same text after the round trip (at the written opset),
  * or the text of `expected` when given; same outputs. */
-static void check_round_trip(const char *text, const char *expected) {
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, text);
+static void check_round_trip(void **state, const char *text, const char *expected) {
+  ir_graph *g = kt_load(state, text);
   int opset = 0;
-  ir_graph *back = round_trip(kn, g, NULL, &opset);
-  ir_graph *want = expected ? parse(kn, expected) : parse(kn, text);
+  ir_graph *back = round_trip(state, g, NULL, &opset);
+  ir_graph *want = kt_load(state, expected ? expected : text);
   set_opset(want, opset);
   char *pw = print(want), *pb = print(back);
   assert_string_equal(pb, pw);
   free(pw), free(pb);
-  assert_same_outputs(kn, g, back, 0);
-  ir_graph_free(want);
-  ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  assert_same_outputs(state, g, back, 0);
 }
 
 static void test_attribute_kinds(void **state) {
-  (void)state;
   /* every attribute kind, including empty lists, bytes with a NUL, a tensor
    * and subgraphs (unknown attributes ride along: the importer keeps them) */
-  check_round_trip("graph attrs opset 17 {\n"
+  check_round_trip(state,
+                   "graph attrs opset 17 {\n"
                    "  input x: f32[2, 3]\n"
                    "  input c: bool[]\n"
                    "  a = Relu(x) {i=-7, f=0.5, s=\"by\\x00tes\", is=[1, -2, 3], fs=[1.5, -0.25, inf],\n"
@@ -161,8 +155,8 @@ static void test_attribute_kinds(void **state) {
 }
 
 static void test_dtypes(void **state) {
-  (void)state;
-  check_round_trip("graph dtypes opset 17 {\n"
+  check_round_trip(state,
+                   "graph dtypes opset 17 {\n"
                    "  input h: f16[2, 2]\n"
                    "  input bh: bf16[3]\n"
                    "  input d: f64[2]\n"
@@ -204,8 +198,8 @@ static void test_dtypes(void **state) {
 /* Named, anonymous and quoted symbols; a loop body whose input types are
  * left to inference (no type in the ValueInfoProto). */
 static void test_symbolic_dims(void **state) {
-  (void)state;
-  check_round_trip("graph syms opset 18 {\n"
+  check_round_trip(state,
+                   "graph syms opset 18 {\n"
                    "  input x: f32[batch, seq, 4]\n"
                    "  input m: f32[?, 4]\n"
                    "  input q: f32[\"seq len\", \"12\"]\n"
@@ -228,8 +222,8 @@ static void test_symbolic_dims(void **state) {
 /* Loop and If bodies that use values of the enclosing graphs, from one and
  * two levels up. */
 static void test_subgraphs_with_outer_references(void **state) {
-  (void)state;
-  check_round_trip("graph loops opset 17 {\n"
+  check_round_trip(state,
+                   "graph loops opset 17 {\n"
                    "  input n: i64[]\n"
                    "  input cond: bool[]\n"
                    "  input x: f32[3]\n"
@@ -255,7 +249,6 @@ static void test_subgraphs_with_outer_references(void **state) {
 
 /* A subgraph that defines a name of its enclosing graph gets a fresh one. */
 static void test_shadowing_renamed(void **state) {
-  (void)state;
   const char *text = "graph shadow opset 17 {\n"
                      "  input c: bool[]\n"
                      "  input x: f32[2]\n"
@@ -264,19 +257,19 @@ static void test_shadowing_renamed(void **state) {
                      "               else_branch=graph { z = Abs(y) output z }}\n"
                      "  output out\n"
                      "}\n";
-  check_round_trip(text, "graph shadow opset 17 {\n"
-                         "  input c: bool[]\n"
-                         "  input x: f32[2]\n"
-                         "  y = Neg(x)\n"
-                         "  out = If(c) {then_branch=graph { y__1 = Relu(x) k = Mul(y__1, y__1) output k },\n"
-                         "               else_branch=graph { z = Abs(y) output z }}\n"
-                         "  output out\n"
-                         "}\n");
+  check_round_trip(state, text, "graph shadow opset 17 {\n"
+                                "  input c: bool[]\n"
+                                "  input x: f32[2]\n"
+                                "  y = Neg(x)\n"
+                                "  out = If(c) {then_branch=graph { y__1 = Relu(x) k = Mul(y__1, y__1) output k },\n"
+                                "               else_branch=graph { z = Abs(y) output z }}\n"
+                                "  output out\n"
+                                "}\n");
 }
 
 static void test_absent_optionals(void **state) {
-  (void)state;
-  check_round_trip("graph opt opset 17 {\n"
+  check_round_trip(state,
+                   "graph opt opset 17 {\n"
                    "  input x: f32[1, 1, 2, 2]\n"
                    "  const lo: f32[] = [0.5]\n"
                    "  const sc: f32[4] = [1, 1, 2, 2]\n"
@@ -301,27 +294,20 @@ static void test_absent_optionals(void **state) {
 /* A required output left absent in the text IR (`_, idx = TopK(...)`) gets
  * a name of its own: ONNX has no absent required outputs. */
 static void test_absent_required_output_named(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph t opset 17 {\n  input x: f32[2, 5]\n  const k: i64[1] = [2]\n"
-                          "  _, idx = TopK(x, k) {axis=-1}\n  output idx\n}\n");
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  ir_graph *g = kt_load(state, "graph t opset 17 {\n  input x: f32[2, 5]\n  const k: i64[1] = [2]\n"
+                               "  _, idx = TopK(x, k) {axis=-1}\n  output idx\n}\n");
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   assert_int_equal(m->graph->n_node, 1);
   assert_int_equal(m->graph->node[0]->n_output, 2);
   assert_true(strlen(m->graph->node[0]->output[0]) > 0);
   assert_string_not_equal(m->graph->node[0]->output[0], m->graph->node[0]->output[1]);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  ir_graph *back = round_trip(kn, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 0);
-  ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  ir_graph *back = round_trip(state, g, NULL, NULL);
+  assert_same_outputs(state, g, back, 0);
 }
 
 /* A graph input with a default (an initializer listed as an input) stays
  * overridable; a constant stays a constant. */
 static void test_initializer_inputs(void **state) {
-  (void)state;
   const char *text = "graph init opset 17 {\n"
                      "  input x: f32[2]\n"
                      "  input w: f32[2] = [1.5, -2]\n"
@@ -330,19 +316,18 @@ static void test_initializer_inputs(void **state) {
                      "  y = Add(a, c)\n"
                      "  output y\n"
                      "}\n";
-  check_round_trip(text, NULL);
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, text);
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  check_round_trip(state, text, NULL);
+  kn_ctx *kn = kt_kn(state);
+  ir_graph *g = kt_load(state, text);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   assert_int_equal(m->graph->n_input, 2);
   assert_string_equal(m->graph->input[0]->name, "x");
   assert_string_equal(m->graph->input[1]->name, "w");
   assert_int_equal(m->graph->n_initializer, 2);
   assert_string_equal(m->graph->initializer[0]->name, "w");
   assert_string_equal(m->graph->initializer[1]->name, "c");
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   /* overriding the default: both graphs see the new w */
-  ir_graph *back = round_trip(kn, g, NULL, NULL);
+  ir_graph *back = round_trip(state, g, NULL, NULL);
   float xv[2] = {1, 2}, wv[2] = {10, 20};
   int64_t d2 = 2;
   kn_tensor in[2], oa, ob;
@@ -355,9 +340,6 @@ static void test_initializer_inputs(void **state) {
   assert_true(((float *)ob.data)[0] == 13.0f && ((float *)ob.data)[1] == 44.0f);
   assert_memory_equal(oa.data, ob.data, 8);
   kn_tensor_free(&oa), kn_tensor_free(&ob), kn_tensor_free(&in[0]), kn_tensor_free(&in[1]);
-  ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 static const char *const chain =
@@ -366,9 +348,8 @@ static const char *const chain =
 
 /* Fusion products have no ONNX form: a clear error naming the node. */
 static void test_internal_op_refused(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, chain);
+  kn_ctx *kn = kt_kn(state);
+  ir_graph *g = kt_load(state, chain);
   assert_int_equal(kt_run_pipeline(g, "fuse-elementwise,dce"), KN_OK);
   assert_int_equal(kt_count_op(g, IR_OP_FusedElementwise), 1);
   uint8_t *buf = NULL;
@@ -378,23 +359,16 @@ static void test_internal_op_refused(void **state) {
   const char *msg = kn_errmsg(kn);
   assert_non_null(strstr(msg, "FusedElementwise"));
   assert_non_null(strstr(msg, "kiln-internal"));
-  const ir_node *f = NULL;
-  for (int32_t i = 0; i < g->nnodes; i++)
-    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_FusedElementwise) f = &g->nodes[i];
-  assert_non_null(strstr(msg, f->name));
-  ir_graph_free(g);
+  assert_non_null(strstr(msg, kt_live_node(g, IR_OP_FusedElementwise)->name));
   /* the cleanup pipeline (-O1) makes only ONNX ops */
-  g = parse(kn, chain);
+  g = kt_load(state, chain);
   assert_int_equal(kt_run_pipeline(g, pm_pipeline_for_level(1)), KN_OK);
-  ir_graph *back = round_trip(kn, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 0);
-  ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  ir_graph *back = round_trip(state, g, NULL, NULL);
+  assert_same_outputs(state, g, back, 0);
 }
 
 static int written_opset(kn_ctx *kn, const char *text, int want) {
-  ir_graph *g = parse(kn, text);
+  ir_graph *g = kt_parse(kn, text);
   onnx_export_opts o = {.opset = want};
   uint8_t *buf = NULL;
   size_t len = 0;
@@ -406,8 +380,7 @@ static int written_opset(kn_ctx *kn, const char *text, int want) {
 }
 
 static void test_opset_choice(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   assert_int_equal(written_opset(kn, chain, 0), 18); /* the floor */
   assert_int_equal(written_opset(kn, "graph g opset 21 {\n input x: f32[2]\n y = Relu(x)\n output y\n}\n", 0), 21);
   assert_int_equal(written_opset(kn, "graph g opset 11 {\n input x: f32[2]\n y = Relu(x)\n output y\n}\n", 0), 18);
@@ -430,30 +403,25 @@ static void test_opset_choice(void **state) {
   assert_int_equal(written_opset(kn, rm, 19), 19);
   assert_int_equal(written_opset(kn, "graph g {\n input x: f32[2]\n y = Relu(x)\n output y\n}\n", 14), 14);
   /* ir_version follows the opset */
-  ir_graph *g = parse(kn, chain);
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  ir_graph *g = kt_load(state, chain);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   assert_int_equal(m->ir_version, 8);
   assert_int_equal(m->n_opset_import, 1);
   assert_string_equal(m->opset_import[0]->domain, "");
   assert_int_equal(m->opset_import[0]->version, 18);
   assert_string_equal(m->producer_name, "kiln");
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 /* Softmax of opset < 13 (legacy_coerce_2d) on a middle axis becomes
  * Flatten, Softmax, Reshape; on the last axis it is just the op. */
 static void test_legacy_softmax(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph sm opset 11 {\n"
-                          "  input x: f32[2, 3, 4]\n"
-                          "  y = Softmax(x) {axis=1, legacy_coerce_2d=1}\n"
-                          "  z = LogSoftmax(x) {axis=2, legacy_coerce_2d=1}\n"
-                          "  output y, z\n"
-                          "}\n");
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  ir_graph *g = kt_load(state, "graph sm opset 11 {\n"
+                               "  input x: f32[2, 3, 4]\n"
+                               "  y = Softmax(x) {axis=1, legacy_coerce_2d=1}\n"
+                               "  z = LogSoftmax(x) {axis=2, legacy_coerce_2d=1}\n"
+                               "  output y, z\n"
+                               "}\n");
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   const char *ops[] = {"Flatten", "Softmax", "Shape", "Reshape", "LogSoftmax"};
   assert_int_equal(m->graph->n_node, 5);
   for (int i = 0; i < 5; i++) {
@@ -461,55 +429,44 @@ static void test_legacy_softmax(void **state) {
     for (size_t k = 0; k < m->graph->node[i]->n_attribute; k++)
       assert_string_not_equal(m->graph->node[i]->attribute[k]->name, "legacy_coerce_2d");
   }
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  ir_graph *back = round_trip(kn, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 1e-6);
-  ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  ir_graph *back = round_trip(state, g, NULL, NULL);
+  assert_same_outputs(state, g, back, 1e-6);
 }
 
 /* A Split into equal parts names its count from opset 18 on (num_outputs). */
 static void test_split_equal_parts(void **state) {
-  (void)state;
-  check_round_trip("graph sp opset 13 {\n  input x: f32[6, 2]\n  a, b, c = Split(x) {axis=0}\n  output a, b, c\n}\n",
+  check_round_trip(state,
+                   "graph sp opset 13 {\n  input x: f32[6, 2]\n  a, b, c = Split(x) {axis=0}\n  output a, b, c\n}\n",
                    "graph sp opset 13 {\n  input x: f32[6, 2]\n  a, b, c = Split(x) {axis=0, num_outputs=3}\n"
                    "  output a, b, c\n}\n");
   /* not when the sizes are given, nor for an older forced opset */
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph sp {\n  input x: f32[6]\n  const s: i64[2] = [2, 4]\n"
-                          "  a, b = Split(x, s)\n  c, d = Split(x)\n  output a, b, c, d\n}\n");
+  ir_graph *g = kt_load(state, "graph sp {\n  input x: f32[6]\n  const s: i64[2] = [2, 4]\n"
+                               "  a, b = Split(x, s)\n  c, d = Split(x)\n  output a, b, c, d\n}\n");
   onnx_export_opts o = {.opset = 17};
-  KilnOnnx__ModelProto *m = written(kn, g, &o);
+  KilnOnnx__ModelProto *m = written(state, g, &o);
   assert_int_equal(m->graph->node[0]->n_attribute, 0);
   assert_int_equal(m->graph->node[1]->n_attribute, 0);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  m = written(kn, g, NULL);
+  m = written(state, g, NULL);
   assert_int_equal(m->graph->node[0]->n_attribute, 0);
   assert_int_equal(m->graph->node[1]->n_attribute, 1);
   assert_string_equal(m->graph->node[1]->attribute[0]->name, "num_outputs");
   assert_int_equal(m->graph->node[1]->attribute[0]->i, 2);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 /* What the bytes hold: unique non-empty node names, one value per output,
  * value_info for intermediates (unless switched off), LpPool's int p. */
 static void test_names_outputs_value_info(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph names opset 17 {\n"
-                          "  input x: f32[1, 1, 4, batch]\n"
-                          "  a = Relu(x)\n"
-                          "  b = Neg(a)\n"
-                          "  p = LpPool(b) {kernel_shape=[2, 1], p=2.0}\n"
-                          "  output p, b, p\n"
-                          "}\n");
+  ir_graph *g = kt_load(state, "graph names opset 17 {\n"
+                               "  input x: f32[1, 1, 4, batch]\n"
+                               "  a = Relu(x)\n"
+                               "  b = Neg(a)\n"
+                               "  p = LpPool(b) {kernel_shape=[2, 1], p=2.0}\n"
+                               "  output p, b, p\n"
+                               "}\n");
   g->nodes[0].name = "n";
   g->nodes[1].name = "n";
   g->nodes[2].name = "";
-  KilnOnnx__ModelProto *m = written(kn, g, NULL);
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
   KilnOnnx__GraphProto *gp = m->graph;
   assert_int_equal(gp->n_node, 4); /* + Identity for the repeated output */
   for (size_t i = 0; i < gp->n_node; i++) {
@@ -539,23 +496,17 @@ static void test_names_outputs_value_info(void **state) {
       assert_int_equal(lp->attribute[k]->type, KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
       assert_int_equal(lp->attribute[k]->i, 2);
     }
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
   onnx_export_opts o = {.no_value_info = true};
-  m = written(kn, g, &o);
+  m = written(state, g, &o);
   assert_int_equal(m->graph->n_value_info, 0);
-  kiln_onnx__model_proto__free_unpacked(m, NULL);
-  ir_graph *back = round_trip(kn, g, NULL, NULL);
-  assert_same_outputs(kn, g, back, 0);
-  ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  ir_graph *back = round_trip(state, g, NULL, NULL);
+  assert_same_outputs(state, g, back, 0);
 }
 
 /* onnx_export_file writes what kn_load_graph reads; a bad path is an error. */
 static void test_file(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, chain);
+  kn_ctx *kn = kt_kn(state);
+  ir_graph *g = kt_load(state, chain);
   char path[] = "/tmp/kiln_export_XXXXXX.onnx";
   int fd = mkstemps(path, 5);
   assert_true(fd >= 0);
@@ -565,31 +516,25 @@ static void test_file(void **state) {
   assert_int_equal(opset, 18);
   ir_graph *back = NULL;
   assert_int_equal(kn_load_graph(kn, path, &back), KN_OK);
-  assert_same_outputs(kn, g, back, 0);
+  assert_same_outputs(state, g, back, 0);
   remove(path);
   assert_int_equal(onnx_export_file(kn, g, "/nonexistent-dir/x.onnx", NULL, NULL), KN_EIO);
   assert_non_null(strstr(kn_errmsg(kn), "/nonexistent-dir/x.onnx"));
   ir_graph_free(back);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_attribute_kinds),
-      cmocka_unit_test(test_dtypes),
-      cmocka_unit_test(test_symbolic_dims),
-      cmocka_unit_test(test_subgraphs_with_outer_references),
-      cmocka_unit_test(test_shadowing_renamed),
-      cmocka_unit_test(test_absent_optionals),
-      cmocka_unit_test(test_absent_required_output_named),
-      cmocka_unit_test(test_initializer_inputs),
-      cmocka_unit_test(test_internal_op_refused),
-      cmocka_unit_test(test_opset_choice),
-      cmocka_unit_test(test_legacy_softmax),
-      cmocka_unit_test(test_split_equal_parts),
-      cmocka_unit_test(test_names_outputs_value_info),
-      cmocka_unit_test(test_file),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_attribute_kinds),
+    KT_TEST(test_dtypes),
+    KT_TEST(test_symbolic_dims),
+    KT_TEST(test_subgraphs_with_outer_references),
+    KT_TEST(test_shadowing_renamed),
+    KT_TEST(test_absent_optionals),
+    KT_TEST(test_absent_required_output_named),
+    KT_TEST(test_initializer_inputs),
+    KT_TEST(test_internal_op_refused),
+    KT_TEST(test_opset_choice),
+    KT_TEST(test_legacy_softmax),
+    KT_TEST(test_split_equal_parts),
+    KT_TEST(test_names_outputs_value_info),
+    KT_TEST(test_file))

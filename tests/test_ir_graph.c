@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ir.h"
+#include "unit.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -19,10 +19,22 @@ static ir_id input(ir_graph *g, const char *name, int rank, const int64_t *dims)
   return v;
 }
 
+/* The fixture's empty graph "t". */
+static ir_graph *graph(void **state) { return ((kt_fixture *)*state)->g; }
+
+/* x: f32[4] and two nodes out of order: `relu` b = Relu(a) is added before
+ * `neg` a = Neg(x). Returns b. */
+static ir_id out_of_order(ir_graph *g, const char *relu, const char *neg, ir_id *x) {
+  int64_t d[1] = {4};
+  *x = input(g, "x", 1, d);
+  ir_id a = ir_value_new(g, "a", NULL), b = ir_value_new(g, "b", NULL);
+  ir_node_new(g, IR_OP_Relu, relu, 1, &a, 1, &b);
+  ir_node_new(g, IR_OP_Neg, neg, 1, x, 1, &a);
+  return b;
+}
+
 static void test_build_and_lookup(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = ir_graph_new(kn, "t");
+  ir_graph *g = graph(state);
   char name[32];
   for (int i = 0; i < 1000; i++) {
     snprintf(name, sizeof name, "v%d", i);
@@ -33,14 +45,10 @@ static void test_build_and_lookup(void **state) {
   ir_id anon = ir_value_new(g, NULL, NULL);
   assert_true(strlen(g->values[anon].name) > 0);
   assert_int_equal(ir_value_find(g, g->values[anon].name), anon);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 static void test_attributes(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = ir_graph_new(kn, "t");
+  ir_graph *g = graph(state);
   ir_id x = ir_value_new(g, "x", NULL), y = ir_value_new(g, "y", NULL);
   ir_id n = ir_node_new(g, IR_OP_Transpose, "tr", 1, &x, 1, &y);
   int64_t perm[3] = {2, 0, 1};
@@ -51,20 +59,12 @@ static void test_attributes(void **state) {
   assert_int_equal(ir_attr_int(&g->nodes[n], "k", 0), 9);
   assert_int_equal(ir_attr_get(&g->nodes[n], "perm")->ints[0], 2);
   assert_int_equal(ir_attr_int(&g->nodes[n], "missing", -5), -5);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 static void test_toposort(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = ir_graph_new(kn, "t");
-  int64_t d[1] = {4};
-  ir_id x = input(g, "x", 1, d);
-  ir_id a = ir_value_new(g, "a", NULL), b = ir_value_new(g, "b", NULL);
-  /* b = Relu(a) is added before a = Neg(x) */
-  ir_node_new(g, IR_OP_Relu, "second", 1, &a, 1, &b);
-  ir_node_new(g, IR_OP_Neg, "first", 1, &x, 1, &a);
+  ir_graph *g = graph(state);
+  kn_ctx *kn = g->ctx;
+  ir_id x, b = out_of_order(g, "second", "first", &x);
   assert_int_equal(ir_graph_toposort(g), KN_OK);
   assert_string_equal(g->nodes[0].name, "first");
   assert_int_equal(g->values[b].producer, 1);
@@ -76,14 +76,10 @@ static void test_toposort(void **state) {
   assert_int_equal(ir_graph_toposort(c), KN_EINVAL);
   assert_non_null(strstr(kn_errmsg(kn), "cycle"));
   ir_graph_free(c);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 static void test_infer_symbolic_broadcast(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = ir_graph_new(kn, "t");
+  ir_graph *g = graph(state);
   int32_t batch = ir_sym_get(g, "batch");
   int64_t da[3] = {IR_SYM(batch), 1, 8}, db[2] = {5, 1};
   ir_id a = input(g, "a", 3, da), b = input(g, "b", 2, db);
@@ -102,20 +98,13 @@ static void test_infer_symbolic_broadcast(void **state) {
   ir_id in2[2] = {a, c};
   ir_node_new(g, IR_OP_Mul, "bad_mul", 2, in2, 1, &z);
   assert_int_equal(ir_infer_graph(g), KN_ESHAPE);
-  assert_non_null(strstr(kn_errmsg(kn), "bad_mul"));
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  assert_non_null(strstr(kn_errmsg(g->ctx), "bad_mul"));
 }
 
 static void test_verifier(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = ir_graph_new(kn, "t");
-  int64_t d[1] = {4};
-  ir_id x = input(g, "x", 1, d);
-  ir_id a = ir_value_new(g, "a", NULL), b = ir_value_new(g, "b", NULL);
-  ir_node_new(g, IR_OP_Relu, "uses_a_early", 1, &a, 1, &b);
-  ir_node_new(g, IR_OP_Neg, "defines_a", 1, &x, 1, &a);
+  ir_graph *g = graph(state);
+  kn_ctx *kn = g->ctx;
+  ir_id x, b = out_of_order(g, "uses_a_early", "defines_a", &x);
   assert_int_equal(ir_graph_add_output(g, b), KN_OK);
   assert_int_equal(ir_verify(g), KN_EINVAL);
   assert_non_null(strstr(kn_errmsg(kn), "used before it is defined"));
@@ -133,13 +122,10 @@ static void test_verifier(void **state) {
   ir_node_new(g, IR_OP_Add, "lonely_add", 1, &x, 1, &c);
   assert_int_equal(ir_verify(g), KN_EINVAL);
   assert_non_null(strstr(kn_errmsg(kn), "lonely_add"));
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
 static void test_tensor_limits(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   kn_tensor t;
   int64_t big[2] = {INT64_MAX / 2, 3};
   assert_int_equal(kn_tensor_alloc(kn, &t, KN_F32, 2, big), KN_ESHAPE);
@@ -153,7 +139,6 @@ static void test_tensor_limits(void **state) {
   assert_int_equal((uintptr_t)t.data % 64, 0);
   kn_tensor_free(&t);
   assert_int_equal(kn_tensor_alloc(kn, &t, KN_STRING, 1, d), KN_EUNSUPPORTED);
-  kn_ctx_free(kn);
 }
 
 static void test_half_conversions(void **state) {
@@ -169,11 +154,11 @@ static void test_half_conversions(void **state) {
   assert_float_equal(kn_bf16_to_f32(0x4049), 3.140625f, 0);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_build_and_lookup), cmocka_unit_test(test_attributes),
-      cmocka_unit_test(test_toposort),         cmocka_unit_test(test_infer_symbolic_broadcast),
-      cmocka_unit_test(test_verifier),         cmocka_unit_test(test_tensor_limits),    cmocka_unit_test(test_half_conversions),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_build_and_lookup),
+    KT_TEST(test_attributes),
+    KT_TEST(test_toposort),
+    KT_TEST(test_infer_symbolic_broadcast),
+    KT_TEST(test_verifier),
+    KT_TEST(test_tensor_limits),
+    cmocka_unit_test(test_half_conversions))

@@ -15,6 +15,7 @@
 
 #include "ir_text.h"
 #include "ir.h"
+#include "unit.h"
 #include "text_lex.h"
 #include <math.h>
 #include <stdio.h>
@@ -50,13 +51,12 @@ static void assert_contains(const char *hay, const char *needle) {
   if (!strstr(hay, needle)) fail_msg("expected to find [%s] in:\n%s", needle, hay);
 }
 
-static int setup(void **state) {
-  *state = kn_ctx_new();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  kn_ctx_free(*state);
-  return 0;
+/* text round-trips (round_trip), and its print contains each of want[]
+ * (NULL-terminated). */
+static void expect_round_trip(kn_ctx *ctx, const char *text, const char *const *want) {
+  char *p = round_trip(ctx, text);
+  for (int i = 0; want[i]; i++) assert_contains(p, want[i]);
+  free(p);
 }
 
 /* ---- round trips ---- */
@@ -97,62 +97,6 @@ static const char *const g_features =
     "  output conv, q, out, w\n"
     "}\n";
 
-static void test_round_trip_features(void **state) {
-  kn_ctx *ctx = *state;
-  char *p = round_trip(ctx, g_features);
-  assert_contains(p, "graph clip_tiny opset 17 {\n");
-  assert_contains(p, "  input pixel_values: f32[batch, 3, 32, 32]\n");
-  assert_contains(p, "  input anyrank: f16[*]\n");
-  assert_contains(p, "  input unk: ?\n");
-  assert_contains(p, "  input withdefault: i64[2] = [7, 8]\n");
-  assert_contains(p, "  const raw: f32[3] = hex\"0000803f0000004000004040\"\n");
-  assert_contains(p, "  const z: f32[4] = zeros\n");
-  assert_contains(p, "  const s: i64[] = [5]\n");
-  assert_contains(p, "  const one: i32[3] = [1, 1, 1]\n");
-  assert_contains(p, "  const big: u64[2] = [18446744073709551615, 0]\n");
-  assert_contains(p, "  const lim: i64[2] = [-9223372036854775808, 9223372036854775807]\n");
-  assert_contains(p, "  const empty: f32[0, 3] = zeros\n");
-  assert_contains(p, "strides=[4, 4], group=1, auto_pad=\"NOTSET\", alpha=0.5, eps=1e-05");
-  assert_contains(p, "fl=[1.0, 2.5, inf, -inf, nan, -0.0], fi=[1.0, 2.0]");
-  assert_contains(p, "ss=[\"a\", \"b\\x01\\n\\\"\\\\\"], e=ints[], ef=floats[], es=strings[]");
-  assert_contains(p, "t=tensor i64[2] = [1, -2], tf=tensor f32[] = hex\"0000803e\"");
-  assert_contains(p, "bytes=\"nul\\x00inside\\xff\"} : f32[batch, 8, 8, 8]\n");
-  assert_contains(p, "  y, mask = Dropout(conv) : f32[batch, ?, 8, 8], bool[?, \"3\", 2, n]\n");
-  assert_contains(p, "  q = Clip(y, _, fs)\n");
-  assert_contains(p, "  onnx::Gather_12, \"weird name\" = Dropout(q)\n");
-  assert_contains(p, "  /enc/layer.0/Add_output_0 = Add(q, onnx::Gather_12)\n");
-  assert_contains(p, "  _, mask2 = Dropout(y) : _, bool[*]\n");
-  assert_contains(p, "  out = If(c) {then_branch=graph {\n    r = Relu(q)\n    output r\n  }, "
-                     "else_branch=graph else_g opset 18 {\n    r2 = Neg(y)\n    output r2\n  }} : f32[*]\n");
-  assert_contains(p, "  output conv, q, out, w\n}\n");
-  free(p);
-}
-
-static void test_round_trip_attribute_values(void **state) {
-  kn_ctx *ctx = *state;
-  ir_graph *g = parse_ok(ctx, "graph a { input x: f32[2]\n"
-                              "  y = LeakyRelu(x) {i=-3, f=0.1, s=\"q\\\"\", l=[1, 2.5], n=-inf, "
-                              "big=9223372036854775807, g=graph sub { input k: i64[] output k }} : f32[2]\n"
-                              "  output y }");
-  const ir_node *n = &g->nodes[0];
-  assert_int_equal(n->nattr, 7);
-  assert_int_equal(ir_attr_get(n, "i")->kind, IR_ATTR_INT);
-  assert_int_equal(ir_attr_get(n, "i")->i, -3);
-  assert_int_equal(ir_attr_get(n, "f")->kind, IR_ATTR_FLOAT);
-  assert_true(ir_attr_get(n, "f")->f == 0.1f);
-  assert_int_equal(ir_attr_get(n, "s")->n, 2);
-  assert_memory_equal(ir_attr_get(n, "s")->s, "q\"", 2);
-  assert_int_equal(ir_attr_get(n, "l")->kind, IR_ATTR_FLOATS);
-  assert_true(ir_attr_get(n, "l")->floats[1] == 2.5f);
-  assert_true(isinf(ir_attr_get(n, "n")->f) && ir_attr_get(n, "n")->f < 0);
-  assert_true(ir_attr_get(n, "big")->i == INT64_MAX);
-  const ir_graph *sub = ir_attr_get(n, "g")->g;
-  assert_string_equal(sub->name, "sub");
-  assert_ptr_equal(sub->parent, g);
-  assert_int_equal(sub->ninputs, 1);
-  ir_graph_free(g);
-}
-
 /* Loop body with its own inputs, three levels of nesting, outer references
  * from two levels down, symbols in subgraphs, quoted and keyword names. */
 static const char *const g_nested =
@@ -179,23 +123,65 @@ static const char *const g_nested =
     "  output final, scan\n"
     "}\n";
 
-static void test_round_trip_nested(void **state) {
-  kn_ctx *ctx = *state;
-  char *p = round_trip(ctx, g_nested);
-  assert_contains(p, "graph \"outer graph\" opset 13 {\n");
-  assert_contains(p, "  input x: f32[b, \"seq len\", \"12\"]\n");
-  assert_contains(p, "  const \"input\": f32[1] = hex\"00000040\"\n");
-  assert_contains(p, "  \"graph\" = Mul(x, \"input\")\n");
-  assert_contains(p, "  \"ends:\" = Identity(\"graph\")\n");
-  assert_contains(p, "  \"_\" = Identity(\"ends:\") : f32[b, \"seq len\", \"12\"]\n");
-  assert_contains(p, "    input acc: f32[b, ?, 12]\n");
-  assert_contains(p, "      deep = Sub(s, \"_\")\n");
-  assert_contains(p, "      inner = If(c) {then_branch=graph {\n        output deep\n      }, else_branch=graph {\n"
-                     "        z = Neg(x)\n        output z\n      }}\n");
-  free(p);
+static void test_round_trip_features(void **state) {
+  static const char *const printed[] = {
+      "graph clip_tiny opset 17 {\n",
+      "  input pixel_values: f32[batch, 3, 32, 32]\n",
+      "  input anyrank: f16[*]\n",
+      "  input unk: ?\n",
+      "  input withdefault: i64[2] = [7, 8]\n",
+      "  const raw: f32[3] = hex\"0000803f0000004000004040\"\n",
+      "  const z: f32[4] = zeros\n",
+      "  const s: i64[] = [5]\n",
+      "  const one: i32[3] = [1, 1, 1]\n",
+      "  const big: u64[2] = [18446744073709551615, 0]\n",
+      "  const lim: i64[2] = [-9223372036854775808, 9223372036854775807]\n",
+      "  const empty: f32[0, 3] = zeros\n",
+      "strides=[4, 4], group=1, auto_pad=\"NOTSET\", alpha=0.5, eps=1e-05",
+      "fl=[1.0, 2.5, inf, -inf, nan, -0.0], fi=[1.0, 2.0]",
+      "ss=[\"a\", \"b\\x01\\n\\\"\\\\\"], e=ints[], ef=floats[], es=strings[]",
+      "t=tensor i64[2] = [1, -2], tf=tensor f32[] = hex\"0000803e\"",
+      "bytes=\"nul\\x00inside\\xff\"} : f32[batch, 8, 8, 8]\n",
+      "  y, mask = Dropout(conv) : f32[batch, ?, 8, 8], bool[?, \"3\", 2, n]\n",
+      "  q = Clip(y, _, fs)\n",
+      "  onnx::Gather_12, \"weird name\" = Dropout(q)\n",
+      "  /enc/layer.0/Add_output_0 = Add(q, onnx::Gather_12)\n",
+      "  _, mask2 = Dropout(y) : _, bool[*]\n",
+      "  out = If(c) {then_branch=graph {\n    r = Relu(q)\n    output r\n  }, "
+      "else_branch=graph else_g opset 18 {\n    r2 = Neg(y)\n    output r2\n  }} : f32[*]\n",
+      "  output conv, q, out, w\n}\n",
+      NULL};
+  expect_round_trip(kt_kn(state), g_features, printed);
+}
 
+static void test_round_trip_attribute_values(void **state) {
+  kn_ctx *ctx = kt_kn(state);
+  ir_graph *g = parse_ok(ctx, "graph a { input x: f32[2]\n"
+                              "  y = LeakyRelu(x) {i=-3, f=0.1, s=\"q\\\"\", l=[1, 2.5], n=-inf, "
+                              "big=9223372036854775807, g=graph sub { input k: i64[] output k }} : f32[2]\n"
+                              "  output y }");
+  const ir_node *n = &g->nodes[0];
+  assert_int_equal(n->nattr, 7);
+  assert_int_equal(ir_attr_get(n, "i")->kind, IR_ATTR_INT);
+  assert_int_equal(ir_attr_get(n, "i")->i, -3);
+  assert_int_equal(ir_attr_get(n, "f")->kind, IR_ATTR_FLOAT);
+  assert_true(ir_attr_get(n, "f")->f == 0.1f);
+  assert_int_equal(ir_attr_get(n, "s")->n, 2);
+  assert_memory_equal(ir_attr_get(n, "s")->s, "q\"", 2);
+  assert_int_equal(ir_attr_get(n, "l")->kind, IR_ATTR_FLOATS);
+  assert_true(ir_attr_get(n, "l")->floats[1] == 2.5f);
+  assert_true(isinf(ir_attr_get(n, "n")->f) && ir_attr_get(n, "n")->f < 0);
+  assert_true(ir_attr_get(n, "big")->i == INT64_MAX);
+  const ir_graph *sub = ir_attr_get(n, "g")->g;
+  assert_string_equal(sub->name, "sub");
+  assert_ptr_equal(sub->parent, g);
+  assert_int_equal(sub->ninputs, 1);
+  ir_graph_free(g);
+}
+
+static void test_round_trip_nested(void **state) {
   /* the outer references are values with is_outer set, typed from outside */
-  ir_graph *g = parse_ok(ctx, g_nested);
+  ir_graph *g = parse_ok(kt_kn(state), g_nested);
   const ir_node *loop = &g->nodes[3];
   assert_int_equal(loop->op, IR_OP_Loop);
   ir_graph *body = ir_attr_get(loop, "body")->g;
@@ -215,11 +201,26 @@ static void test_round_trip_nested(void **state) {
   assert_string_equal(ir_sym_name(th, IR_SYM_ID(th->values[u].type.dims[1])), "seq len");
   assert_string_equal(ir_sym_name(th, IR_SYM_ID(th->values[u].type.dims[2])), "12");
   ir_graph_free(g);
+
+  /* and the graph round-trips, printing these */
+  static const char *const printed[] = {
+      "graph \"outer graph\" opset 13 {\n",
+      "  input x: f32[b, \"seq len\", \"12\"]\n",
+      "  const \"input\": f32[1] = hex\"00000040\"\n",
+      "  \"graph\" = Mul(x, \"input\")\n",
+      "  \"ends:\" = Identity(\"graph\")\n",
+      "  \"_\" = Identity(\"ends:\") : f32[b, \"seq len\", \"12\"]\n",
+      "    input acc: f32[b, ?, 12]\n",
+      "      deep = Sub(s, \"_\")\n",
+      "      inner = If(c) {then_branch=graph {\n        output deep\n      }, else_branch=graph {\n"
+      "        z = Neg(x)\n        output z\n      }}\n",
+      NULL};
+  expect_round_trip(kt_kn(state), g_nested, printed);
 }
 
 /* Symbolic dims: named ones share an id, every ? is a fresh anonymous symbol. */
 static void test_symbolic_dims(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph s { input a: f32[n, ?, ?, n] output a }");
   const ir_type *t = &g->values[0].type;
   assert_int_equal(t->rank, 4);
@@ -244,7 +245,7 @@ static void test_symbolic_dims(void **state) {
 /* Lexer corners: colons inside and around words, separators, CRLF, comments at
  * the end, columns in messages. */
 static void test_lexer_edges(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph g {\r\n input x: f32[2]; input \":lead\": f32[2];\r\n"
                               " a::b = Relu(x) :f32[2]; y = Add(a::b, \":lead\") : f32[2] output y } # end");
   char *p = ir_print(g, NULL);
@@ -266,8 +267,8 @@ static void test_lexer_edges(void **state) {
 /* A graph built with the API (as passes and the importer do) prints, parses
  * back and prints again identically; dead nodes are not printed. */
 static void test_api_graph_round_trip(void **state) {
-  kn_ctx *ctx = *state;
-  ir_graph *g = ir_graph_new(ctx, "built");
+  kn_ctx *ctx = kt_kn(state);
+  ir_graph *g = kt_keep(state, ir_graph_new(ctx, "built"));
   g->opset = 17;
   int32_t bsym = ir_sym_get(g, "batch"), anon = ir_sym_get(g, NULL);
   ir_type tx = {.dtype = KN_F32, .rank = 2, .dims = {IR_SYM(bsym), IR_SYM(anon)}};
@@ -294,7 +295,7 @@ static void test_api_graph_round_trip(void **state) {
   assert_contains(p1, "  const k: f32[3] = hex\"0100c07f0000008001000000\"\n");
   assert_contains(p1, "{alpha=0.1}\n");
   assert_null(strstr(p1, "gone"));
-  ir_graph *g2 = parse_ok(ctx, p1);
+  ir_graph *g2 = kt_keep(state, parse_ok(ctx, p1));
   char *p2 = ir_print(g2, NULL);
   assert_string_equal(p1, p2);
   ir_id c2 = ir_value_find(g2, "k");
@@ -302,14 +303,11 @@ static void test_api_graph_round_trip(void **state) {
   assert_non_null(g2->values[c2].constant);
   assert_memory_equal(g2->values[c2].constant->data, bits, sizeof bits); /* bit-exact */
   assert_true(g2->nodes[0].attrs[0].f == 0.1f);
-  free(p1);
-  free(p2);
-  ir_graph_free(g);
-  ir_graph_free(g2);
+  free(p1), free(p2);
 }
 
 static void test_hex_bit_exact(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph h {\n"
                               "  const raw: f32[3] = hex\"0000803f0000004000004040\"\n"
                               "  const h: f16[2] = hex\"003C00FC\"\n"
@@ -337,7 +335,7 @@ static void test_hex_bit_exact(void **state) {
 }
 
 static void test_elided_constants(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, "graph e { const w: f32[4] = ones const s: i64[2] = [1, 2] output w, s }");
   ir_print_opts o = {.max_const_elems = 2};
   char *p = ir_print(g, &o);
@@ -358,7 +356,7 @@ static void test_elided_constants(void **state) {
 
 /* ---- seeded initializers ---- */
 static void test_seeded_init(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   /* splitmix64, state 1: the first output, by hand from the three steps in docs/ir.md */
   ir_rng r = {1};
   assert_true(ir_rng_next(&r) == 0x910a2dec89025cc1ull);
@@ -496,7 +494,7 @@ static const bad_case bad_cases[] = {
 };
 
 static void test_malformed(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
     const bad_case *c = &bad_cases[i];
     ir_graph *g = (ir_graph *)1;
@@ -510,7 +508,7 @@ static void test_malformed(void **state) {
 }
 
 static void test_memory_limit(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   kn_set_mem_limit(ctx, 1000);
   ir_graph *g = NULL;
   assert_int_equal(ir_parse(ctx, "graph m {\n\n const w: f32[1000] = zeros }", "m.kir", &g), KN_ELIMIT);
@@ -534,7 +532,7 @@ static char *nested_text(int depth) {
 }
 
 static void test_nesting_depth(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   char *ok = nested_text(32); /* the top graph and 31 nested ones */
   char *p = round_trip(ctx, ok);
   free(p);
@@ -638,7 +636,7 @@ static void mutate(kn_ctx *ctx, const char *text, const ir_parse_opts *opts, con
 }
 
 static void test_mutations(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   mutate(ctx, g_features, NULL, "{}()[],=:?*;\"\\#_ax0-9.e\n ", 3000);
   free(round_trip(ctx, g_macro_features)); /* the unmutated text is valid */
   ir_parse_opts o = {.max_expand = 2000};
@@ -647,21 +645,17 @@ static void test_mutations(void **state) {
   mutate(ctx, g_macro_features, &o, "{}()[],=$_ax029.\n ", 1000);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_round_trip_features, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_round_trip_attribute_values, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_round_trip_nested, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_symbolic_dims, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_lexer_edges, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_api_graph_round_trip, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_hex_bit_exact, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_elided_constants, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_seeded_init, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_nesting_depth, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_round_trip_features),
+    KT_TEST(test_round_trip_attribute_values),
+    KT_TEST(test_round_trip_nested),
+    KT_TEST(test_symbolic_dims),
+    KT_TEST(test_lexer_edges),
+    KT_TEST(test_api_graph_round_trip),
+    KT_TEST(test_hex_bit_exact),
+    KT_TEST(test_elided_constants),
+    KT_TEST(test_seeded_init),
+    KT_TEST(test_malformed),
+    KT_TEST(test_memory_limit),
+    KT_TEST(test_nesting_depth),
+    KT_TEST(test_mutations))

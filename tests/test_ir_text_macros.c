@@ -14,6 +14,7 @@
 
 #include "ir_text.h"
 #include "ir.h"
+#include "unit.h"
 #include "text_lex.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,33 +51,23 @@ static const ir_node *producer(const ir_graph *g, const char *name) {
   return &g->nodes[g->values[v].producer];
 }
 
-/* The value of $( expr ) (given params as a prefix) through an i64 constant. */
-static int64_t eval_int(kn_ctx *ctx, const char *params, const char *expr) {
+/* The value of $( expr ) (given params as a prefix) through a constant of
+ * dtype i64 or f64. */
+typedef union value {
+  int64_t i;
+  double f;
+} value;
+static value eval(kn_ctx *ctx, const char *params, const char *dtype, const char *expr) {
   char text[1024];
-  snprintf(text, sizeof text, "%s\ngraph g {\n const c: i64[] = [$(%s)]\n output c }", params, expr);
+  snprintf(text, sizeof text, "%s\ngraph g {\n const c: %s[] = [$(%s)]\n output c }", params, dtype, expr);
   ir_graph *g = parse_ok(ctx, text);
-  int64_t v = ((int64_t *)g->values[find(g, "c")].constant->data)[0];
+  value v;
+  memcpy(&v, g->values[find(g, "c")].constant->data, sizeof v);
   ir_graph_free(g);
   return v;
 }
-
-static double eval_f64(kn_ctx *ctx, const char *params, const char *expr) {
-  char text[1024];
-  snprintf(text, sizeof text, "%s\ngraph g {\n const c: f64[] = [$(%s)]\n output c }", params, expr);
-  ir_graph *g = parse_ok(ctx, text);
-  double v = ((double *)g->values[find(g, "c")].constant->data)[0];
-  ir_graph_free(g);
-  return v;
-}
-
-static int setup(void **state) {
-  *state = kn_ctx_new();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  kn_ctx_free(*state);
-  return 0;
-}
+static int64_t eval_int(kn_ctx *ctx, const char *params, const char *expr) { return eval(ctx, params, "i64", expr).i; }
+static double eval_f64(kn_ctx *ctx, const char *params, const char *expr) { return eval(ctx, params, "f64", expr).f; }
 
 /* ---- params, configs, defines ---- */
 static const char *const g_params =
@@ -102,7 +93,7 @@ static void check_dims(const ir_graph *g, int64_t grid, int64_t width) {
 }
 
 static void test_params_configs_defines(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, g_params);
   check_dims(g, 7, 768);
   const ir_node *ln = producer(g, "y");
@@ -164,7 +155,7 @@ static void test_params_configs_defines(void **state) {
 
 /* ---- expressions ---- */
 static void test_expressions(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   const char *none = "";
   assert_int_equal(eval_int(ctx, none, "1 + 2 * 3"), 7);
   assert_int_equal(eval_int(ctx, none, "(1 + 2) * 3"), 9);
@@ -267,7 +258,7 @@ static const char *const g_macros =
     "}\n";
 
 static void test_macros(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   ir_graph *g = parse_ok(ctx, g_macros);
   assert_int_equal(ir_graph_live_nodes(g), 1 + 2 * 3); /* t, and MatMul, MatMul, Add per call */
   /* a returned value the call made takes the caller's name; a passed-through one keeps its own */
@@ -375,7 +366,7 @@ static void test_macros(void **state) {
 
 /* ---- loops ---- */
 static void test_loops(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   /* rebinding: each iteration's x is a new value, x after the loop is the last */
   ir_graph *g = parse_ok(ctx, "param n = 3\ngraph g {\n input x: f32[2]\n"
                               " for i in 0 .. $n { t = Relu(x)\n x = Add(t, x) }\n"
@@ -449,7 +440,7 @@ static uint64_t fnv1a(const char *s) {
 }
 
 static void test_auto_seeds(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   const char *text = "macro lin(x) {\n const w: f32[8] = normal(std=0.02)\n const u: f32[8] = uniform(low=-1, high=1)\n"
                      " y = Mul(x, w)\n return y }\n"
                      "graph g {\n input x: f32[8]\n for layer in 0 .. 3 { x = lin(x) }\n"
@@ -483,7 +474,7 @@ static void test_auto_seeds(void **state) {
 
 /* ---- flat print of an expanded graph ---- */
 static void test_expanded_round_trip(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   const ir_parse_opts tiny = {.config = "tiny"};
   const char *files[] = {"models/clip_vit_tiny.kir", "models/clip_vit_b32.kir"};
   for (int f = 0; f < 2; f++) {
@@ -520,7 +511,7 @@ static void test_expanded_round_trip(void **state) {
 
 /* ---- hostile input ---- */
 static void test_hostile(void **state) {
-  kn_ctx *ctx = *state;
+  kn_ctx *ctx = kt_kn(state);
   /* huge repeat counts end at the expansion cap */
   parse_bad(ctx, "graph g {\n input x: f32[2]\n for i in 0 .. 9223372036854775807 { }\n output x }", NULL, KN_ELIMIT,
             "t.kir:3:2:", "expand to more than 262144");
@@ -566,15 +557,11 @@ static void test_hostile(void **state) {
   kn_set_mem_limit(ctx, (uint64_t)8 << 30);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_params_configs_defines, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_expressions, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_macros, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_loops, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_auto_seeds, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_expanded_round_trip, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_params_configs_defines),
+    KT_TEST(test_expressions),
+    KT_TEST(test_macros),
+    KT_TEST(test_loops),
+    KT_TEST(test_auto_seeds),
+    KT_TEST(test_expanded_round_trip),
+    KT_TEST(test_hostile))

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "k_elementwise.h"
+#include "unit.h"
 
 #define TOL 1e-6f
 
@@ -199,12 +200,12 @@ static void test_clip_classify(void **state) {
   assert_int_equal(m[3], 1), assert_int_equal(m[0], 0);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_unary_f32),      cmocka_unit_test(test_round_half_even),
-      cmocka_unit_test(test_binary_broadcast), cmocka_unit_test(test_int_mod_div),
-      cmocka_unit_test(test_int_pow_shift),  cmocka_unit_test(test_pred_where),
-      cmocka_unit_test(test_cast),           cmocka_unit_test(test_clip_classify),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_unary_f32),
+    cmocka_unit_test(test_round_half_even),
+    cmocka_unit_test(test_binary_broadcast),
+    cmocka_unit_test(test_int_mod_div),
+    cmocka_unit_test(test_int_pow_shift),
+    cmocka_unit_test(test_pred_where),
+    cmocka_unit_test(test_cast),
+    cmocka_unit_test(test_clip_classify))

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "k_image.h"
+#include "unit.h"
 
 #define TOL 1e-6f
 
@@ -164,12 +165,12 @@ static void roi_align_basic(void **state) {
   assert_float_equal(y[0], 0.75f, TOL);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(resize_linear_half_pixel), cmocka_unit_test(resize_nearest_gather),
-      cmocka_unit_test(resize_nearest_modes),     cmocka_unit_test(resize_cubic_taps),
-      cmocka_unit_test(resize_antialias_linear),  cmocka_unit_test(resize_crop_extrapolation),
-      cmocka_unit_test(nms_basic),                cmocka_unit_test(roi_align_basic),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(resize_linear_half_pixel),
+    cmocka_unit_test(resize_nearest_gather),
+    cmocka_unit_test(resize_nearest_modes),
+    cmocka_unit_test(resize_cubic_taps),
+    cmocka_unit_test(resize_antialias_linear),
+    cmocka_unit_test(resize_crop_extrapolation),
+    cmocka_unit_test(nms_basic),
+    cmocka_unit_test(roi_align_basic))

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "k_index.h"
+#include "unit.h"
 
 #define TOL 0.0
 
@@ -208,19 +209,15 @@ static void test_compress_and_reverse(void **state) {
   assert_int_equal(kk_index_reverse_sequence(s, r, bad, 1, 1, 4, 2, 1, 4), 1);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_gather_axis0_negative),
-      cmocka_unit_test(test_gather_axis1_int32_and_bad_index),
-      cmocka_unit_test(test_gather_nd),
-      cmocka_unit_test(test_gather_elements),
-      cmocka_unit_test(test_scatter_nd_reductions),
-      cmocka_unit_test(test_scatter_elements_duplicates),
-      cmocka_unit_test(test_eye_and_trilu),
-      cmocka_unit_test(test_one_hot),
-      cmocka_unit_test(test_depth_space),
-      cmocka_unit_test(test_nonzero),
-      cmocka_unit_test(test_compress_and_reverse),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_gather_axis0_negative),
+    cmocka_unit_test(test_gather_axis1_int32_and_bad_index),
+    cmocka_unit_test(test_gather_nd),
+    cmocka_unit_test(test_gather_elements),
+    cmocka_unit_test(test_scatter_nd_reductions),
+    cmocka_unit_test(test_scatter_elements_duplicates),
+    cmocka_unit_test(test_eye_and_trilu),
+    cmocka_unit_test(test_one_hot),
+    cmocka_unit_test(test_depth_space),
+    cmocka_unit_test(test_nonzero),
+    cmocka_unit_test(test_compress_and_reverse))

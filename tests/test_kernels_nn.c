@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "k_nn.h"
+#include "unit.h"
 
 #define TOL 1e-5
 
@@ -214,12 +215,16 @@ static void valid_range(void **state) {
   assert_true(lo == hi);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(gemm_small),      cmocka_unit_test(gemm_remainders), cmocka_unit_test(transpose_small),
-      cmocka_unit_test(im2col_2d),       cmocka_unit_test(col2im_adjoint),  cmocka_unit_test(depthwise_2d),
-      cmocka_unit_test(maxpool_indices), cmocka_unit_test(avgpool_pads),    cmocka_unit_test(lppool_1d),
-      cmocka_unit_test(global_pools),    cmocka_unit_test(einsum_cases),    cmocka_unit_test(valid_range),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(gemm_small),
+    cmocka_unit_test(gemm_remainders),
+    cmocka_unit_test(transpose_small),
+    cmocka_unit_test(im2col_2d),
+    cmocka_unit_test(col2im_adjoint),
+    cmocka_unit_test(depthwise_2d),
+    cmocka_unit_test(maxpool_indices),
+    cmocka_unit_test(avgpool_pads),
+    cmocka_unit_test(lppool_1d),
+    cmocka_unit_test(global_pools),
+    cmocka_unit_test(einsum_cases),
+    cmocka_unit_test(valid_range))

@@ -15,6 +15,7 @@
 
 #include "k_norm.h"
 #include "ref.h"
+#include "unit.h"
 
 #define TOL 1e-5
 
@@ -162,29 +163,9 @@ static void test_det(void **state) {
 }
 
 /* ---- one-node graphs through the reference executor ---- */
-typedef struct graph_fix {
-  kn_ctx *kn;
-  ir_graph *g;
-} graph_fix;
-
-static int setup_graph(void **state) {
-  graph_fix *f = calloc(1, sizeof *f);
-  f->kn = kn_ctx_new();
-  f->g = ir_graph_new(f->kn, "t");
-  *state = f;
-  return f->g ? 0 : -1;
-}
-static int teardown_graph(void **state) {
-  graph_fix *f = *state;
-  ir_graph_free(f->g);
-  kn_ctx_free(f->kn);
-  free(f);
-  return 0;
-}
-
 /* Builds a node of op over graph inputs typed like ins[] (absent when
  * ins[i].dtype == 0) and runs it; outs[] receive owned tensors. */
-static kn_status run_node(graph_fix *f, ir_op op, int nin, const kn_tensor *ins, int nout, kn_tensor *outs,
+static kn_status run_node(kt_fixture *f, ir_op op, int nin, const kn_tensor *ins, int nout, kn_tensor *outs,
                           ir_node **node_out, void (*set_attrs)(ir_graph *, ir_node *)) {
   ir_id in[4], out[4];
   kn_tensor present[4];
@@ -228,7 +209,7 @@ static void legacy_axis1(ir_graph *g, ir_node *n) {
 /* Softmax-11 on [1,2,2] with axis 1 normalizes the flattened tail of 4:
  * [0, ln3, 0, 0] -> e = [1,3,1,1] / 6 (opset 13 would normalize dim 1 alone) */
 static void test_exec_softmax_legacy(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   float x[4] = {0, (float)log(3.0), 0, 0};
   kn_tensor in = f32_tensor(x, 3, (const int64_t[]){1, 2, 2}), out;
   assert_int_equal(run_node(f, IR_OP_Softmax, 1, &in, 1, &out, NULL, legacy_axis1), KN_OK);
@@ -239,7 +220,7 @@ static void test_exec_softmax_legacy(void **state) {
 /* f16 input: computed in f32 and rounded back; softmax of [0, ln3] in f16
  * is [0.25, 0.75], both exact in f16 */
 static void test_exec_softmax_f16(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   uint16_t x[2] = {0, kn_f32_to_f16((float)log(3.0))};
   kn_tensor in = {.dtype = KN_F16, .rank = 1, .dims = {2}, .data = x, .nbytes = 4}, out;
   assert_int_equal(run_node(f, IR_OP_Softmax, 1, &in, 1, &out, NULL, NULL), KN_OK);
@@ -252,7 +233,7 @@ static void test_exec_softmax_f16(void **state) {
 /* f64 LayerNorm with the default f32 stash type: Mean and InvStdDev come out
  * as f32 [1,1] for the [1,4] row of the kernel test */
 static void test_exec_layernorm_stash(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   double x[4] = {1, 2, 3, 4}, s[4] = {1, 1, 1, 1};
   kn_tensor ins[2] = {{.dtype = KN_F64, .rank = 2, .dims = {1, 4}, .data = x, .nbytes = 32},
                       {.dtype = KN_F64, .rank = 1, .dims = {4}, .data = s, .nbytes = 32}};
@@ -271,7 +252,7 @@ static void groups2(ir_graph *g, ir_node *n) { ir_attr_set_int(g, n, "num_groups
 /* GroupNormalization tells per-group (opset 18) from per-channel (opset 21)
  * parameters by their length; a length that is neither is an error */
 static void test_exec_groupnorm_params(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   float x[4] = {1, 2, 3, 4}, s[3] = {1, 2, 3}, b[3] = {0, 0, 0};
   const int64_t xd[3] = {1, 4, 1}, pd[1] = {3};
   kn_tensor ins[3] = {f32_tensor(x, 3, xd), f32_tensor(s, 1, pd), f32_tensor(b, 1, pd)}, out;
@@ -282,7 +263,7 @@ static void reduce_sum(ir_graph *g, ir_node *n) { ir_attr_set_string(g, n, "redu
 
 /* int32 targets are accepted; an out-of-range target is a clean error */
 static void test_exec_nll_targets(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   float x[6] = {-1, -2, -3, -4, -5, -6};
   int32_t t[2] = {2, 0};
   kn_tensor ins[2] = {f32_tensor(x, 2, (const int64_t[]){2, 3}),
@@ -297,15 +278,9 @@ static void test_exec_nll_targets(void **state) {
 }
 
 /* ---- inference ---- */
-static kn_status ir_infer_one(graph_fix *f, ir_op op, int nin, const ir_type *const *in, int nout, ir_type *out,
-                           void (*set_attrs)(ir_graph *, ir_node *)) {
-  ir_id ins[4], outs[4];
-  for (int i = 0; i < nin; i++) ins[i] = in[i] ? ir_value_new(f->g, NULL, in[i]) : IR_NONE;
-  for (int k = 0; k < nout; k++) outs[k] = ir_value_new(f->g, NULL, NULL);
-  ir_id n = ir_node_new(f->g, op, "n", nin, ins, nout, outs);
-  if (set_attrs) set_attrs(f->g, &f->g->nodes[n]);
-  const kn_tensor *val[4] = {NULL, NULL, NULL, NULL};
-  return ir_infer_node(f->kn, f->g, &f->g->nodes[n], in, val, out);
+static kn_status ir_infer_one(kt_fixture *f, ir_op op, int nin, const ir_type *const *in, int nout, ir_type *out,
+                              void (*set_attrs)(ir_graph *, ir_node *)) {
+  return kt_infer_node(f, op, nin, in, NULL, nout, out, set_attrs);
 }
 
 static void axis1(ir_graph *g, ir_node *n) { ir_attr_set_int(g, n, "axis", 1); }
@@ -313,7 +288,7 @@ static void reduce_none(ir_graph *g, ir_node *n) { ir_attr_set_string(g, n, "red
 static void reduce_bad(ir_graph *g, ir_node *n) { ir_attr_set_string(g, n, "reduction", "avg", 3); }
 
 static void test_infer(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   int64_t B = IR_SYM(ir_sym_get(f->g, "B"));
   /* LayerNorm [B,3,4] axis 1: Mean/InvStdDev are [B,1,1] in the stash type */
   ir_type x = {.dtype = KN_F32, .rank = 3, .dims = {B, 3, 4}}, w = {.dtype = KN_F32, .rank = 2, .dims = {3, 4}};
@@ -349,7 +324,7 @@ static void test_infer(void **state) {
 /* ir_infer_batch_norm is not routed from ops.def yet: call it directly */
 kn_status ir_infer_batch_norm(ir_infer_ctx *c);
 static void test_infer_batch_norm(void **state) {
-  graph_fix *f = *state;
+  kt_fixture *f = *state;
   ir_type x = {.dtype = KN_F32, .rank = 4, .dims = {2, 3, 4, 5}}, v = {.dtype = KN_F32, .rank = 1, .dims = {3}};
   ir_type v4 = {.dtype = KN_F32, .rank = 1, .dims = {4}}, out[3];
   ir_id ins[5], outs[3];
@@ -365,20 +340,16 @@ static void test_infer_batch_norm(void **state) {
   assert_int_equal(ir_infer_batch_norm(&c), KN_ESHAPE);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_softmax_family),
-      cmocka_unit_test(test_layernorm),
-      cmocka_unit_test(test_channel_norms),
-      cmocka_unit_test(test_nll),
-      cmocka_unit_test(test_det),
-      cmocka_unit_test_setup_teardown(test_exec_softmax_legacy, setup_graph, teardown_graph),
-      cmocka_unit_test_setup_teardown(test_exec_softmax_f16, setup_graph, teardown_graph),
-      cmocka_unit_test_setup_teardown(test_exec_layernorm_stash, setup_graph, teardown_graph),
-      cmocka_unit_test_setup_teardown(test_exec_groupnorm_params, setup_graph, teardown_graph),
-      cmocka_unit_test_setup_teardown(test_exec_nll_targets, setup_graph, teardown_graph),
-      cmocka_unit_test_setup_teardown(test_infer, setup_graph, teardown_graph),
-      cmocka_unit_test_setup_teardown(test_infer_batch_norm, setup_graph, teardown_graph),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_softmax_family),
+    cmocka_unit_test(test_layernorm),
+    cmocka_unit_test(test_channel_norms),
+    cmocka_unit_test(test_nll),
+    cmocka_unit_test(test_det),
+    KT_TEST(test_exec_softmax_legacy),
+    KT_TEST(test_exec_softmax_f16),
+    KT_TEST(test_exec_layernorm_stash),
+    KT_TEST(test_exec_groupnorm_params),
+    KT_TEST(test_exec_nll_targets),
+    KT_TEST(test_infer),
+    KT_TEST(test_infer_batch_norm))

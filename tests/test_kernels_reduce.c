@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "k_reduce.h"
+#include "unit.h"
 
 #define TOL 1e-6
 
@@ -241,14 +242,15 @@ static void quantize_dequantize(void **state) {
   check_f32(d, (const float[]){0, 4, 4, -6, 254, -256}, 6);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(reduce_middle_axis), cmocka_unit_test(reduce_last_axis),
-      cmocka_unit_test(reduce_logs),        cmocka_unit_test(reduce_empty),
-      cmocka_unit_test(reduce_integers),    cmocka_unit_test(gather_transpose),
-      cmocka_unit_test(argmax_argmin),      cmocka_unit_test(topk_stable),
-      cmocka_unit_test(cumsum_modes),       cmocka_unit_test(windows),
-      cmocka_unit_test(quantize_dequantize),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(reduce_middle_axis),
+    cmocka_unit_test(reduce_last_axis),
+    cmocka_unit_test(reduce_logs),
+    cmocka_unit_test(reduce_empty),
+    cmocka_unit_test(reduce_integers),
+    cmocka_unit_test(gather_transpose),
+    cmocka_unit_test(argmax_argmin),
+    cmocka_unit_test(topk_stable),
+    cmocka_unit_test(cumsum_modes),
+    cmocka_unit_test(windows),
+    cmocka_unit_test(quantize_dequantize))

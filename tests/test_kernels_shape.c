@@ -15,6 +15,7 @@
 
 #include "ir.h"
 #include "k_shape.h"
+#include "unit.h"
 
 /* 2x3 -> 3x2 transpose through the tiled path's fallback (small dims). */
 static void test_transpose_small(void **state) {
@@ -126,35 +127,11 @@ static void test_range(void **state) {
   for (int i = 0; i < 5; i++) assert_int_equal(h[i], 0x3c00);
 }
 
-/* ---- inference with symbolic dims ---- */
-typedef struct ir_infer_fix {
-  kn_ctx *kn;
-  ir_graph *g;
-} ir_infer_fix;
-
-static int setup_infer(void **state) {
-  ir_infer_fix *f = calloc(1, sizeof *f);
-  f->kn = kn_ctx_new();
-  f->g = ir_graph_new(f->kn, "t");
-  *state = f;
-  return f->g ? 0 : -1;
-}
-static int teardown_infer(void **state) {
-  ir_infer_fix *f = *state;
-  ir_graph_free(f->g);
-  kn_ctx_free(f->kn);
-  free(f);
-  return 0;
-}
-
+/* ---- inference with symbolic dims (in the fixture's graph) ---- */
 /* Runs one node of op with typed inputs; vals may hold constants. */
-static kn_status run_infer(ir_infer_fix *f, ir_op op, int nin, const ir_type *const *in,
-                           const kn_tensor *const *val, ir_type *out, int nout) {
-  ir_id ins[8], outs[8];
-  for (int i = 0; i < nin; i++) ins[i] = in[i] ? ir_value_new(f->g, NULL, in[i]) : IR_NONE;
-  for (int i = 0; i < nout; i++) outs[i] = ir_value_new(f->g, NULL, NULL);
-  ir_id n = ir_node_new(f->g, op, "n", nin, ins, nout, outs);
-  return ir_infer_node(f->kn, f->g, &f->g->nodes[n], in, val, out);
+static kn_status run_infer(kt_fixture *f, ir_op op, int nin, const ir_type *const *in, const kn_tensor *const *val,
+                           ir_type *out, int nout) {
+  return kt_infer_node(f, op, nin, in, val, nout, out, NULL);
 }
 
 static kn_tensor i64_vec(int64_t *v, int n) {
@@ -164,7 +141,7 @@ static kn_tensor i64_vec(int64_t *v, int n) {
 
 /* [B,S,12,64] reshaped by [0,0,-1] -> [B,S,768]: the -1 cancels the copied symbols */
 static void test_infer_reshape_symbolic(void **state) {
-  ir_infer_fix *f = *state;
+  kt_fixture *f = *state;
   int64_t B = IR_SYM(ir_sym_get(f->g, "B")), S = IR_SYM(ir_sym_get(f->g, "S"));
   ir_type x = {.dtype = KN_F32, .rank = 4, .dims = {B, S, 12, 64}};
   ir_type s = {.dtype = KN_I64, .rank = 1, .dims = {3}};
@@ -197,7 +174,7 @@ static void test_infer_reshape_symbolic(void **state) {
 
 /* Concat of [B,3] and [B,5] on axis 1 -> [B,8]; Transpose permutes symbols */
 static void test_infer_concat_transpose(void **state) {
-  ir_infer_fix *f = *state;
+  kt_fixture *f = *state;
   int64_t B = IR_SYM(ir_sym_get(f->g, "B"));
   ir_type a = {.dtype = KN_F32, .rank = 2, .dims = {B, 3}}, b = {.dtype = KN_F32, .rank = 2, .dims = {B, 5}};
   const ir_type *in[2] = {&a, &b};
@@ -217,7 +194,7 @@ static void test_infer_concat_transpose(void **state) {
 
 /* Slice [0:INT64_MAX] keeps a symbolic dim; [1:3] of 10 gives 2 */
 static void test_infer_slice(void **state) {
-  ir_infer_fix *f = *state;
+  kt_fixture *f = *state;
   int64_t S = IR_SYM(ir_sym_get(f->g, "S"));
   ir_type x = {.dtype = KN_F32, .rank = 2, .dims = {S, 10}};
   ir_type l = {.dtype = KN_I64, .rank = 1, .dims = {2}};
@@ -232,7 +209,7 @@ static void test_infer_slice(void **state) {
 
 /* Bad parameters are clean errors, never crashes. */
 static void test_infer_errors(void **state) {
-  ir_infer_fix *f = *state;
+  kt_fixture *f = *state;
   ir_type x = {.dtype = KN_F32, .rank = 2, .dims = {2, 3}}, out;
   ir_type l1 = {.dtype = KN_I64, .rank = 1, .dims = {1}}, l2 = {.dtype = KN_I64, .rank = 1, .dims = {2}};
   int64_t two_neg[2] = {-1, -1}, zero[1] = {0}, big_axis[1] = {5}, one[1] = {1}, pads[4] = {0, -4, 0, 0};
@@ -275,20 +252,16 @@ static void test_infer_errors(void **state) {
   assert_int_equal(out.dims[0], 0);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_transpose_small),
-      cmocka_unit_test(test_transpose_tiled),
-      cmocka_unit_test(test_transpose_odd_size),
-      cmocka_unit_test(test_strided_negative),
-      cmocka_unit_test(test_strided_broadcast),
-      cmocka_unit_test(test_pad_maps),
-      cmocka_unit_test(test_pad_2d),
-      cmocka_unit_test(test_range),
-      cmocka_unit_test_setup_teardown(test_infer_reshape_symbolic, setup_infer, teardown_infer),
-      cmocka_unit_test_setup_teardown(test_infer_concat_transpose, setup_infer, teardown_infer),
-      cmocka_unit_test_setup_teardown(test_infer_slice, setup_infer, teardown_infer),
-      cmocka_unit_test_setup_teardown(test_infer_errors, setup_infer, teardown_infer),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_transpose_small),
+    cmocka_unit_test(test_transpose_tiled),
+    cmocka_unit_test(test_transpose_odd_size),
+    cmocka_unit_test(test_strided_negative),
+    cmocka_unit_test(test_strided_broadcast),
+    cmocka_unit_test(test_pad_maps),
+    cmocka_unit_test(test_pad_2d),
+    cmocka_unit_test(test_range),
+    KT_TEST(test_infer_reshape_symbolic),
+    KT_TEST(test_infer_concat_transpose),
+    KT_TEST(test_infer_slice),
+    KT_TEST(test_infer_errors))

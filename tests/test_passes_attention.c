@@ -20,50 +20,16 @@
 #include <cmocka.h>
 
 #include "ir_text.h"
-#include "pass_check.h"
+#include "unit.h"
 
-#include "cg.h"
 #include "k_attention.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = kt_parse_graph(kn, text);
-  if (!g) fail_msg("%s", kn_errmsg(kn));
-  return g;
-}
-
-static const ir_node *find_op(const ir_graph *g, ir_op op) {
-  for (int32_t i = 0; i < g->nnodes; i++)
-    if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];
-  return NULL;
-}
-
 /* deterministic inputs in [-2.7, 2.7]; an input named "mask*" gets 0 or -1e4 */
-static void make_inputs(kn_ctx *kn, const ir_graph *g, kn_tensor *in) {
-  for (int i = 0; i < g->ninputs; i++) {
-    const ir_value *v = &g->values[g->inputs[i]];
-    assert_int_equal(kn_tensor_alloc(kn, &in[i], v->type.dtype, v->type.rank, v->type.dims), KN_OK);
-    float *p = in[i].data;
-    const bool mask = strncmp(v->name, "mask", 4) == 0;
-    for (int64_t k = 0; k < kn_tensor_numel(&in[i]); k++)
-      p[k] = mask ? (k % 5 == 3 ? -1e4f : 0.0f) : 2.7f * sinf(0.61f * (float)k + 1.3f * (float)i);
-  }
-}
-
-static void free_all(kn_tensor *t, int n) {
-  for (int i = 0; i < n; i++) kn_tensor_free(&t[i]);
-}
-
-static void expect_close(const kn_tensor *got, const kn_tensor *want, float tol) {
-  assert_int_equal(kn_tensor_numel(got), kn_tensor_numel(want));
-  const float *y = got->data, *w = want->data;
-  for (int64_t i = 0; i < kn_tensor_numel(want); i++)
-    if (!(fabsf(y[i] - w[i]) <= tol * (1 + fabsf(w[i]))))
-      fail_msg("element %lld: got %.9g, want %.9g", (long long)i, y[i], w[i]);
-}
+static const kt_wave wave = {.amp = 2.7f, .freq = 0.61f, .phase = 1.3f, .masks = true};
 
 /* ---------- the kernel, by hand ---------- */
 static void test_kernel_2x2(void **state) {
@@ -94,23 +60,7 @@ static void test_kernel_2x2(void **state) {
   free(scratch);
 }
 
-/* ---------- the pass ---------- */
-/* runs `text` on the reference executor before and after `pipeline`; returns the fused graph */
-static ir_graph *fuse_and_compare(kn_ctx *kn, const char *text, const char *pipeline) {
-  ir_graph *g = parse(kn, text);
-  kn_tensor in[4], want[1], got[1];
-  make_inputs(kn, g, in);
-  if (ref_run_graph(kn, g, in, g->ninputs, want, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-  pm_options o = {.pipeline = pipeline, .verify_each = true};
-  if (pm_run(g, &o) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-  if (ref_run_graph(kn, g, in, g->ninputs, got, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-  expect_close(&got[0], &want[0], 1e-5f);
-  free_all(in, g->ninputs);
-  free_all(want, 1);
-  free_all(got, 1);
-  return g;
-}
-
+/* ---------- the pass, on the forms exporters write ---------- */
 /* OpenAI CLIP / ViT: a Split of the in-projection, q * scale, the head
  * Reshape/Transpose, K^T by Transpose(0,2,3,1), and back to [B, S, H*D] */
 static const char *const g_vit =
@@ -126,25 +76,6 @@ static const char *const g_vit =
     " ot = Transpose(o) {perm=[0, 2, 1, 3]}\n y = Reshape(ot, sh3)\n"
     " output y\n"
     "}\n";
-
-static void test_fuse_vit_form(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = fuse_and_compare(kn, g_vit, "fuse-attention,dce");
-  assert_int_equal(ir_graph_live_nodes(g), 2); /* Split, Attention */
-  const ir_node *a = find_op(g, IR_OP_Attention);
-  assert_non_null(a);
-  assert_int_equal(a->nin, 3);
-  assert_int_equal(ir_attr_int(a, "num_heads", 0), 2);
-  assert_float_equal(ir_attr_float(a, "scale", 0), 0.57735026f, 1e-7);
-  assert_int_equal(ir_attr_int(a, "causal", 0), 0);
-  assert_string_equal(ir_attr_str(a, "q_layout", ""), "bshd");
-  assert_string_equal(ir_attr_str(a, "k_layout", ""), "bshd");
-  assert_string_equal(ir_attr_str(a, "v_layout", ""), "bshd");
-  assert_string_equal(ir_attr_str(a, "y_layout", ""), "bshd");
-  ir_graph_free(g);
-  kn_ctx_free(kn);
-}
 
 /* HF CLIP text: separate projections, q * scale, K' head-major then
  * Transpose(0,1,3,2), a constant causal mask [1, 1, S, S] of finfo.min */
@@ -162,20 +93,6 @@ static const char *const g_text =
     " output y\n"
     "}\n";
 
-static void test_fuse_causal_text_form(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = fuse_and_compare(kn, g_text, "fuse-attention,dce");
-  assert_int_equal(ir_graph_live_nodes(g), 1);
-  const ir_node *a = find_op(g, IR_OP_Attention);
-  assert_non_null(a);
-  assert_int_equal(a->nin, 3); /* the mask became the flag */
-  assert_int_equal(ir_attr_int(a, "causal", 0), 1);
-  assert_float_equal(ir_attr_float(a, "scale", 0), 0.5f, 0);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
-}
-
 /* BERT: head-major Q', K'^T given as MatMul inputs, / sqrt(d), an additive
  * mask input [B, 1, 1, T], the output left head-major */
 static const char *const g_bert =
@@ -188,22 +105,6 @@ static const char *const g_bert =
     " output r\n"
     "}\n";
 
-static void test_fuse_bert_form(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = fuse_and_compare(kn, g_bert, "fuse-attention,dce");
-  assert_int_equal(ir_graph_live_nodes(g), 2); /* Attention, Relu */
-  const ir_node *a = find_op(g, IR_OP_Attention);
-  assert_non_null(a);
-  assert_int_equal(a->nin, 4);
-  assert_float_equal(ir_attr_float(a, "scale", 0), 0.5f, 0);
-  assert_string_equal(ir_attr_str(a, "q_layout", ""), "bhsd");
-  assert_string_equal(ir_attr_str(a, "k_layout", ""), "bhds");
-  assert_string_equal(ir_attr_str(a, "y_layout", ""), "bhsd");
-  ir_graph_free(g);
-  kn_ctx_free(kn);
-}
-
 /* GLIDE's QKVAttentionLegacy: heads flattened into the batch, channels
  * first ([N, D, T]), both q and k scaled, and Y = MatMul(V, Transpose(P)) */
 static const char *const g_glide =
@@ -215,23 +116,6 @@ static const char *const g_glide =
     " w = MatMul(qt, ks)\n p = Softmax(w) {axis=-1}\n pt = Transpose(p) {perm=[0, 2, 1]}\n y = MatMul(v, pt)\n"
     " output y\n"
     "}\n";
-
-static void test_fuse_glide_form(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = fuse_and_compare(kn, g_glide, "fuse-attention,dce");
-  assert_int_equal(ir_graph_live_nodes(g), 2); /* Split, Attention */
-  const ir_node *a = find_op(g, IR_OP_Attention);
-  assert_non_null(a);
-  assert_int_equal(ir_attr_int(a, "num_heads", 0), 4);
-  assert_float_equal(ir_attr_float(a, "scale", 0), 0.25f, 0);
-  for (int i = 0; i < 4; i++) {
-    static const char *const names[4] = {"q_layout", "k_layout", "v_layout", "y_layout"};
-    assert_string_equal(ir_attr_str(a, names[i], ""), "bhds");
-  }
-  ir_graph_free(g);
-  kn_ctx_free(kn);
-}
 
 /* Swin's shifted windows: a relative-position bias, then the window mask
  * added through a [B/nW, nW, H, S, T] view; both constants become one mask */
@@ -249,189 +133,188 @@ static const char *const g_swin =
     " output y\n"
     "}\n";
 
+/* runs `text` on the reference executor before and after fuse-attention,dce
+ * (within 1e-5); then the live node counts of `counts`. Returns the fused
+ * graph. */
+static ir_graph *fuse(void **state, const char *text, const char *counts) {
+  kn_ctx *kn = kt_kn(state);
+  ir_graph *g = kt_load(state, text);
+  kn_tensor in[4], want[1], got[1];
+  kt_make_inputs(kn, g, &wave, in);
+  kt_ref_run(kn, g, in, want, 1);
+  kt_pipeline(g, "fuse-attention,dce");
+  kt_ref_run(kn, g, in, got, 1);
+  kt_expect_close(&got[0], &want[0], 1e-5f, "after fuse-attention");
+  kt_free_tensors(in, g->ninputs), kt_free_tensors(want, 1), kt_free_tensors(got, 1);
+  kt_expect_counts(g, counts);
+  return g;
+}
+
+/* The layouts of a fused Attention node (NULL: not checked). */
+static void expect_layouts(const ir_node *a, const char *q, const char *k, const char *v, const char *y) {
+  const char *const names[4] = {"q_layout", "k_layout", "v_layout", "y_layout"}, *want[4] = {q, k, v, y};
+  for (int i = 0; i < 4; i++)
+    if (want[i]) assert_string_equal(ir_attr_str(a, names[i], ""), want[i]);
+}
+
+static void test_fuse_vit_form(void **state) {
+  const ir_node *a = kt_live_node(fuse(state, g_vit, "live=2") /* Split, Attention */, IR_OP_Attention);
+  assert_int_equal(a->nin, 3);
+  assert_int_equal(ir_attr_int(a, "num_heads", 0), 2);
+  assert_float_equal(ir_attr_float(a, "scale", 0), 0.57735026f, 1e-7);
+  assert_int_equal(ir_attr_int(a, "causal", 0), 0);
+  expect_layouts(a, "bshd", "bshd", "bshd", "bshd");
+}
+
+static void test_fuse_causal_text_form(void **state) {
+  const ir_node *a = kt_live_node(fuse(state, g_text, "live=1"), IR_OP_Attention);
+  assert_int_equal(a->nin, 3); /* the mask became the flag */
+  assert_int_equal(ir_attr_int(a, "causal", 0), 1);
+  assert_float_equal(ir_attr_float(a, "scale", 0), 0.5f, 0);
+}
+
+static void test_fuse_bert_form(void **state) {
+  const ir_node *a = kt_live_node(fuse(state, g_bert, "live=2") /* Attention, Relu */, IR_OP_Attention);
+  assert_int_equal(a->nin, 4);
+  assert_float_equal(ir_attr_float(a, "scale", 0), 0.5f, 0);
+  expect_layouts(a, "bhsd", "bhds", NULL, "bhsd");
+}
+
+static void test_fuse_glide_form(void **state) {
+  const ir_node *a = kt_live_node(fuse(state, g_glide, "live=2") /* Split, Attention */, IR_OP_Attention);
+  assert_int_equal(ir_attr_int(a, "num_heads", 0), 4);
+  assert_float_equal(ir_attr_float(a, "scale", 0), 0.25f, 0);
+  expect_layouts(a, "bhds", "bhds", "bhds", "bhds");
+}
+
 static void test_fuse_swin_window_form(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = fuse_and_compare(kn, g_swin, "fuse-attention,dce");
-  assert_int_equal(ir_graph_live_nodes(g), 1);
-  const ir_node *a = find_op(g, IR_OP_Attention);
-  assert_non_null(a);
+  ir_graph *g = fuse(state, g_swin, "live=1");
+  const ir_node *a = kt_live_node(g, IR_OP_Attention);
   assert_int_equal(a->nin, 4);
   const ir_type *mt = &g->values[a->in[3]].type;
   assert_int_equal(mt->rank, 4);
   assert_int_equal(mt->dims[0], 4);
   assert_int_equal(mt->dims[1], 2);
-  assert_string_equal(ir_attr_str(a, "k_layout", ""), "bhsd");
-  assert_string_equal(ir_attr_str(a, "y_layout", ""), "bshd");
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  expect_layouts(a, NULL, "bhsd", NULL, "bshd");
 }
 
 /* the softmax output is also a graph output: nothing may disappear */
 static void test_fuse_leaves_shared_intermediates(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  const char *text = "graph t {\n input qh: f32[1, 2, 3, 4]\n input kt: f32[1, 2, 4, 3]\n input vh: f32[1, 2, 3, 4]\n"
-                     " w = MatMul(qh, kt)\n p = Softmax(w) {axis=-1}\n o = MatMul(p, vh)\n output o, p\n}\n";
-  ir_graph *g = parse(kn, text);
-  pm_options o = {.pipeline = "fuse-attention,dce", .verify_each = true};
-  assert_int_equal(pm_run(g, &o), KN_OK);
-  assert_int_equal(kt_count_op(g, IR_OP_Attention), 0);
-  assert_int_equal(ir_graph_live_nodes(g), 3);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  kt_after(state,
+           "graph t {\n input qh: f32[1, 2, 3, 4]\n input kt: f32[1, 2, 4, 3]\n input vh: f32[1, 2, 3, 4]\n"
+           " w = MatMul(qh, kt)\n p = Softmax(w) {axis=-1}\n o = MatMul(p, vh)\n output o, p\n}\n",
+           "fuse-attention,dce", "Attention=0 live=3");
 }
 
 /* ---------- the JIT against the reference adapter ---------- */
 static void jit_run(kn_ctx *kn, const char *text, const kn_tensor *in, int nin, int threads, kn_tensor *out) {
-  ir_graph *g = parse(kn, text);
-  int ranks[4];
-  int64_t dims[4][KN_MAX_RANK];
-  for (int i = 0; i < nin; i++) {
-    ranks[i] = in[i].rank;
-    memcpy(dims[i], in[i].dims, sizeof dims[i]);
-  }
   pm_options pm = {.pipeline = "", .verify_each = true};
   cg_options opt = {.opt_level = 2, .no_cache = true, .threads = threads, .passes = &pm};
-  cg_model *m = NULL;
-  if (cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  cg_model *m = kt_jit_compile(kn, kt_parse(kn, text), in, &opt);
   cg_stats st;
   cg_model_stats(m, &st);
   assert_int_equal(st.fallback_nodes, 0);
-  if (cg_run(m, in, nin, out, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_jit_run(kn, m, in, nin, out, 1);
   cg_model_free(m);
 }
 
-static void check_lowering(const char *text) {
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, text);
+/* One Attention node y = Attention(q, k, v[, mask]) {attrs} of the given
+ * shapes (no mask input when mask is NULL), compiled by the JIT with 1 and 2
+ * threads: within 1e-5 of the reference adapter, and the same bits. */
+static void check_lowering(void **state, const char *q, const char *k, const char *v, const char *mask,
+                           const char *attrs, const char *y) {
+  kn_ctx *kn = kt_kn(state);
+  char text[1024], min[64] = "";
+  if (mask) snprintf(min, sizeof min, " input mask: f32[%s]\n", mask);
+  snprintf(text, sizeof text,
+           "graph t {\n input q: f32[%s]\n input k: f32[%s]\n input v: f32[%s]\n%s"
+           " y = Attention(q, k, v%s) {%s} : f32[%s]\n output y\n}\n",
+           q, k, v, min, mask ? ", mask" : "", attrs, y);
+  ir_graph *g = kt_load(state, text);
   kn_tensor in[4], want[1], got1[1], got2[1];
-  make_inputs(kn, g, in);
-  if (ref_run_graph(kn, g, in, g->ninputs, want, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_make_inputs(kn, g, &wave, in);
+  kt_ref_run(kn, g, in, want, 1);
   jit_run(kn, text, in, g->ninputs, 1, got1);
   jit_run(kn, text, in, g->ninputs, 2, got2);
-  expect_close(&got1[0], &want[0], 1e-5f);
+  kt_expect_close(&got1[0], &want[0], 1e-5f, "jit");
   assert_int_equal(got1[0].nbytes, got2[0].nbytes);
   assert_memory_equal(got1[0].data, got2[0].data, (size_t)got1[0].nbytes); /* same bits for any --threads */
-  free_all(in, g->ninputs);
-  free_all(want, 1);
-  free_all(got1, 1);
-  free_all(got2, 1);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  kt_free_tensors(in, g->ninputs), kt_free_tensors(want, 1), kt_free_tensors(got1, 1), kt_free_tensors(got2, 1);
 }
+
+/* the layout attributes of q, k, v and y */
+#define LAYOUTS(q, k, v, y) "q_layout=\"" q "\", k_layout=\"" k "\", v_layout=\"" v "\", y_layout=\"" y "\""
 
 /* projection layout everywhere, S != T, D = 5, a mask [B, 1, 1, T] */
 static void test_jit_bshd_mask(void **state) {
-  (void)state;
-  check_lowering("graph t {\n input q: f32[2, 5, 15]\n input k: f32[2, 7, 15]\n input v: f32[2, 7, 15]\n"
-                 " input mask: f32[2, 1, 1, 7]\n"
-                 " y = Attention(q, k, v, mask) {num_heads=3, scale=0.4, q_layout=\"bshd\", k_layout=\"bshd\","
-                 " v_layout=\"bshd\", y_layout=\"bshd\"} : f32[2, 5, 15]\n output y\n}\n");
+  check_lowering(state, "2, 5, 15", "2, 7, 15", "2, 7, 15", "2, 1, 1, 7",
+                 "num_heads=3, scale=0.4, " LAYOUTS("bshd", "bshd", "bshd", "bshd"), "2, 5, 15");
 }
 
 /* B * H = 1, K transposed, D != Dv, T = 33 (a partial key tile), a 2-D mask */
 static void test_jit_one_head_kt(void **state) {
-  (void)state;
-  check_lowering("graph t {\n input q: f32[1, 1, 3, 20]\n input k: f32[1, 1, 20, 33]\n input v: f32[1, 1, 33, 17]\n"
-                 " input mask: f32[3, 33]\n"
-                 " y = Attention(q, k, v, mask) {num_heads=1, scale=0.2, q_layout=\"bhsd\", k_layout=\"bhds\","
-                 " v_layout=\"bhsd\", y_layout=\"bhsd\"} : f32[1, 1, 3, 17]\n output y\n}\n");
+  check_lowering(state, "1, 1, 3, 20", "1, 1, 20, 33", "1, 1, 33, 17", "3, 33",
+                 "num_heads=1, scale=0.2, " LAYOUTS("bhsd", "bhds", "bhsd", "bhsd"), "1, 1, 3, 17");
 }
 
 /* rank-3 head-major operands ([B*H, .., ..]), V and Y transposed, a full mask */
 static void test_jit_rank3_transposed(void **state) {
-  (void)state;
-  check_lowering("graph t {\n input q: f32[4, 9, 8]\n input k: f32[4, 8, 11]\n input v: f32[4, 8, 11]\n"
-                 " input mask: f32[4, 9, 11]\n"
-                 " y = Attention(q, k, v, mask) {num_heads=4, scale=0.35, q_layout=\"bhsd\", k_layout=\"bhds\","
-                 " v_layout=\"bhds\", y_layout=\"bhds\"} : f32[4, 8, 9]\n output y\n}\n");
+  check_lowering(state, "4, 9, 8", "4, 8, 11", "4, 8, 11", "4, 9, 11",
+                 "num_heads=4, scale=0.35, " LAYOUTS("bhsd", "bhds", "bhds", "bhds"), "4, 8, 9");
 }
 
 /* causal, big enough to run on the thread pool (B * H = 8 items) */
 static void test_jit_causal_parallel(void **state) {
-  (void)state;
-  check_lowering("graph t {\n input q: f32[2, 66, 256]\n input k: f32[2, 66, 256]\n input v: f32[2, 66, 256]\n"
-                 " y = Attention(q, k, v) {num_heads=4, scale=0.125, causal=1, q_layout=\"bshd\", k_layout=\"bshd\","
-                 " v_layout=\"bshd\", y_layout=\"bshd\"} : f32[2, 66, 256]\n output y\n}\n");
+  check_lowering(state, "2, 66, 256", "2, 66, 256", "2, 66, 256", NULL,
+                 "num_heads=4, scale=0.125, causal=1, " LAYOUTS("bshd", "bshd", "bshd", "bshd"), "2, 66, 256");
 }
 
 /* a mask broadcast along heads and rows ([1, H, 1, T]), head-major output of bshd inputs */
 static void test_jit_mask_per_head(void **state) {
-  (void)state;
-  check_lowering("graph t {\n input q: f32[3, 6, 14]\n input k: f32[3, 10, 14]\n input v: f32[3, 10, 14]\n"
-                 " input mask: f32[1, 2, 1, 10]\n"
-                 " y = Attention(q, k, v, mask) {num_heads=2, scale=1, q_layout=\"bshd\", k_layout=\"bshd\","
-                 " v_layout=\"bshd\", y_layout=\"bhsd\"} : f32[3, 2, 6, 7]\n output y\n}\n");
+  check_lowering(state, "3, 6, 14", "3, 10, 14", "3, 10, 14", "1, 2, 1, 10",
+                 "num_heads=2, scale=1, " LAYOUTS("bshd", "bshd", "bshd", "bhsd"), "3, 2, 6, 7");
 }
 
 /* long keys and many items: a scratch slot per item would exceed the
  * lowering's budget, so the pool gets units of two items */
 static void test_jit_grouped_units(void **state) {
-  (void)state;
-  check_lowering("graph t {\n input q: f32[32, 4, 1]\n input k: f32[32, 8192, 1]\n input v: f32[32, 8192, 1]\n"
-                 " y = Attention(q, k, v) {num_heads=32, scale=0.5} : f32[32, 4, 1]\n output y\n}\n");
+  check_lowering(state, "32, 4, 1", "32, 8192, 1", "32, 8192, 1", NULL, "num_heads=32, scale=0.5", "32, 4, 1");
 }
 
 /* ---------- the fused graphs end to end on the JIT ---------- */
 static void test_jit_fused_forms(void **state) {
-  (void)state;
+  kn_ctx *kn = kt_kn(state);
   const char *const forms[5] = {g_vit, g_text, g_bert, g_glide, g_swin};
   for (int f = 0; f < 5; f++) {
-    kn_ctx *kn = kn_ctx_new();
-    ir_graph *g = parse(kn, forms[f]);
+    ir_graph *g = kt_load(state, forms[f]);
     kn_tensor in[4], want[1], got[1];
-    make_inputs(kn, g, in);
-    if (ref_run_graph(kn, g, in, g->ninputs, want, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-    int ranks[4];
-    int64_t dims[4][KN_MAX_RANK];
-    for (int i = 0; i < g->ninputs; i++) {
-      ranks[i] = in[i].rank;
-      memcpy(dims[i], in[i].dims, sizeof dims[i]);
-    }
+    kt_make_inputs(kn, g, &wave, in);
+    kt_ref_run(kn, g, in, want, 1);
     cg_options opt = {.opt_level = 2, .no_cache = true}; /* the default pipeline */
-    cg_model *m = NULL;
-    ir_graph *c = parse(kn, forms[f]);
-    if (cg_compile(kn, c, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-    assert_int_equal(kt_count_op(cg_model_graph(m), IR_OP_Attention), 1);
-    if (cg_run(m, in, g->ninputs, got, 1) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-    expect_close(&got[0], &want[0], 1e-5f);
+    cg_model *m = kt_jit_compile(kn, kt_parse(kn, forms[f]), in, &opt);
+    kt_expect_counts(cg_model_graph(m), "Attention=1");
+    kt_jit_run(kn, m, in, g->ninputs, got, 1);
+    kt_expect_close(&got[0], &want[0], 1e-5f, "jit");
     cg_model_free(m);
-    free_all(in, g->ninputs);
-    free_all(want, 1);
-    free_all(got, 1);
-    ir_graph_free(g);
-    kn_ctx_free(kn);
+    kt_free_tensors(in, g->ninputs), kt_free_tensors(want, 1), kt_free_tensors(got, 1);
   }
 }
 
 /* ---------- text form ---------- */
 static void test_text_round_trip(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph t {\n input q: f32[1, 4, 6]\n input k: f32[1, 4, 6]\n input v: f32[1, 4, 6]\n"
-                          " y = Attention(q, k, v) {num_heads=2, scale=0.35355338, causal=1, q_layout=\"bshd\","
-                          " k_layout=\"bshd\", v_layout=\"bshd\", y_layout=\"bhsd\"}\n output y\n}\n");
+  ir_graph *g = kt_load(state, "graph t {\n input q: f32[1, 4, 6]\n input k: f32[1, 4, 6]\n input v: f32[1, 4, 6]\n"
+                               " y = Attention(q, k, v) {num_heads=2, scale=0.35355338, causal=1, q_layout=\"bshd\","
+                               " k_layout=\"bshd\", v_layout=\"bshd\", y_layout=\"bhsd\"}\n output y\n}\n");
   const ir_type *yt = &g->values[ir_value_find(g, "y")].type;
   assert_int_equal(yt->rank, 4);
   assert_int_equal(yt->dims[1], 2);
   assert_int_equal(yt->dims[3], 3);
-  ir_print_opts po = {.max_const_elems = -1};
-  char *a = ir_print(g, &po);
-  ir_graph *h = parse(kn, a);
-  char *b = ir_print(h, &po);
-  assert_string_equal(a, b);
-  free(a);
-  free(b);
-  ir_graph_free(g);
-  ir_graph_free(h);
-  kn_ctx_free(kn);
+  ir_graph_free(kt_text_round_trip(kt_kn(state), g, NULL));
 }
 
 /* shapes that do not fit are refused by inference, naming the node */
 static void test_infer_rejects(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
+  kn_ctx *kn = kt_kn(state);
   ir_graph *g = NULL;
   assert_int_equal(ir_parse(kn,
                             "graph t {\n input q: f32[1, 4, 6]\n input k: f32[1, 4, 8]\n input v: f32[1, 4, 6]\n"
@@ -439,30 +322,25 @@ static void test_infer_rejects(void **state) {
                             " v_layout=\"bshd\", y_layout=\"bshd\"}\n output y\n}\n",
                             "t.kir", &g),
                    KN_OK);
+  kt_keep(state, g);
   assert_int_not_equal(ir_infer_graph(g), KN_OK);
   assert_non_null(strstr(kn_errmsg(kn), "head dims"));
-  ir_graph_free(g);
-  kn_ctx_free(kn);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_kernel_2x2),
-      cmocka_unit_test(test_fuse_vit_form),
-      cmocka_unit_test(test_fuse_causal_text_form),
-      cmocka_unit_test(test_fuse_bert_form),
-      cmocka_unit_test(test_fuse_glide_form),
-      cmocka_unit_test(test_fuse_swin_window_form),
-      cmocka_unit_test(test_fuse_leaves_shared_intermediates),
-      cmocka_unit_test(test_jit_bshd_mask),
-      cmocka_unit_test(test_jit_one_head_kt),
-      cmocka_unit_test(test_jit_rank3_transposed),
-      cmocka_unit_test(test_jit_causal_parallel),
-      cmocka_unit_test(test_jit_mask_per_head),
-      cmocka_unit_test(test_jit_grouped_units),
-      cmocka_unit_test(test_jit_fused_forms),
-      cmocka_unit_test(test_text_round_trip),
-      cmocka_unit_test(test_infer_rejects),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_kernel_2x2),
+    KT_TEST(test_fuse_vit_form),
+    KT_TEST(test_fuse_causal_text_form),
+    KT_TEST(test_fuse_bert_form),
+    KT_TEST(test_fuse_glide_form),
+    KT_TEST(test_fuse_swin_window_form),
+    KT_TEST(test_fuse_leaves_shared_intermediates),
+    KT_TEST(test_jit_bshd_mask),
+    KT_TEST(test_jit_one_head_kt),
+    KT_TEST(test_jit_rank3_transposed),
+    KT_TEST(test_jit_causal_parallel),
+    KT_TEST(test_jit_mask_per_head),
+    KT_TEST(test_jit_grouped_units),
+    KT_TEST(test_jit_fused_forms),
+    KT_TEST(test_text_round_trip),
+    KT_TEST(test_infer_rejects))

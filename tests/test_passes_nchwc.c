@@ -15,19 +15,10 @@
 #include <cmocka.h>
 
 #include "ir_text.h"
-#include "pass_check.h"
-
-#include "cg.h"
-#include <math.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static ir_graph *parse(kn_ctx *kn, const char *text) {
-  ir_graph *g = kt_parse_graph(kn, text);
-  if (!g) fail_msg("%s\n%s", kn_errmsg(kn), text);
-  return g;
-}
 
 /* One conv block: the first conv's geometry varies, the rest is a residual
  * tail every case shares. */
@@ -73,33 +64,15 @@ static const conv_case cases[] = {
 };
 enum { NCASES = sizeof cases / sizeof cases[0], NOUT = 3 };
 
-static void make_inputs(kn_ctx *kn, const ir_graph *g, kn_tensor *in) {
-  for (int i = 0; i < g->ninputs; i++) {
-    const ir_type *t = &g->values[g->inputs[i]].type;
-    assert_int_equal(kn_tensor_alloc(kn, &in[i], t->dtype, t->rank, t->dims), KN_OK);
-    float *p = in[i].data;
-    for (int64_t k = 0; k < kn_tensor_numel(&in[i]); k++) p[k] = 1.7f * sinf(0.37f * (float)k + 0.4f * (float)i);
-  }
-}
-
-static void run_ref(kn_ctx *kn, ir_graph *g, const kn_tensor *in, kn_tensor *out) {
-  if (ref_run_graph(kn, g, in, g->ninputs, out, g->noutputs) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-}
-
-static void expect_close(const kn_tensor *got, const kn_tensor *want, float tol, const char *what) {
-  assert_int_equal(kn_tensor_numel(got), kn_tensor_numel(want));
-  const float *y = got->data, *w = want->data;
-  for (int64_t i = 0; i < kn_tensor_numel(want); i++)
-    if (!(fabsf(y[i] - w[i]) <= tol * (1 + fabsf(w[i]))))
-      fail_msg("%s: element %lld is %.9g, want %.9g", what, (long long)i, y[i], w[i]);
-}
+/* deterministic inputs (kt_make_inputs) */
+static const kt_wave wave = {.amp = 1.7f, .freq = 0.37f, .phase = 0.4f};
 
 static void run_pass_opt(ir_graph *g, const char *pipeline, int block, bool all, int32_t *changed) {
   char buf[4096];
   FILE *f = fmemopen(buf, sizeof buf, "w");
   pm_options o = {.pipeline = pipeline, .verify_each = true, .nchwc_block = block, .nchwc_all = all,
                   .pass_stats = true, .out = f};
-  if (pm_run(g, &o) != KN_OK) fail_msg("%s", kn_errmsg(g->ctx));
+  kt_passes(g, &o);
   fclose(f);
   const char *p = strstr(buf, "layout-nchwc: ");
   if (changed) *changed = p ? atoi(p + strlen("layout-nchwc: ")) : -1;
@@ -110,74 +83,66 @@ static void run_pass(ir_graph *g, const char *pipeline, int block, int32_t *chan
   run_pass_opt(g, pipeline, block, true, changed);
 }
 
+/* g and g0 (the graph before the pass) compute the same outputs on the
+ * reference executor within 1e-5; a failure names `what` and the output. */
+static void same_on_reference(kn_ctx *kn, ir_graph *g0, ir_graph *g, const char *what) {
+  enum { MAXOUT = 4 };
+  const int nout = g0->noutputs;
+  assert_true(nout <= MAXOUT);
+  kn_tensor in[1], want[MAXOUT], got[MAXOUT];
+  kt_make_inputs(kn, g0, &wave, in);
+  kt_ref_run(kn, g0, in, want, nout);
+  kt_ref_run(kn, g, in, got, nout);
+  for (int k = 0; k < nout; k++) {
+    char where[128];
+    snprintf(where, sizeof where, "%s output %d", what, k);
+    kt_expect_close(&got[k], &want[k], 1e-5f, where);
+  }
+  kt_free_tensors(got, nout), kt_free_tensors(want, nout), kt_free_tensors(in, 1);
+}
+
 /* The pass on every case and block: the ops after it, and the reference's
  * outputs before and after. */
 static void test_pass_matches_reference(void **state) {
-  (void)state;
   const int blocks[] = {4, 8, 16};
   for (int ci = 0; ci < NCASES; ci++)
     for (int bi = 0; bi < 3; bi++) {
-      kn_ctx *kn = kn_ctx_new();
       char *text = block_graph(&cases[ci]);
-      ir_graph *g0 = parse(kn, text), *g = parse(kn, text);
+      ir_graph *g0 = kt_load(state, text), *g = kt_load(state, text);
+      free(text);
       int32_t changed;
       run_pass(g, "layout-nchwc,dce", blocks[bi], &changed);
-      {
-        assert_true(changed > 0);
-        assert_int_equal(kt_count_op(g, IR_OP_Conv), 0);
-        assert_int_equal(kt_count_op(g, IR_OP_ConvNCHWc), 2);
-        assert_int_equal(kt_count_op(g, IR_OP_Relu), 0); /* in the first conv's epilogue */
-        assert_int_equal(kt_count_op(g, IR_OP_PoolNCHWc), 3);
-        assert_int_equal(kt_count_op(g, IR_OP_ToNCHWc), 1);   /* the input */
-        assert_int_equal(kt_count_op(g, IR_OP_FromNCHWc), 3); /* the outputs */
-      }
-      kn_tensor in[1], want[NOUT], got[NOUT];
-      make_inputs(kn, g0, in);
-      run_ref(kn, g0, in, want);
-      run_ref(kn, g, in, got);
-      for (int k = 0; k < NOUT; k++) {
-        char what[96];
-        snprintf(what, sizeof what, "case %d block %d output %d", ci, blocks[bi], k);
-        expect_close(&got[k], &want[k], 1e-5f, what);
-        kn_tensor_free(&got[k]);
-        kn_tensor_free(&want[k]);
-      }
-      kn_tensor_free(&in[0]);
-      ir_graph_free(g0);
-      ir_graph_free(g);
-      free(text);
-      kn_ctx_free(kn);
+      assert_true(changed > 0);
+      /* the Relu goes into the first conv's epilogue; ToNCHWc for the input, FromNCHWc for the outputs */
+      kt_expect_counts(g, "Conv=0 ConvNCHWc=2 Relu=0 PoolNCHWc=3 ToNCHWc=1 FromNCHWc=3");
+      char what[96];
+      snprintf(what, sizeof what, "case %d block %d", ci, blocks[bi]);
+      same_on_reference(kt_kn(state), g0, g, what);
     }
 }
 
 /* JIT with the given block (0: the target's) and threads. */
 static void jit_run(kn_ctx *kn, const char *text, int block, int threads, const kn_tensor *in, kn_tensor *out,
                     cg_stats *st) {
-  ir_graph *g = parse(kn, text);
-  int ranks[1] = {in[0].rank};
-  int64_t dims[1][KN_MAX_RANK];
-  memcpy(dims[0], in[0].dims, sizeof dims[0]);
   pm_options pm = {.pipeline = "layout-nchwc,fuse-elementwise,dce", .verify_each = true, .nchwc_block = block,
                    .nchwc_all = true};
   cg_options opt = {.opt_level = 2, .no_cache = true, .passes = &pm, .threads = threads};
-  cg_model *m = NULL;
-  if (cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &m) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  cg_model *m = kt_jit_compile(kn, kt_parse(kn, text), in, &opt);
   cg_model_stats(m, st);
-  if (cg_run(m, in, 1, out, NOUT) != KN_OK) fail_msg("%s", kn_errmsg(kn));
+  kt_jit_run(kn, m, in, 1, out, NOUT);
   cg_model_free(m);
 }
 
 static void test_jit_matches_reference(void **state) {
-  (void)state;
+  kn_ctx *kn = kt_kn(state);
   const int blocks[] = {0, 4, 8};
   for (int ci = 0; ci < NCASES; ci++)
     for (int bi = 0; bi < 3; bi++) {
-      kn_ctx *kn = kn_ctx_new();
       char *text = block_graph(&cases[ci]);
-      ir_graph *g0 = parse(kn, text);
+      ir_graph *g0 = kt_load(state, text);
       kn_tensor in[1], want[NOUT], got1[NOUT], got2[NOUT];
-      make_inputs(kn, g0, in);
-      run_ref(kn, g0, in, want);
+      kt_make_inputs(kn, g0, &wave, in);
+      kt_ref_run(kn, g0, in, want, NOUT);
       cg_stats st;
       jit_run(kn, text, blocks[bi], 1, in, got1, &st);
       for (int op = 0; op < IR_OP_COUNT; op++)
@@ -186,16 +151,11 @@ static void test_jit_matches_reference(void **state) {
       for (int k = 0; k < NOUT; k++) {
         char what[96];
         snprintf(what, sizeof what, "jit case %d block %d output %d", ci, blocks[bi], k);
-        expect_close(&got1[k], &want[k], 1e-5f, what);
+        kt_expect_close(&got1[k], &want[k], 1e-5f, what);
         assert_memory_equal(got1[k].data, got2[k].data, (size_t)got1[k].nbytes); /* threads 1 == 2 */
-        kn_tensor_free(&got1[k]);
-        kn_tensor_free(&got2[k]);
-        kn_tensor_free(&want[k]);
       }
-      kn_tensor_free(&in[0]);
-      ir_graph_free(g0);
+      kt_free_tensors(got1, NOUT), kt_free_tensors(got2, NOUT), kt_free_tensors(want, NOUT), kt_free_tensors(in, 1);
       free(text);
-      kn_ctx_free(kn);
     }
 }
 
@@ -223,57 +183,31 @@ static const char *const g_regions =
     "}\n";
 
 static void test_regions_and_round_trip(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g0 = parse(kn, g_regions), *g = parse(kn, g_regions);
+  ir_graph *g0 = kt_load(state, g_regions), *g = kt_load(state, g_regions);
   int32_t changed;
   run_pass(g, "layout-nchwc,dce", 8, &changed);
   assert_true(changed > 0);
-  assert_int_equal(kt_count_op(g, IR_OP_ConvNCHWc), 4);
-  assert_int_equal(kt_count_op(g, IR_OP_Concat), 1);
-  assert_int_equal(kt_count_op(g, IR_OP_ToNCHWc), 2);   /* x, and t after the Transpose */
-  assert_int_equal(kt_count_op(g, IR_OP_FromNCHWc), 2); /* e (output and Transpose input), h */
-  kn_tensor in[1], want[2], got[2];
-  make_inputs(kn, g0, in);
-  run_ref(kn, g0, in, want);
-  run_ref(kn, g, in, got);
-  for (int k = 0; k < 2; k++) expect_close(&got[k], &want[k], 1e-5f, "regions");
+  /* ToNCHWc: x, and t after the Transpose; FromNCHWc: e (output and Transpose input), h */
+  kt_expect_counts(g, "ConvNCHWc=4 Concat=1 ToNCHWc=2 FromNCHWc=2");
+  same_on_reference(kt_kn(state), g0, g, "regions");
 
   /* the text form round-trips, and a second run of the pass changes nothing */
-  ir_print_opts po = {.max_const_elems = -1};
-  char *t1 = ir_print(g, &po);
-  ir_graph *g2 = NULL;
-  if (ir_parse(kn, t1, "rt.kir", &g2) != KN_OK || ir_infer_graph(g2) != KN_OK) fail_msg("%s", kn_errmsg(kn));
-  char *t2 = ir_print(g2, &po);
-  assert_string_equal(t1, t2);
+  char *t1;
+  ir_graph *g2 = kt_keep(state, kt_text_round_trip(kt_kn(state), g, &t1));
   run_pass(g2, "layout-nchwc,dce", 8, &changed);
   assert_int_equal(changed, 0);
-  char *t3 = ir_print(g2, &po);
+  char *t3 = ir_print(g2, NULL);
   assert_string_equal(t1, t3);
-  for (int k = 0; k < 2; k++) {
-    kn_tensor_free(&got[k]);
-    kn_tensor_free(&want[k]);
-  }
-  kn_tensor_free(&in[0]);
-  free(t1), free(t2), free(t3);
-  ir_graph_free(g2);
-  ir_graph_free(g0);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  free(t1), free(t3);
 }
 
 /* ToNCHWc(FromNCHWc(x)) written by hand cancels. */
 static void test_cancel_pairs(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph t {\n input x: f32[1, 3, 2, 2]\n b = ToNCHWc(x) {block=4}\n"
-                          " y = FromNCHWc(b) {channels=3}\n b2 = ToNCHWc(y) {block=4}\n r = Relu(b2)\n"
-                          " o = FromNCHWc(r) {channels=3}\n output o\n}\n");
+  ir_graph *g = kt_load(state, "graph t {\n input x: f32[1, 3, 2, 2]\n b = ToNCHWc(x) {block=4}\n"
+                               " y = FromNCHWc(b) {channels=3}\n b2 = ToNCHWc(y) {block=4}\n r = Relu(b2)\n"
+                               " o = FromNCHWc(r) {channels=3}\n output o\n}\n");
   run_pass(g, "layout-nchwc,dce", 4, NULL);
-  assert_int_equal(kt_count_op(g, IR_OP_ToNCHWc), 1);
-  assert_int_equal(kt_count_op(g, IR_OP_FromNCHWc), 1);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  kt_expect_counts(g, "ToNCHWc=1 FromNCHWc=1");
 }
 
 /* The speed rule (docs/passes.md): a region starts only at a spatial conv
@@ -281,35 +215,26 @@ static void test_cancel_pairs(void **state) {
  * block of channels suffices; a 1x1 conv on an NCHW value, a 3-channel stem
  * or a small image stay im2col + GEMM. */
 static void test_speed_rule(void **state) {
-  (void)state;
-  kn_ctx *kn = kn_ctx_new();
-  ir_graph *g = parse(kn, "graph t opset 17 {\n input x: f32[1, 3, 64, 64]\n input y: f32[1, 32, 8, 8]\n"
-                          " const ws: f32[16, 3, 3, 3] = normal(seed=1, std=0.1)\n"
-                          " const wa: f32[16, 16, 3, 3] = normal(seed=2, std=0.1)\n"
-                          " const wb: f32[8, 16, 1, 1] = normal(seed=3, std=0.1)\n"
-                          " const wc: f32[16, 16, 1, 1] = normal(seed=4, std=0.1)\n"
-                          " const wd: f32[32, 32, 3, 3] = normal(seed=5, std=0.1)\n"
-                          " stem = Conv(x, ws) {pads=[1, 1, 1, 1]}\n"  /* 3 channels: stays */
-                          " pw = Conv(stem, wc)\n"                     /* 1x1 on NCHW: stays */
-                          " a = Conv(pw, wa) {pads=[1, 1, 1, 1]}\n"    /* starts a region */
-                          " b = Conv(a, wb)\n"                         /* in the region, 8 >= 16/2 */
-                          " d = Conv(y, wd) {pads=[1, 1, 1, 1]}\n"     /* 8x8: too small to start */
-                          " output b, d\n}\n");
+  ir_graph *g = kt_load(state, "graph t opset 17 {\n input x: f32[1, 3, 64, 64]\n input y: f32[1, 32, 8, 8]\n"
+                               " const ws: f32[16, 3, 3, 3] = normal(seed=1, std=0.1)\n"
+                               " const wa: f32[16, 16, 3, 3] = normal(seed=2, std=0.1)\n"
+                               " const wb: f32[8, 16, 1, 1] = normal(seed=3, std=0.1)\n"
+                               " const wc: f32[16, 16, 1, 1] = normal(seed=4, std=0.1)\n"
+                               " const wd: f32[32, 32, 3, 3] = normal(seed=5, std=0.1)\n"
+                               " stem = Conv(x, ws) {pads=[1, 1, 1, 1]}\n"  /* 3 channels: stays */
+                               " pw = Conv(stem, wc)\n"                     /* 1x1 on NCHW: stays */
+                               " a = Conv(pw, wa) {pads=[1, 1, 1, 1]}\n"    /* starts a region */
+                               " b = Conv(a, wb)\n"                         /* in the region, 8 >= 16/2 */
+                               " d = Conv(y, wd) {pads=[1, 1, 1, 1]}\n"     /* 8x8: too small to start */
+                               " output b, d\n}\n");
   int32_t changed;
   run_pass_opt(g, "layout-nchwc,dce", 16, false, &changed);
-  assert_int_equal(kt_count_op(g, IR_OP_ConvNCHWc), 2);
-  assert_int_equal(kt_count_op(g, IR_OP_Conv), 3);
-  ir_graph_free(g);
-  kn_ctx_free(kn);
+  kt_expect_counts(g, "ConvNCHWc=2 Conv=3");
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pass_matches_reference),
-      cmocka_unit_test(test_jit_matches_reference),
-      cmocka_unit_test(test_regions_and_round_trip),
-      cmocka_unit_test(test_cancel_pairs),
-      cmocka_unit_test(test_speed_rule),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    KT_TEST(test_pass_matches_reference),
+    KT_TEST(test_jit_matches_reference),
+    KT_TEST(test_regions_and_round_trip),
+    KT_TEST(test_cancel_pairs),
+    KT_TEST(test_speed_rule))

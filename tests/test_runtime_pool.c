@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "rt.h"
+#include "unit.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -46,7 +47,6 @@ static void test_workspace_alignment(void **state) {
   rt_workspace_free(w);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cover_once), cmocka_unit_test(test_workspace_alignment)};
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+KT_MAIN(
+    cmocka_unit_test(test_cover_once),
+    cmocka_unit_test(test_workspace_alignment))

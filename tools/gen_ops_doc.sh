@@ -31,19 +31,6 @@ table() {
     printf "| `%s` | %s | %s | %s | %s | %s | %s |\n", $1, dom, imp, form, tolower($5), how, aot
   }'
 }
-between() { sed -n "/<!-- $2:begin -->/,/<!-- $2:end -->/p" "$1" | sed '1d;$d'; }
-replace() { # file marker generator
-  tmp=$(mktemp)
-  { sed -n "1,/<!-- $2:begin -->/p" "$1"; $3; sed -n "/<!-- $2:end -->/,\$p" "$1"; } > "$tmp"
-  mv "$tmp" "$1"
-}
-case "${1:-}" in
---update) replace "$readme" oplist oplist; replace "$doc" ops table ;;
---check)
-  stale=0
-  if [ "$(oplist)" != "$(between "$readme" oplist)" ]; then echo "README.md's op list is stale"; stale=1; fi
-  if [ "$(table)" != "$(between "$doc" ops)" ]; then echo "docs/ops.md's table is stale"; stale=1; fi
-  if [ $stale = 1 ]; then echo "run tools/gen_ops_doc.sh --update"; exit 1; fi
-  echo "README.md's op list and docs/ops.md's table match ir/ops.def" ;;
-*) oplist; echo; table ;;
-esac
+. "$top/tools/doc_tables.sh"
+doc_tables "${1:-}" "$readme" oplist oplist "$doc" ops table || exit 1
+[ "${1:-}" != --check ] || echo "README.md's op list and docs/ops.md's table match ir/ops.def"

@@ -11,14 +11,6 @@ table() {
   echo "|---|---|"
   sed -n 's/^PASS([a-z_]*, *"\([^"]*\)", *"\(.*\)")$/| `\1` | \2 |/p' "$top/passes/passes.def"
 }
-current() { sed -n '/<!-- passes:begin -->/,/<!-- passes:end -->/p' "$doc" | sed '1d;$d'; }
-case "${1:-}" in
---update)
-  tmp=$(mktemp)
-  { sed -n '1,/<!-- passes:begin -->/p' "$doc"; table; sed -n '/<!-- passes:end -->/,$p' "$doc"; } > "$tmp"
-  mv "$tmp" "$doc" ;;
---check)
-  if [ "$(table)" != "$(current)" ]; then echo "docs/passes.md is stale: run tools/gen_passes_doc.sh --update"; exit 1; fi
-  echo "docs/passes.md's table matches passes/passes.def" ;;
-*) table ;;
-esac
+. "$top/tools/doc_tables.sh"
+doc_tables "${1:-}" "$doc" passes table || exit 1
+[ "${1:-}" != --check ] || echo "docs/passes.md's table matches passes/passes.def"

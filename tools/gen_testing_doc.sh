@@ -35,22 +35,17 @@ table() {
     echo "| \`$name\` | ${desc:-(no description)} |"
   done
 }
-current() { sed -n '/<!-- tests:begin -->/,/<!-- tests:end -->/p' "$doc" | sed '1d;$d'; }
+. "$top/tools/doc_tables.sh"
 case "${1:-}" in
---update)
-  tmp=$(mktemp)
-  { sed -n '1,/<!-- tests:begin -->/p' "$doc"; table; sed -n '/<!-- tests:end -->/,$p' "$doc"; } >"$tmp"
-  mv "$tmp" "$doc" ;;
 --check)
-  gen=$(table)
   status=0
+  doc_tables --check "$doc" tests table || status=1
   for name in $(cat "$missing"); do
     echo "tests/CMakeLists.txt: add_test $name has no '# ctest $name: description' line"; status=1
   done
-  if [ "$gen" != "$(current)" ]; then echo "docs/testing.md's table of tests is stale: run tools/gen_testing_doc.sh --update"; status=1; fi
   if [ $# -ge 3 ]; then
     # every test this build registers must match a row (<var> matches any name part)
-    printf '%s\n' "$gen" | sed -n 's/^| `\([^`]*\)` |.*/\1/p' | sed 's/<[a-z_]*>/[A-Za-z0-9_.-]*/g' >"$pats"
+    table | sed -n 's/^| `\([^`]*\)` |.*/\1/p' | sed 's/<[a-z_]*>/[A-Za-z0-9_.-]*/g' >"$pats"
     ctest_out=$("$2" --test-dir "$3" -N) || { echo "$2 -N in $3 failed"; exit 1; }
     listed=$(printf '%s\n' "$ctest_out" | sed -n 's/^ *Test *#[0-9]*: *//p')
     [ -n "$listed" ] || { echo "$2 -N in $3 lists no tests"; exit 1; }
@@ -60,5 +55,5 @@ case "${1:-}" in
   fi
   [ $status = 0 ] && echo "docs/testing.md's table of tests is up to date"
   exit $status ;;
-*) table ;;
+*) doc_tables "${1:-}" "$doc" tests table ;;
 esac

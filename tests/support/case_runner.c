@@ -270,3 +270,24 @@ void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_ca
   ir_graph_free(g);
   kn_ctx_free(kn);
 }
+
+static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **kt_list_dir(const char *dir, const char *filter, int *n) {
+  DIR *d = opendir(dir);
+  *n = d ? 0 : -1;
+  if (!d) return NULL;
+  char **names = NULL;
+  int cap = 0;
+  for (struct dirent *de; (de = readdir(d));) {
+    if (de->d_name[0] == '.' || (filter && !strstr(de->d_name, filter))) continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 64;
+      names = realloc(names, sizeof *names * (size_t)cap);
+    }
+    names[(*n)++] = strdup(de->d_name);
+  }
+  closedir(d);
+  if (*n > 1) qsort(names, (size_t)*n, sizeof *names, cmp_name);
+  return names;
+}

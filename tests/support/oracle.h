@@ -70,6 +70,11 @@ typedef struct kt_case_report {
  * running its reference kernel. */
 enum { KT_VIA_TEXT = 1, KT_FOLD = 2, KT_JIT = 4, KT_VIA_ONNX = 8, KT_PASSES = 16, KT_NO_LOWER = 32, KT_NO_FALLBACK = 64 };
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep);
+/* The names in directory `dir` that contain `filter` (NULL: all), without
+ * the dot files, sorted (malloc'd, as is each name); *n gets their number,
+ * or -1 (and NULL is returned) when dir cannot be opened. The runners' lists
+ * of suites' cases and of zoo models. */
+char **kt_list_dir(const char *dir, const char *filter, int *n);
 /* The pass pipeline options KT_JIT and KT_PASSES use (NULL: the -O2 default). */
 struct pm_options;
 void kt_set_passes(const struct pm_options *o);
