@@ -1,10 +1,13 @@
 /* cg.h: internal header of codegen/, kiln's LLVM code generator and JIT.
  * A model is compiled in four steps: specialize (bind input shapes, fold the
  * shape arithmetic: passes/), place every value (constants table, graph I/O,
- * or an offset in one static workspace), lower each node into one LLVM module
- * (generated IR or a call into the kernel library linked in as bitcode; a node
- * that has no lowering calls back into the reference kernel), then optimize
- * with LLVM's new pass manager and JIT with ORC LLJIT. */
+ * or an offset in one static workspace: place_values.c), lower each node into
+ * one LLVM module (cg_lower.c and lower_*.c: generated IR, or a call into the
+ * kernel library linked in as bitcode by cg_module.c; a node that has no
+ * lowering calls back into the reference kernel), then optimize with LLVM's
+ * new pass manager and JIT with ORC LLJIT (engine.c drives the steps;
+ * compile_cache.c keeps objects; jit_orc.c links and runs them). Declarations
+ * used only by the files that build and run the entry are in cg_internal.h. */
 #ifndef KILN_CG_H
 #define KILN_CG_H
 
@@ -14,7 +17,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 
-/* ===== where a value lives at run time ===== */
+/* ===== where a value lives at run time (decided by place_values.c) ===== */
 typedef enum cg_loc_kind {
   CG_LOC_NONE = 0, /* not used by compiled code */
   CG_LOC_CONST,    /* consts[index] */
@@ -66,8 +69,21 @@ typedef struct cg_ctx {
   bool aot;
 } cg_ctx;
 
-/* Helpers for lowerings (cg_module.c). All emit at c->b's position. */
+/* ===== helpers for lowerings; they emit at c->b ===== */
+/* place_values.c: the addresses of values and of the memory the compiled
+ * code owns. */
 LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v);       /* data pointer of value v */
+/* Adds a compile-time tensor (e.g. weights packed for a GEMM micro-kernel) to
+ * the model's constants; takes ownership of t->data. Emits and returns the
+ * pointer to its data (64-byte aligned) at the builder's position. */
+LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
+/* Scratch memory for the node being lowered (e.g. an im2col buffer): a
+ * 64-byte aligned pointer into a region after the workspace, valid while the
+ * node runs (every node's scratch starts at the same place). */
+LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
+
+/* cg_module.c: constants, kernels, calls into the kernel library and the
+ * runtime. */
 LLVMValueRef cg_i64(cg_ctx *c, int64_t v);
 LLVMValueRef cg_i32(cg_ctx *c, int32_t v);
 LLVMValueRef cg_f32(cg_ctx *c, float v);
@@ -81,14 +97,6 @@ LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t);
 /* A private array of constant int64 values in the module (for shape/stride
  * arrays passed to kernels); returns a pointer to its first element. */
 LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n);
-/* Adds a compile-time tensor (e.g. weights packed for a GEMM micro-kernel) to
- * the model's constants; takes ownership of t->data. Emits and returns the
- * pointer to its data (64-byte aligned) at the builder's position. */
-LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
-/* Scratch memory for the node being lowered (e.g. an im2col buffer): a
- * 64-byte aligned pointer into a region after the workspace, valid while the
- * node runs (every node's scratch starts at the same place). */
-LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
 /* Runs body(ctx, begin, end) over [0, n) split across the model's threads
  * (rt_parallel_for); body is a function `void (ptr ctx, i64 begin, i64 end)`
  * the lowering generated, ctx a pointer to whatever it needs (e.g. an alloca
@@ -138,7 +146,7 @@ kn_status cg_link_kernels(kn_ctx *kn, LLVMContextRef c, LLVMModuleRef m, const c
  * used, dropped otherwise). */
 void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *const *keep, int nkeep);
 
-/* ===== engine.c: compile and run ===== */
+/* ===== compile (engine.c) and run (jit_orc.c) ===== */
 typedef struct cg_model cg_model;
 typedef struct cg_stats {
   double specialize_ms, lower_ms, llvm_ms, total_ms;
@@ -154,7 +162,9 @@ typedef struct cg_stats {
  * the declared shape). */
 kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out);
+/* jit_orc.c: runs the compiled code (or the reference executor) on inputs. */
 kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *outputs, int noutputs);
+/* engine.c */
 void cg_model_stats(const cg_model *m, cg_stats *st);
 const ir_graph *cg_model_graph(const cg_model *m);
 void cg_model_free(cg_model *m);
