@@ -67,26 +67,15 @@ kn_status cg_place_values(cg_model *m) {
 }
 
 /* ---- in the generated code ---- */
-static LLVMValueRef load_slot(cg_ctx *c, LLVMValueRef base, int64_t index) {
-  LLVMValueRef idx = cg_i64(c, index);
-  LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, base, &idx, 1, "");
-  LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, slot, "");
-  LLVMSetAlignment(p, 8);
-  return p;
-}
-
 LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v) {
   const cg_loc *l = &c->loc[v];
   switch (l->kind) {
   case CG_LOC_CONST:
     cg_note_const_use(c->model, l->index);
-    return load_slot(c, c->consts, l->index);
-  case CG_LOC_INPUT: return load_slot(c, c->io, l->index);
-  case CG_LOC_OUTPUT: return load_slot(c, c->io, c->g->ninputs + l->index);
-  case CG_LOC_WS: {
-    LLVMValueRef off = cg_i64(c, l->offset);
-    return LLVMBuildGEP2(c->b, c->i8, c->ws, &off, 1, "");
-  }
+    return cg_load_slot(c, c->b, c->consts, l->index);
+  case CG_LOC_INPUT: return cg_load_slot(c, c->b, c->io, l->index);
+  case CG_LOC_OUTPUT: return cg_load_slot(c, c->b, c->io, c->g->ninputs + l->index);
+  case CG_LOC_WS: return cg_gep(c->b, c->i8, c->ws, cg_i64(c, l->offset));
   default: return LLVMConstNull(c->ptr);
   }
 }
@@ -113,7 +102,7 @@ LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
   m->const_bytes[idx] = t->nbytes;
   m->const_used[idx] = true;
   memset(t, 0, sizeof *t);
-  return load_slot(c, c->consts, idx);
+  return cg_load_slot(c, c->b, c->consts, idx);
 }
 
 void cg_note_const_use(cg_model *m, int32_t index) {
@@ -123,8 +112,7 @@ void cg_note_const_use(cg_model *m, int32_t index) {
 LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes) {
   cg_model *m = c->model;
   if (bytes > m->scratch_bytes) m->scratch_bytes = bytes;
-  LLVMValueRef off = cg_i64(c, (m->stats.workspace_bytes + 63) & ~(int64_t)63);
-  return LLVMBuildGEP2(c->b, c->i8, c->ws, &off, 1, "scratch");
+  return cg_gep(c->b, c->i8, c->ws, cg_i64(c, (m->stats.workspace_bytes + 63) & ~(int64_t)63));
 }
 
 /* ---- at run time ---- */
