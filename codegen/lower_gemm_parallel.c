@@ -292,7 +292,7 @@ static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const g
 
 /* Points s at panel j (ncols valid columns) of K block k0 and runs its tiles. */
 static void emit_panel(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_rect *r, gm_strip *s, LLVMValueRef k0,
-                        LLVMValueRef j, LLVMValueRef ncols, bool partial) {
+                       LLVMValueRef j, LLVMValueRef ncols, bool partial) {
   LLVMValueRef jc = mul(c, b, j, p->nr); /* first column */
   LLVMValueRef packed_off = add(b, mul(c, b, k0, p->npad), mul(c, b, LLVMBuildNSWMul(b, j, s->kcur, ""), p->nr));
   s->ncols = ncols;
