@@ -49,7 +49,7 @@ static void hash_feed(hasher *s, const unsigned char *p, int64_t n) {
     if (s->nbuf == 8) {
       uint64_t w;
       memcpy(&w, s->buf, 8);
-      s->h = (s->h ^ w) * 1099511628211ull;
+      s->h = (s->h ^ w) * CG_FNV_PRIME;
       s->nbuf = 0;
     }
   }
@@ -62,14 +62,13 @@ static void hash_feed_fast(hasher *s, const unsigned char *p, int64_t n) {
     for (; i + 8 <= n; i += 8) {
       uint64_t w;
       memcpy(&w, p + i, 8);
-      s->h = (s->h ^ w) * 1099511628211ull;
+      s->h = (s->h ^ w) * CG_FNV_PRIME;
     }
   hash_feed(s, p + i, n - i);
 }
 
 static uint64_t hash_end(hasher *s) {
-  for (int i = 0; i < s->nbuf; i++) s->h = (s->h ^ s->buf[i]) * 1099511628211ull; /* kiln_rt_hash's byte tail */
-  return s->h;
+  return cg_fnv1a(s->h, s->buf, (size_t)s->nbuf); /* kiln_rt_hash's byte tail */
 }
 
 kn_status aot_layout_weights(cg_model *m, bool hash, aot_weights *w) {
@@ -77,7 +76,7 @@ kn_status aot_layout_weights(cg_model *m, bool hash, aot_weights *w) {
   w->offset = malloc(sizeof *w->offset * (size_t)(m->nconsts + 1));
   if (!w->offset) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
   static const unsigned char zeros[64];
-  hasher hs = {1469598103934665603ull, {0}, 0};
+  hasher hs = {CG_FNV_OFFSET, {0}, 0};
   int64_t at = 0;
   for (int32_t i = 0; i < m->nconsts; i++) {
     w->offset[i] = -1;
@@ -173,7 +172,7 @@ static LLVMValueRef io_array(art *a, LLVMValueRef *el, int n, const char *name) 
   return private_const(a, LLVMConstArray2(io_info_type(a), el, (uint64_t)n), name, 8);
 }
 
-/* Where output k's bytes come from (the placement of engine.c). */
+/* Where output k's bytes come from (the placement of place_values.c). */
 static void output_source(const cg_model *m, int k, int *kind, int *index) {
   const cg_loc *l = &m->loc[m->g->outputs[k]];
   *index = l->index;

@@ -1,10 +1,14 @@
 /* cg.h: internal header of codegen/, kiln's LLVM code generator and JIT.
  * A model is compiled in four steps: specialize (bind input shapes, fold the
  * shape arithmetic: passes/), place every value (constants table, graph I/O,
- * or an offset in one static workspace), lower each node into one LLVM module
- * (generated IR or a call into the kernel library linked in as bitcode; a node
- * that has no lowering calls back into the reference kernel), then optimize
- * with LLVM's new pass manager and JIT with ORC LLJIT. */
+ * or an offset in one static workspace: place_values.c), lower each node into
+ * one LLVM module (cg_lower.c and lower_*.c: generated IR built with
+ * llvm_kit.c, or a call into the kernel library linked in as bitcode by
+ * cg_module.c; a node that has no lowering calls back into the reference
+ * kernel), then optimize with LLVM's new pass manager and JIT with ORC LLJIT
+ * (engine.c drives the steps; compile_cache.c keeps objects; jit_orc.c links
+ * and runs them). Declarations used only by the files that build and run the
+ * entry are in cg_internal.h. */
 #ifndef KILN_CG_H
 #define KILN_CG_H
 
@@ -14,7 +18,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 
-/* ===== where a value lives at run time ===== */
+/* ===== where a value lives at run time (decided by place_values.c) ===== */
 typedef enum cg_loc_kind {
   CG_LOC_NONE = 0, /* not used by compiled code */
   CG_LOC_CONST,    /* consts[index] */
@@ -68,8 +72,21 @@ typedef struct cg_ctx {
   bool aot;
 } cg_ctx;
 
-/* Helpers for lowerings (cg_module.c). All emit at c->b's position. */
+/* ===== helpers for lowerings; unless said otherwise they emit at c->b ===== */
+/* place_values.c: the addresses of values and of the memory the compiled
+ * code owns. */
 LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v);       /* data pointer of value v */
+/* Adds a compile-time tensor (e.g. weights packed for a GEMM micro-kernel) to
+ * the model's constants; takes ownership of t->data. Emits and returns the
+ * pointer to its data (64-byte aligned) at the builder's position. */
+LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
+/* Scratch memory for the node being lowered (e.g. an im2col buffer): a
+ * 64-byte aligned pointer into a region after the workspace, valid while the
+ * node runs (every node's scratch starts at the same place). */
+LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
+
+/* cg_module.c: constants, kernels, calls into the kernel library and the
+ * runtime. */
 LLVMValueRef cg_i64(cg_ctx *c, int64_t v);
 LLVMValueRef cg_i32(cg_ctx *c, int32_t v);
 LLVMValueRef cg_f32(cg_ctx *c, float v);
@@ -83,21 +100,99 @@ LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t);
 /* A private array of constant int64 values in the module (for shape/stride
  * arrays passed to kernels); returns a pointer to its first element. */
 LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n);
-/* Adds a compile-time tensor (e.g. weights packed for a GEMM micro-kernel) to
- * the model's constants; takes ownership of t->data. Emits and returns the
- * pointer to its data (64-byte aligned) at the builder's position. */
-LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t);
-/* Scratch memory for the node being lowered (e.g. an im2col buffer): a
- * 64-byte aligned pointer into a region after the workspace, valid while the
- * node runs (every node's scratch starts at the same place). */
-LLVMValueRef cg_scratch(cg_ctx *c, int64_t bytes);
 /* Runs body(ctx, begin, end) over [0, n) split across the model's threads
  * (rt_parallel_for); body is a function `void (ptr ctx, i64 begin, i64 end)`
- * the lowering generated, ctx a pointer to whatever it needs (e.g. an alloca
- * of pointers). With one thread the body runs once on [0, n). */
+ * the lowering generated (cg_fn_begin_body), ctx a pointer to whatever it
+ * needs (e.g. an alloca of pointers). With one thread the body runs once on
+ * [0, n). */
 void cg_parallel_for(cg_ctx *c, LLVMValueRef body, LLVMValueRef ctx, LLVMValueRef n);
+/* The same call emitted at b, inside a generated function whose parameter rt
+ * carries the entry's runtime pointer (a shared GEMM or attention driver). */
+void cg_parallel_for_at(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef rt, LLVMValueRef body, LLVMValueRef ctx,
+                        LLVMValueRef n);
 /* Name for values and functions of the current node ("n12_MatMul"). */
 const char *cg_node_label(cg_ctx *c, char *buf, size_t n);
+
+/* ===== llvm_kit.c: building blocks for generated functions =====
+ * Every lowering that generates functions of its own (the GEMM, the vector
+ * row kernels, the data-movement copies, the parallel bodies) builds them
+ * with these. They emit at the builder passed (b): a generated function has
+ * a builder of its own, c->b stays in the entry. */
+#define CG_FN_MAX_PARAMS 16
+enum {
+  /* noinline nounwind: the function is shared by several callers or has big
+   * loops; kept out of line, the entry stays small and each function's loops
+   * get their own register allocation */
+  CG_FN_NOINLINE = 1u << 0,
+  /* every parameter is noalias (distinct buffers: LLVM adds no run-time
+   * overlap checks) */
+  CG_FN_NOALIAS = 1u << 1
+};
+/* A new internal function `void name(params)` with a builder of its own, *b,
+ * positioned in its entry block: c->b (and any other builder) stays where it
+ * is, so a lowering can make a function in the middle of emitting a call. */
+LLVMValueRef cg_fn_begin(cg_ctx *c, const char *name, const LLVMTypeRef *params, int n, unsigned flags,
+                         LLVMBuilderRef *b);
+/* The same with nptr pointer parameters (at most CG_FN_MAX_PARAMS). */
+LLVMValueRef cg_fn_begin_ptrs(cg_ctx *c, const char *name, int nptr, unsigned flags, LLVMBuilderRef *b);
+/* A noinline body `void name(ptr ctx, i64 begin, i64 end)` for cg_parallel_for. */
+LLVMValueRef cg_fn_begin_body(cg_ctx *c, const char *name, LLVMBuilderRef *b);
+/* Returns from the function at b and disposes b. */
+void cg_fn_end(LLVMBuilderRef b);
+/* The same, then emits the call fn(args) at c->b. */
+void cg_fn_end_call(cg_ctx *c, LLVMValueRef fn, LLVMBuilderRef b, LLVMValueRef *args, unsigned n);
+/* A call of fn at b (cg_call is the same at c->b). */
+LLVMValueRef cg_call_at(LLVMBuilderRef b, LLVMValueRef fn, LLVMValueRef *args, unsigned n);
+/* The declaration of an intrinsic ("llvm.fmuladd") overloaded on types[]. */
+LLVMValueRef cg_intrinsic(cg_ctx *c, const char *name, LLVMTypeRef *types, size_t ntypes);
+
+/* Loops. iv is an i64; acc[] are loop-carried values (cg_loop_carry) that
+ * hold, inside the body, the current values and, after cg_loop_end, the final
+ * ones. pre is the block the loop is entered from and cg_loop_end returns the
+ * latch, for callers that add phis of their own. */
+#define CG_LOOP_MAX_ACC 32
+typedef struct cg_loop {
+  LLVMBasicBlockRef pre, body; /* body: NULL when no loop was emitted (a count of 1) */
+  LLVMBasicBlockRef exit;      /* ranged loops: made at the start */
+  LLVMValueRef iv, bound;
+  int64_t count; /* the constant count; -1: a run-time bound */
+  bool range;
+  int nacc;
+  LLVMValueRef acc[CG_LOOP_MAX_ACC];
+} cg_loop;
+/* iv = 0 .. count-1 with a constant count >= 1 (compared unsigned); a count
+ * of 1 emits the body once, without a loop, with iv the constant 0. */
+void cg_loop_begin(cg_ctx *c, LLVMBuilderRef b, cg_loop *l, int64_t count, const char *name);
+/* iv = 0 .. n-1 with n an i64 >= 1 known at run time (compared signed). */
+void cg_loop_begin_n(cg_ctx *c, LLVMBuilderRef b, cg_loop *l, LLVMValueRef n, const char *name);
+/* iv = lo .. hi-1, signed, zero trips allowed (tested before entering). */
+void cg_loop_begin_range(cg_ctx *c, LLVMBuilderRef b, cg_loop *l, LLVMValueRef lo, LLVMValueRef hi,
+                         const char *name);
+/* nacc loop-carried values starting from init[] (right after a begin, before
+ * any other instruction of the body). */
+void cg_loop_carry(LLVMBuilderRef b, cg_loop *l, int nacc, const LLVMValueRef *init);
+/* Closes the loop: next[] are the carried values' values for the next trip
+ * (NULL without any); leaves b after the loop and returns the latch. */
+LLVMBasicBlockRef cg_loop_end(cg_ctx *c, LLVMBuilderRef b, cg_loop *l, const LLVMValueRef *next);
+
+/* Addresses and memory. Every load and store states its alignment in bytes:
+ * what the buffer really guarantees (64 for the workspace and constants, the
+ * element size for graph inputs and outputs), never the type's natural
+ * alignment LLVM would assume. */
+/* p + idx elements of t (idx an i64, or a vector of them for a gather), and
+ * the same inbounds. */
+LLVMValueRef cg_gep(LLVMBuilderRef b, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef idx);
+LLVMValueRef cg_gep_inbounds(LLVMBuilderRef b, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef idx);
+LLVMValueRef cg_load(LLVMBuilderRef b, LLVMTypeRef t, LLVMValueRef p, unsigned align);
+LLVMValueRef cg_store(LLVMBuilderRef b, LLVMValueRef v, LLVMValueRef p, unsigned align);
+/* llvm.masked.load of a vt at p: lanes off in mask read fill. */
+LLVMValueRef cg_load_masked(cg_ctx *c, LLVMBuilderRef b, LLVMTypeRef vt, LLVMValueRef p, unsigned align,
+                            LLVMValueRef mask, LLVMValueRef fill);
+void cg_store_masked(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef v, LLVMValueRef p, unsigned align, LLVMValueRef mask);
+/* Element i of an array of pointers (io, consts, the context block of a
+ * parallel body), 8-byte aligned. */
+LLVMValueRef cg_load_slot(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef base, int64_t i);
+void cg_store_slot(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef base, int64_t i, LLVMValueRef v);
 
 /* Lowering one node: return KN_OK after emitting its code, KN_EUNSUPPORTED
  * (before emitting anything) to make the node call its reference kernel, or
@@ -154,7 +249,7 @@ kn_status cg_link_kernels(kn_ctx *kn, LLVMContextRef c, LLVMModuleRef m, const c
  * used, dropped otherwise). */
 void cg_finalize_functions(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *const *keep, int nkeep);
 
-/* ===== engine.c: compile and run ===== */
+/* ===== compile (engine.c) and run (jit_orc.c) ===== */
 typedef struct cg_model cg_model;
 typedef struct cg_stats {
   double specialize_ms, lower_ms, llvm_ms, total_ms;
@@ -172,7 +267,9 @@ typedef struct cg_stats {
  * the declared shape). */
 kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out);
+/* jit_orc.c: runs the compiled code (or the reference executor) on inputs. */
 kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *outputs, int noutputs);
+/* engine.c */
 void cg_model_stats(const cg_model *m, cg_stats *st);
 const ir_graph *cg_model_graph(const cg_model *m);
 void cg_model_free(cg_model *m);

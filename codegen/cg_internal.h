@@ -1,7 +1,9 @@
 /* cg_internal.h: declarations shared by the files of codegen/ that build and
- * run the entry function (not needed by lowerings): the compiled model, and
- * the steps both the JIT (engine.c) and the ahead-of-time path (aot*.c) take
- * to turn a graph into an optimized LLVM module. */
+ * run the entry function (not needed by lowerings): the compiled model, the
+ * steps both the JIT (engine.c) and the ahead-of-time path (aot*.c) take to
+ * turn a graph into an optimized LLVM module, value placement
+ * (place_values.c), the compile cache (compile_cache.c) and the in-process
+ * JIT (jit_orc.c). */
 #ifndef KILN_CG_INTERNAL_H
 #define KILN_CG_INTERNAL_H
 
@@ -46,32 +48,71 @@ struct cg_model {
   int32_t ncustom;
 };
 
-/* engine.c: specializes g (taking ownership) and, unless it stays dynamic
+/* ===== engine.c: the steps of a compilation ===== */
+/* Specializes g (taking ownership) and, unless it stays dynamic
  * (stats.whole_graph_ref), places its values. */
 kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out);
-/* engine.c: lowers m into a new module of context c for the target machine
- * (kernel library linked, entry built, --dump-llvm written, verified). With
- * aot set no node may call back into kiln (kiln_fallback). */
+/* Lowers m into a new module of context c for the target machine (kernel
+ * library linked, entry built, --dump-llvm written, verified). With aot set
+ * no node may call back into kiln (kiln_fallback). */
 kn_status cg_module_build(cg_model *m, const cg_options *opt, LLVMTargetMachineRef tm, int vec_bytes, bool aot,
                           LLVMContextRef c, LLVMModuleRef *out);
-/* engine.c: every defined function not named in keep[] becomes internal and
- * gets the target's cpu/features, then unused code is dropped (globaldce). */
+/* Every defined function not named in keep[] becomes internal and gets the
+ * target's cpu/features, then unused code is dropped (globaldce). */
 kn_status cg_module_finalize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *keep,
                              int nkeep);
-/* engine.c: LLVM's default<On> pipeline. */
+/* LLVM's default<On> pipeline. */
 kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level);
-/* engine.c: workspace bytes the entry needs: the planned values, then (64-byte
+/* A monotonic clock in milliseconds, for the phase times of cg_stats and of
+ * ahead-of-time builds. */
+double cg_now_ms(void);
+/* Formats an LLVM error into kn (consuming e) and returns KN_EINTERNAL. */
+kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what);
+
+/* ===== place_values.c: where each value lives ===== */
+/* Fills m->loc (every value: a constant, graph I/O or a workspace offset) and
+ * the constants table; the workspace size goes to m->stats. */
+kn_status cg_place_values(cg_model *m);
+/* The constant's index became part of the compiled code. */
+void cg_note_const_use(struct cg_model *m, int32_t index);
+/* Workspace bytes the entry needs: the planned values, then (64-byte
  * aligned) the largest scratch region. */
 int64_t cg_workspace_bytes(const cg_model *m);
-/* engine.c: the constant's index became part of the compiled code. */
-void cg_note_const_use(struct cg_model *m, int32_t index);
+/* Allocates m->ws of cg_workspace_bytes (after lowering). */
+kn_status cg_alloc_workspace(cg_model *m);
+/* The address of value v while the entry runs with these I/O pointers (NULL
+ * for a value the code does not use). */
+void *cg_value_addr(const cg_model *m, void *const *io, ir_id v);
 
-/* lower_kernel_call.c: node n calls its op's kernel as `plan` plans it
- * (KN_EUNSUPPORTED, before emitting anything, when the plan declines). */
+/* ===== compile_cache.c: objects keyed by the lowered module and target ===== */
+/* 64-bit FNV-1a: h is CG_FNV_OFFSET for a new hash, or the hash so far. The
+ * artifact's weights hash (aot_module.c, checked by runtime/rt_artifact.c's
+ * kiln_rt_hash) is the same function over 8-byte words. */
+#define CG_FNV_OFFSET 1469598103934665603ull
+#define CG_FNV_PRIME 1099511628211ull
+uint64_t cg_fnv1a(uint64_t h, const void *data, size_t n);
+/* The cache file for mod on tm with opt's level (creating the directory);
+ * false when there is no cache directory to use. */
+bool cg_cache_path(const cg_options *opt, LLVMModuleRef mod, LLVMTargetMachineRef tm, char *path, size_t n);
+/* The cached object, or NULL. */
+LLVMMemoryBufferRef cg_cache_load(const char *path);
+/* Best effort: a cache that cannot be written only costs time. */
+void cg_cache_store(const char *path, LLVMMemoryBufferRef obj);
+
+/* ===== jit_orc.c: linking and running in this process ===== */
+/* Links the object (taking it) into a new LLJIT with kiln's callbacks and
+ * the custom ops' functions defined, and looks up the entry. */
+kn_status cg_jit_link(cg_model *m, LLVMMemoryBufferRef obj);
+void cg_jit_dispose(cg_model *m);
+
+/* ===== lower_kernel_call.c ===== */
+/* Node n calls its op's kernel as `plan` plans it (KN_EUNSUPPORTED, before
+ * emitting anything, when the plan declines). */
 kn_status cg_lower_kernel_call(cg_ctx *c, const ir_node *n, kc_plan_fn plan);
 
-/* cg_lower.c: emits the entry function into c->m (c->b, types, loc set). */
+/* ===== cg_lower.c ===== */
+/* Emits the entry function into c->m (c->b, types, loc set). */
 kn_status cg_build_entry(cg_ctx *c, cg_stats *st);
 
 #endif

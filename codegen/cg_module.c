@@ -1,6 +1,8 @@
 /* cg_module.c: the pieces of an LLVM module every lowering needs: the kernel
- * library (embedded bitcode, linked in per target triple), value addresses,
- * constants, calls, and the final function attributes. The kernel bitcode is
+ * library (embedded bitcode, linked in per target triple), constants, calls
+ * into the kernels and the runtime (kiln_parallel_for), and the final
+ * function attributes. (Value addresses are place_values.c's; the builders of
+ * generated functions and loops are llvm_kit.c.) The kernel bitcode is
  * built unoptimized (clang -O2 with LLVM passes disabled), so the model's
  * pipeline optimizes each used kernel once, for the real target CPU, after
  * inlining it with constant arguments. */
@@ -71,30 +73,6 @@ const char *cg_node_label(cg_ctx *c, char *buf, size_t n) {
   return buf;
 }
 
-static LLVMValueRef load_slot(cg_ctx *c, LLVMValueRef base, int64_t index) {
-  LLVMValueRef idx = cg_i64(c, index);
-  LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, base, &idx, 1, "");
-  LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, slot, "");
-  LLVMSetAlignment(p, 8);
-  return p;
-}
-
-LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v) {
-  const cg_loc *l = &c->loc[v];
-  switch (l->kind) {
-  case CG_LOC_CONST:
-    cg_note_const_use(c->model, l->index);
-    return load_slot(c, c->consts, l->index);
-  case CG_LOC_INPUT: return load_slot(c, c->io, l->index);
-  case CG_LOC_OUTPUT: return load_slot(c, c->io, c->g->ninputs + l->index);
-  case CG_LOC_WS: {
-    LLVMValueRef off = cg_i64(c, l->offset);
-    return LLVMBuildGEP2(c->b, c->i8, c->ws, &off, 1, "");
-  }
-  default: return LLVMConstNull(c->ptr);
-  }
-}
-
 LLVMValueRef cg_kernel(cg_ctx *c, const char *name) {
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
   return fn && !LLVMIsDeclaration(fn) ? fn : NULL;
@@ -112,7 +90,23 @@ LLVMValueRef cg_entry_alloca(cg_ctx *c, LLVMTypeRef t) {
 }
 
 LLVMValueRef cg_call(cg_ctx *c, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
-  return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
+  return cg_call_at(c->b, fn, args, n);
+}
+
+/* kiln_parallel_for(rt, n, body, ctx): the JIT defines it (jit_orc.c), an
+ * artifact's runtime too (runtime/rt_artifact.c). */
+void cg_parallel_for_at(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef rt, LLVMValueRef body, LLVMValueRef ctx,
+                        LLVMValueRef n) {
+  LLVMTypeRef pt[4] = {c->ptr, c->i64, c->ptr, c->ptr};
+  LLVMTypeRef fty = LLVMFunctionType(c->void_t, pt, 4, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(c->m, CG_PARALLEL_NAME);
+  if (!fn) fn = LLVMAddFunction(c->m, CG_PARALLEL_NAME, fty);
+  LLVMValueRef args[4] = {rt, n, body, ctx};
+  LLVMBuildCall2(b, fty, fn, args, 4, "");
+}
+
+void cg_parallel_for(cg_ctx *c, LLVMValueRef body, LLVMValueRef ctx, LLVMValueRef n) {
+  cg_parallel_for_at(c, c->b, c->rt, body, ctx, n);
 }
 
 LLVMValueRef cg_i64_array(cg_ctx *c, const int64_t *v, int n) {

@@ -37,60 +37,6 @@
 #include <string.h>
 
 /* ---------- small IR helpers ---------- */
-LLVMValueRef gm_gep(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef p, LLVMValueRef idx) {
-  return LLVMBuildGEP2(b, c->f32, p, &idx, 1, "");
-}
-
-void gm_loop_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, LLVMValueRef n, gm_loop *l) {
-  l->pre = LLVMGetInsertBlock(b);
-  l->body = LLVMAppendBasicBlockInContext(c->c, fn, "loop");
-  l->n = n;
-  LLVMBuildBr(b, l->body);
-  LLVMPositionBuilderAtEnd(b, l->body);
-  l->i = LLVMBuildPhi(b, c->i64, "i");
-}
-
-void gm_loop_end(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, gm_loop *l) {
-  LLVMValueRef next = LLVMBuildNSWAdd(b, l->i, cg_i64(c, 1), "");
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(b), exit = LLVMAppendBasicBlockInContext(c->c, fn, "done");
-  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, l->n, ""), l->body, exit);
-  LLVMValueRef vals[2] = {cg_i64(c, 0), next};
-  LLVMBasicBlockRef from[2] = {l->pre, latch};
-  LLVMAddIncoming(l->i, vals, from, 2);
-  LLVMPositionBuilderAtEnd(b, exit);
-}
-
-static void add_fn_attr(cg_ctx *c, LLVMValueRef fn, const char *name) {
-  unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->c, kind, 0));
-}
-
-LLVMValueRef gm_new_function_typed(cg_ctx *c, LLVMBuilderRef b, const char *name, LLVMTypeRef *params, int n) {
-  LLVMValueRef fn = LLVMAddFunction(c->m, name, LLVMFunctionType(c->void_t, params, (unsigned)n, 0));
-  LLVMSetLinkage(fn, LLVMInternalLinkage);
-  add_fn_attr(c, fn, "nounwind");
-  /* called from many places (kernels) or once with big bodies (drivers):
-   * inlining either would only multiply the code LLVM has to optimize */
-  add_fn_attr(c, fn, "noinline");
-  LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c->c, fn, "entry"));
-  return fn;
-}
-
-LLVMValueRef gm_new_function(cg_ctx *c, LLVMBuilderRef b, const char *name, int nparams) {
-  LLVMTypeRef params[16];
-  for (int i = 0; i < nparams && i < 16; i++) params[i] = c->ptr;
-  return gm_new_function_typed(c, b, name, params, nparams < 16 ? nparams : 16);
-}
-
-static LLVMValueRef intrinsic(cg_ctx *c, const char *name, LLVMTypeRef *tys, size_t n) {
-  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-  return LLVMGetIntrinsicDeclaration(c->m, id, tys, n);
-}
-
-static LLVMValueRef call(LLVMBuilderRef b, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
-  return LLVMBuildCall2(b, LLVMGlobalGetValueType(fn), fn, args, n, "");
-}
-
 static LLVMValueRef splat(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef s, int vw) {
   LLVMTypeRef vty = LLVMVectorType(LLVMTypeOf(s), (unsigned)vw);
   LLVMValueRef v = LLVMBuildInsertElement(b, LLVMGetUndef(vty), s, cg_i32(c, 0), "");
@@ -106,27 +52,13 @@ static LLVMValueRef lane_mask(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef ncols, i
 
 static LLVMValueRef load_vec(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef p, int vw, unsigned align, LLVMValueRef mask) {
   LLVMTypeRef vty = LLVMVectorType(c->f32, (unsigned)vw);
-  if (!mask) {
-    LLVMValueRef v = LLVMBuildLoad2(b, vty, p, "");
-    LLVMSetAlignment(v, align);
-    return v;
-  }
-  LLVMTypeRef tys[2] = {vty, c->ptr};
-  LLVMValueRef fn = intrinsic(c, "llvm.masked.load", tys, 2);
-  LLVMValueRef args[4] = {p, cg_i32(c, (int32_t)align), mask, LLVMConstNull(vty)};
-  return call(b, fn, args, 4);
+  if (!mask) return cg_load(b, vty, p, align);
+  return cg_load_masked(c, b, vty, p, align, mask, LLVMConstNull(vty));
 }
 
-static void store_vec(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef v, LLVMValueRef p, int vw, unsigned align,
-                      LLVMValueRef mask) {
-  if (!mask) {
-    LLVMSetAlignment(LLVMBuildStore(b, v, p), align);
-    return;
-  }
-  LLVMTypeRef tys[2] = {LLVMVectorType(c->f32, (unsigned)vw), c->ptr};
-  LLVMValueRef fn = intrinsic(c, "llvm.masked.store", tys, 2);
-  LLVMValueRef args[4] = {v, p, cg_i32(c, (int32_t)align), mask};
-  call(b, fn, args, 4);
+static void store_vec(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef v, LLVMValueRef p, unsigned align, LLVMValueRef mask) {
+  if (!mask) cg_store(b, v, p, align);
+  else cg_store_masked(c, b, v, p, align, mask);
 }
 
 /* ---------- planning ---------- */
@@ -251,70 +183,57 @@ LLVMValueRef gm_micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa, int
   LLVMTypeRef vty = LLVMVectorType(c->f32, (unsigned)vw);
   LLVMTypeRef params[12] = {c->ptr, c->ptr, c->ptr, c->i64, c->i64, c->i64,
                             c->i32, c->ptr, c->i64, c->f32, c->i64, c->i64};
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  fn = gm_new_function_typed(c, b, name, params, 12);
+  LLVMBuilderRef b;
+  fn = cg_fn_begin(c, name, params, 12, CG_FN_NOINLINE, &b);
   LLVMValueRef A = LLVMGetParam(fn, 0), B = LLVMGetParam(fn, 1), C = LLVMGetParam(fn, 2);
   LLVMValueRef ldc = LLVMGetParam(fn, 3), kc = LLVMGetParam(fn, 4), ncols = LLVMGetParam(fn, 5);
   LLVMValueRef accf = LLVMGetParam(fn, 6), biasp = LLVMGetParam(fn, 7), brs = LLVMGetParam(fn, 8);
   LLVMValueRef alpha = LLVMGetParam(fn, 9), pfofs = LLVMGetParam(fn, 10), ldb = LLVMGetParam(fn, 11);
   LLVMTypeRef fty[1] = {vty};
-  LLVMValueRef fmuladd = intrinsic(c, "llvm.fmuladd", fty, 1); /* fused where the target has FMA */
-  LLVMBasicBlockRef entry = LLVMGetInsertBlock(b);
-  LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(c->c, fn, "k");
-  LLVMBasicBlockRef epi = LLVMAppendBasicBlockInContext(c->c, fn, "epilogue");
-  LLVMBuildBr(b, loop);
+  LLVMValueRef fmuladd = cg_intrinsic(c, "llvm.fmuladd", fty, 1); /* fused where the target has FMA */
 
-  /* the K loop: accumulators are phis, so they live in registers */
-  LLVMPositionBuilderAtEnd(b, loop);
-  LLVMValueRef k = LLVMBuildPhi(b, c->i64, "k");
-  LLVMValueRef acc[14 * 2], next[14 * 2];
-  for (int t = 0; t < mr * nv; t++) acc[t] = LLVMBuildPhi(b, vty, "");
-  LLVMValueRef brow = gm_gep(c, b, B, LLVMBuildNSWMul(b, k, ldb, ""));
+  /* the K loop: the accumulators are loop-carried values, so they live in
+   * registers */
+  cg_loop lk;
+  cg_loop_begin_n(c, b, &lk, kc, "k");
+  LLVMValueRef zero[14 * 2], next[14 * 2];
+  for (int t = 0; t < mr * nv; t++) zero[t] = LLVMConstNull(vty);
+  cg_loop_carry(b, &lk, mr * nv, zero);
+  const LLVMValueRef k = lk.iv, *acc = lk.acc;
+  LLVMValueRef brow = cg_gep(b, c->f32, B, LLVMBuildNSWMul(b, k, ldb, ""));
   LLVMValueRef bv[2];
   /* alignment 4: B may be a graph input read in place (unaligned vector
    * loads cost nothing extra on aligned data on the targets we tune for) */
-  for (int v = 0; v < nv; v++) bv[v] = load_vec(c, b, gm_gep(c, b, brow, cg_i64(c, (int64_t)v * vw)), vw, 4, NULL);
+  for (int v = 0; v < nv; v++) bv[v] = load_vec(c, b, cg_gep(b, c->f32, brow, cg_i64(c, (int64_t)v * vw)), vw, 4, NULL);
   { /* prefetch the same rows of the next panel, pfofs floats on (into L2:
      * the current panel owns L1) */
-    LLVMValueRef pfn = intrinsic(c, "llvm.prefetch", &c->ptr, 1);
-    LLVMValueRef pb = gm_gep(c, b, brow, pfofs);
+    LLVMValueRef pfn = cg_intrinsic(c, "llvm.prefetch", &c->ptr, 1);
+    LLVMValueRef pb = cg_gep(b, c->f32, brow, pfofs);
     for (int l = 0; l < nr * 4 / 64; l++) {
-      LLVMValueRef pa[4] = {gm_gep(c, b, pb, cg_i64(c, (int64_t)l * 16)), cg_i32(c, 0), cg_i32(c, 1), cg_i32(c, 1)};
-      call(b, pfn, pa, 4);
+      LLVMValueRef pa[4] = {cg_gep(b, c->f32, pb, cg_i64(c, (int64_t)l * 16)), cg_i32(c, 0), cg_i32(c, 1),
+                            cg_i32(c, 1)};
+      cg_call_at(b, pfn, pa, 4);
     }
   }
   LLVMValueRef kofs = LLVMBuildNSWMul(b, k, cg_i64(c, csa), "");
   for (int i = 0; i < mr; i++) {
-    LLVMValueRef ap = gm_gep(c, b, A, LLVMBuildNSWAdd(b, kofs, cg_i64(c, (int64_t)i * rsa), ""));
-    LLVMValueRef a = LLVMBuildLoad2(b, c->f32, ap, "");
-    LLVMSetAlignment(a, 4);
-    LLVMValueRef as = splat(c, b, a, vw);
+    LLVMValueRef ap = cg_gep(b, c->f32, A, LLVMBuildNSWAdd(b, kofs, cg_i64(c, (int64_t)i * rsa), ""));
+    LLVMValueRef as = splat(c, b, cg_load(b, c->f32, ap, 4), vw);
     for (int v = 0; v < nv; v++) {
       LLVMValueRef args[3] = {as, bv[v], acc[i * nv + v]};
-      next[i * nv + v] = call(b, fmuladd, args, 3);
+      next[i * nv + v] = cg_call_at(b, fmuladd, args, 3);
     }
   }
-  LLVMValueRef k1 = LLVMBuildNSWAdd(b, k, cg_i64(c, 1), "");
-  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, k1, kc, ""), loop, epi);
-  {
-    LLVMValueRef v2[2] = {cg_i64(c, 0), k1};
-    LLVMBasicBlockRef f2[2] = {entry, loop};
-    LLVMAddIncoming(k, v2, f2, 2);
-    for (int t = 0; t < mr * nv; t++) {
-      LLVMValueRef a2[2] = {LLVMConstNull(vty), next[t]};
-      LLVMAddIncoming(acc[t], a2, f2, 2);
-    }
-  }
+  cg_loop_end(c, b, &lk, next);
 
   /* epilogue: four stores variants, {full, masked last panel} x {accumulate
    * into C, first K block (bias or nothing)}; branches run once per tile */
-  LLVMPositionBuilderAtEnd(b, epi);
   LLVMValueRef al = splat(c, b, alpha, vw), r[14 * 2];
   for (int t = 0; t < mr * nv; t++) r[t] = LLVMBuildFMul(b, next[t], al, "");
   LLVMValueRef rowc[14], rowb[14];
   for (int i = 0; i < mr; i++) {
-    rowc[i] = gm_gep(c, b, C, LLVMBuildNSWMul(b, ldc, cg_i64(c, i), ""));
-    rowb[i] = gm_gep(c, b, biasp, LLVMBuildNSWMul(b, brs, cg_i64(c, i), ""));
+    rowc[i] = cg_gep(b, c->f32, C, LLVMBuildNSWMul(b, ldc, cg_i64(c, i), ""));
+    rowb[i] = cg_gep(b, c->f32, biasp, LLVMBuildNSWMul(b, brs, cg_i64(c, i), ""));
   }
   LLVMValueRef full = LLVMBuildICmp(b, LLVMIntEQ, ncols, cg_i64(c, nr), "");
   LLVMValueRef isacc = LLVMBuildICmp(b, LLVMIntNE, accf, cg_i32(c, 0), "");
@@ -335,36 +254,33 @@ LLVMValueRef gm_micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa, int
       for (int i = 0; i < mr; i++) {
         LLVMValueRef rowbias = NULL;
         if (first && bias == GM_BIAS_ROW) {
-          LLVMValueRef s = LLVMBuildLoad2(b, c->f32, rowb[i], "");
-          LLVMSetAlignment(s, 4);
-          rowbias = splat(c, b, s, vw);
+          rowbias = splat(c, b, cg_load(b, c->f32, rowb[i], 4), vw);
         }
         for (int v = 0; v < nv; v++) {
-          LLVMValueRef cp = gm_gep(c, b, rowc[i], cg_i64(c, (int64_t)v * vw));
+          LLVMValueRef cp = cg_gep(b, c->f32, rowc[i], cg_i64(c, (int64_t)v * vw));
           LLVMValueRef val = r[i * nv + v], add = NULL;
           if (!first)
             add = load_vec(c, b, cp, vw, 4, mask[v]);
           else if (bias == GM_BIAS_VEC)
-            add = load_vec(c, b, gm_gep(c, b, rowb[i], cg_i64(c, (int64_t)v * vw)), vw, 4, mask[v]);
+            add = load_vec(c, b, cg_gep(b, c->f32, rowb[i], cg_i64(c, (int64_t)v * vw)), vw, 4, mask[v]);
           else if (bias == GM_BIAS_ROW)
             add = rowbias;
           if (add) val = LLVMBuildFAdd(b, add, val, "");
-          store_vec(c, b, val, cp, vw, 4, mask[v]);
+          store_vec(c, b, val, cp, 4, mask[v]);
         }
       }
       LLVMBuildBr(b, done);
     }
   }
   LLVMPositionBuilderAtEnd(b, done);
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_fn_end(b);
   return fn;
 }
 
 /* Copies kcur rows x ncols columns of B (zero-filling columns up to nr) into
  * the panel: contiguous rows load through a lane mask, strided ones gather. */
-void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef src,
-                   LLVMValueRef kcur, LLVMValueRef ncols, LLVMValueRef panel) {
+void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, LLVMValueRef src, LLVMValueRef kcur,
+                   LLVMValueRef ncols, LLVMValueRef panel) {
   LLVMValueRef mask[2];
   for (int v = 0; v < p->nv; v++) mask[v] = lane_mask(c, b, ncols, p->vw, v);
   LLVMTypeRef vty = LLVMVectorType(c->f32, (unsigned)p->vw);
@@ -374,48 +290,47 @@ void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *
     for (int l = 0; l < p->vw; l++) lanes[l] = cg_i64(c, (int64_t)l * p->csb);
     offs = LLVMConstVector(lanes, (unsigned)p->vw);
   }
-  gm_loop lk;
-  gm_loop_begin(c, b, fn, kcur, &lk);
-  LLVMValueRef row = gm_gep(c, b, src, LLVMBuildNSWMul(b, lk.i, cg_i64(c, p->rsb), ""));
-  LLVMValueRef dst = gm_gep(c, b, panel, LLVMBuildNSWMul(b, lk.i, cg_i64(c, p->nr), ""));
+  cg_loop lk;
+  cg_loop_begin_n(c, b, &lk, kcur, "pk");
+  LLVMValueRef row = cg_gep(b, c->f32, src, LLVMBuildNSWMul(b, lk.iv, cg_i64(c, p->rsb), ""));
+  LLVMValueRef dst = cg_gep(b, c->f32, panel, LLVMBuildNSWMul(b, lk.iv, cg_i64(c, p->nr), ""));
   for (int v = 0; v < p->nv; v++) {
-    LLVMValueRef sp = gm_gep(c, b, row, cg_i64(c, (int64_t)v * p->vw * p->csb)), val;
+    LLVMValueRef sp = cg_gep(b, c->f32, row, cg_i64(c, (int64_t)v * p->vw * p->csb)), val;
     if (p->csb == 1)
       val = load_vec(c, b, sp, p->vw, 4, mask[v]);
     else {
-      LLVMValueRef ptrs = LLVMBuildGEP2(b, c->f32, sp, &offs, 1, "");
+      LLVMValueRef ptrs = cg_gep(b, c->f32, sp, offs);
       LLVMTypeRef tys[2] = {vty, LLVMVectorType(c->ptr, (unsigned)p->vw)};
-      LLVMValueRef g = intrinsic(c, "llvm.masked.gather", tys, 2);
+      LLVMValueRef g = cg_intrinsic(c, "llvm.masked.gather", tys, 2);
       LLVMValueRef args[4] = {ptrs, cg_i32(c, 4), mask[v], LLVMConstNull(vty)};
-      val = call(b, g, args, 4);
+      val = cg_call_at(b, g, args, 4);
     }
-    store_vec(c, b, val, gm_gep(c, b, dst, cg_i64(c, (int64_t)v * p->vw)), p->vw, (unsigned)p->vw * 4, NULL);
+    store_vec(c, b, val, cg_gep(b, c->f32, dst, cg_i64(c, (int64_t)v * p->vw)), (unsigned)p->vw * 4, NULL);
   }
-  gm_loop_end(c, b, fn, &lk);
+  cg_loop_end(c, b, &lk, NULL);
 }
 
 /* rows x kcur of A -> dst rows of ars floats */
-void gm_pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef a, LLVMValueRef rows,
-               LLVMValueRef kcur, LLVMValueRef dst) {
+void gm_pack_a(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, LLVMValueRef a, LLVMValueRef rows, LLVMValueRef kcur,
+               LLVMValueRef dst) {
   if (p->csa == 1) { /* row segments */
-    gm_loop li;
-    gm_loop_begin(c, b, fn, rows, &li);
-    LLVMValueRef src = gm_gep(c, b, a, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->rsa), ""));
-    LLVMValueRef d = gm_gep(c, b, dst, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->ars), ""));
+    cg_loop li;
+    cg_loop_begin_n(c, b, &li, rows, "pa");
+    LLVMValueRef src = cg_gep(b, c->f32, a, LLVMBuildNSWMul(b, li.iv, cg_i64(c, p->rsa), ""));
+    LLVMValueRef d = cg_gep(b, c->f32, dst, LLVMBuildNSWMul(b, li.iv, cg_i64(c, p->ars), ""));
     LLVMBuildMemCpy(b, d, 64, src, 4, LLVMBuildNSWMul(b, kcur, cg_i64(c, 4), ""));
-    gm_loop_end(c, b, fn, &li);
+    cg_loop_end(c, b, &li, NULL);
     return;
   }
   /* a transposed A: walk it in memory order (k outer), scattering into rows */
-  gm_loop lk, li;
-  gm_loop_begin(c, b, fn, kcur, &lk);
-  LLVMValueRef src = gm_gep(c, b, a, LLVMBuildNSWMul(b, lk.i, cg_i64(c, p->csa), ""));
-  LLVMValueRef d = gm_gep(c, b, dst, lk.i);
-  gm_loop_begin(c, b, fn, rows, &li);
-  LLVMValueRef v = LLVMBuildLoad2(b, c->f32, gm_gep(c, b, src, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->rsa), "")), "");
-  LLVMSetAlignment(v, 4);
-  LLVMSetAlignment(LLVMBuildStore(b, v, gm_gep(c, b, d, LLVMBuildNSWMul(b, li.i, cg_i64(c, p->ars), ""))), 4);
-  gm_loop_end(c, b, fn, &li);
-  gm_loop_end(c, b, fn, &lk);
+  cg_loop lk, li;
+  cg_loop_begin_n(c, b, &lk, kcur, "pk");
+  LLVMValueRef src = cg_gep(b, c->f32, a, LLVMBuildNSWMul(b, lk.iv, cg_i64(c, p->csa), ""));
+  LLVMValueRef d = cg_gep(b, c->f32, dst, lk.iv);
+  cg_loop_begin_n(c, b, &li, rows, "pa");
+  LLVMValueRef v = cg_load(b, c->f32, cg_gep(b, c->f32, src, LLVMBuildNSWMul(b, li.iv, cg_i64(c, p->rsa), "")), 4);
+  cg_store(b, v, cg_gep(b, c->f32, d, LLVMBuildNSWMul(b, li.iv, cg_i64(c, p->ars), "")), 4);
+  cg_loop_end(c, b, &li, NULL);
+  cg_loop_end(c, b, &lk, NULL);
 }
 

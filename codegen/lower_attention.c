@@ -48,17 +48,12 @@ static void plan_geo(const ir_att_geo *g, att_plan *p) {
 
 /* void body(ptr ctx, i64 begin, i64 end): the kernel on items [begin, end) */
 static LLVMValueRef body_function(cg_ctx *c, const att_plan *p, const char *name, LLVMValueRef kern) {
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMTypeRef params[3] = {c->ptr, c->i64, c->i64};
-  LLVMValueRef fn = gm_new_function_typed(c, b, name, params, 3);
+  LLVMBuilderRef b;
+  LLVMValueRef fn = cg_fn_begin_body(c, name, &b);
   LLVMValueRef ctx = LLVMGetParam(fn, 0), begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
   LLVMValueRef v[ACTX_N];
-  for (int i = 0; i < ACTX_N; i++) {
-    LLVMValueRef idx = cg_i64(c, i);
-    v[i] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, ctx, &idx, 1, ""), "");
-    LLVMSetAlignment(v[i], 8);
-  }
-  LLVMValueRef slot = gm_gep(c, b, v[ACTX_SCRATCH], LLVMBuildMul(b, begin, cg_i64(c, p->slot_floats), ""));
+  for (int i = 0; i < ACTX_N; i++) v[i] = cg_load_slot(c, b, ctx, i);
+  LLVMValueRef slot = cg_gep(b, c->f32, v[ACTX_SCRATCH], LLVMBuildMul(b, begin, cg_i64(c, p->slot_floats), ""));
   /* units [begin, end) are items [begin * group, min(end * group, items)) */
   LLVMValueRef first = LLVMBuildMul(b, begin, cg_i64(c, p->group), "");
   LLVMValueRef last = LLVMBuildMul(b, end, cg_i64(c, p->group), "");
@@ -67,13 +62,12 @@ static LLVMValueRef body_function(cg_ctx *c, const att_plan *p, const char *name
   LLVMValueRef args[11] = {v[ACTX_Q], v[ACTX_K], v[ACTX_V], p->mask ? v[ACTX_M] : LLVMConstNull(c->ptr),
                            v[ACTX_Y], cg_i64_array(c, p->geo, KK_ATT_GEO), cg_f32(c, p->scale),
                            cg_i32(c, p->causal), first, last, p->parallel ? slot : v[ACTX_SCRATCH]};
-  LLVMValueRef call = LLVMBuildCall2(b, LLVMGlobalGetValueType(kern), kern, args, 11, "");
+  LLVMValueRef call = cg_call_at(b, kern, args, 11);
   /* inlined whatever LLVM's cost model thinks of the kernel's size: the
    * constant geometry is what makes its loops fast */
   unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
   LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->c, always, 0));
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_fn_end(b);
   return fn;
 }
 
@@ -82,28 +76,18 @@ static LLVMValueRef driver_function(cg_ctx *c, const att_plan *p, const char *na
   char bname[640];
   snprintf(bname, sizeof bname, "%.600s_work", name);
   LLVMValueRef body = body_function(c, p, bname, kern);
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMValueRef fn = gm_new_function(c, b, name, ACTX_N + 1);
+  LLVMBuilderRef b;
+  LLVMValueRef fn = cg_fn_begin_ptrs(c, name, ACTX_N + 1, CG_FN_NOINLINE, &b);
   LLVMValueRef ctx = LLVMBuildAlloca(b, LLVMArrayType(c->ptr, ACTX_N), "ctx");
-  for (int i = 0; i < ACTX_N; i++) {
-    LLVMValueRef idx = cg_i64(c, i);
-    LLVMBuildStore(b, LLVMGetParam(fn, (unsigned)i), LLVMBuildGEP2(b, c->ptr, ctx, &idx, 1, ""));
-  }
+  for (int i = 0; i < ACTX_N; i++) cg_store_slot(c, b, ctx, i, LLVMGetParam(fn, (unsigned)i));
   if (p->parallel) {
-    /* cg_parallel_for emits at c->b with c->rt: point both at the driver */
-    LLVMBuilderRef eb = c->b;
-    LLVMValueRef ert = c->rt;
-    c->b = b;
-    c->rt = LLVMGetParam(fn, ACTX_N);
-    cg_parallel_for(c, body, ctx, cg_i64(c, p->units));
-    c->b = eb;
-    c->rt = ert;
+    /* the pool is reached through the driver's own rt parameter */
+    cg_parallel_for_at(c, b, LLVMGetParam(fn, ACTX_N), body, ctx, cg_i64(c, p->units));
   } else {
     LLVMValueRef args[3] = {ctx, cg_i64(c, 0), cg_i64(c, p->units)};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, args, 3, "");
+    cg_call_at(b, body, args, 3);
   }
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_fn_end(b);
   return fn;
 }
 

@@ -154,10 +154,7 @@ static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_i
     LLVMValueRef vals[5] = {cg_value_ptr(c, xv), cg_value_ptr(c, wv),
                             bv != IR_NONE ? cg_value_ptr(c, bv) : LLVMConstNull(c->ptr), cg_value_ptr(c, yv),
                             epi ? cg_epi_operands(c, epi, epi_in) : LLVMConstNull(c->ptr)};
-    for (int i = 0; i < 5; i++) {
-      LLVMValueRef idx = cg_i64(c, i);
-      LLVMBuildStore(c->b, vals[i], LLVMBuildGEP2(c->b, c->ptr, ctx, &idx, 1, ""));
-    }
+    for (int i = 0; i < 5; i++) cg_store_slot(c, c->b, ctx, i, vals[i]);
     if (gm_parallel_worth(2.0 * (double)N * (double)M * (double)osz * (double)kprod))
       cg_parallel_for(c, fn, ctx, cg_i64(c, N * C));
     else {
@@ -262,49 +259,50 @@ static LLVMValueRef conv_function(cg_ctx *c, const char *name, const conv_geo *g
   LLVMValueRef drv = gm_driver(c, p);
   if (!drv) return NULL;
   LLVMValueRef win = cg_i64_array(c, g->w.in, (int)(sizeof g->w / sizeof(int64_t)));
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMValueRef fn = gm_new_function(c, b, name, 7);
+  LLVMBuilderRef b;
+  LLVMValueRef fn = cg_fn_begin_ptrs(c, name, 7, CG_FN_NOINLINE, &b);
   LLVMValueRef x = LLVMGetParam(fn, 0), wp = LLVMGetParam(fn, 1), bias = LLVMGetParam(fn, 2);
   LLVMValueRef y = LLVMGetParam(fn, 3), scratch = LLVMGetParam(fn, 4), rt = LLVMGetParam(fn, 5);
   LLVMValueRef ops = LLVMGetParam(fn, 6);
-  LLVMValueRef col = scratch, tmp = gm_gep(c, b, scratch, cg_i64(c, g->col_floats));
-  LLVMValueRef rest = gm_gep(c, b, scratch, cg_i64(c, g->col_floats + g->tmp_floats));
-  gm_loop li;
-  gm_loop_begin(c, b, fn, cg_i64(c, g->N * g->group), &li);
-  LLVMValueRef img = LLVMBuildUDiv(b, li.i, cg_i64(c, g->group), ""),
-               gi = LLVMBuildURem(b, li.i, cg_i64(c, g->group), "");
-  LLVMValueRef xg = gm_gep(c, b, x,
+  LLVMValueRef col = scratch, tmp = cg_gep(b, c->f32, scratch, cg_i64(c, g->col_floats));
+  LLVMValueRef rest = cg_gep(b, c->f32, scratch, cg_i64(c, g->col_floats + g->tmp_floats));
+  /* a loop even over a single (image, group): the code this function was
+   * measured with (emitted straight, its register allocation differs) */
+  cg_loop li;
+  cg_loop_begin_n(c, b, &li, cg_i64(c, g->N * g->group), "imgrp");
+  LLVMValueRef img = LLVMBuildUDiv(b, li.iv, cg_i64(c, g->group), ""),
+               gi = LLVMBuildURem(b, li.iv, cg_i64(c, g->group), "");
+  LLVMValueRef xg = cg_gep(b, c->f32, x,
                            LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, img, cg_i64(c, g->C * isz), ""),
                                            LLVMBuildNSWMul(b, gi, cg_i64(c, Cg * isz), ""), ""));
-  LLVMValueRef yg = gm_gep(c, b, y,
+  LLVMValueRef yg = cg_gep(b, c->f32, y,
                            LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, img, cg_i64(c, g->M * osz), ""),
                                            LLVMBuildNSWMul(b, gi, cg_i64(c, Mg * osz), ""), ""));
   /* the weights of group gi: rows of W, or the packed W^T of that group */
   const int64_t wstride = g->transposed ? gm_packed_floats(p) : p->apacked ? gm_packed_a_floats(p) : Mg * kdim;
-  LLVMValueRef wg = gm_gep(c, b, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, wstride), ""));
-  LLVMValueRef bg = gm_gep(c, b, bias, LLVMBuildNSWMul(b, gi, cg_i64(c, Mg), ""));
+  LLVMValueRef wg = cg_gep(b, c->f32, wp, LLVMBuildNSWMul(b, gi, cg_i64(c, wstride), ""));
+  LLVMValueRef bg = cg_gep(b, c->f32, bias, LLVMBuildNSWMul(b, gi, cg_i64(c, Mg), ""));
   LLVMValueRef src = xg;
   if (!g->pointwise) {
     LLVMValueRef args[4] = {win, cg_i64(c, Cg), xg, col};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(g->im2col), g->im2col, args, 4, "");
+    cg_call_at(b, g->im2col, args, 4);
     src = col;
   }
   if (!g->transposed) {
     LLVMValueRef dargs[GM_NARGS] = {wg, src, yg, bg, rest, y, ops, rt};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, GM_NARGS, "");
+    cg_call_at(b, drv, dargs, GM_NARGS);
   } else {
     LLVMValueRef dargs[GM_NARGS] = {src, wg, tmp, bg, rest, y, ops, rt};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(drv), drv, dargs, GM_NARGS, "");
+    cg_call_at(b, drv, dargs, GM_NARGS);
     LLVMValueRef targs[6] = {cg_i64(c, osz), cg_i64(c, Mg), tmp, cg_i64(c, Mg), yg, cg_i64(c, osz)};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(g->transpose), g->transpose, targs, 6, "");
+    cg_call_at(b, g->transpose, targs, 6);
     if (g->epifn) {
       LLVMValueRef eargs[4] = {yg, LLVMBuildPtrDiff2(b, c->f32, yg, y, ""), cg_i64(c, Mg), ops};
-      LLVMBuildCall2(b, LLVMGlobalGetValueType(g->epifn), g->epifn, eargs, 4, "");
+      cg_call_at(b, g->epifn, eargs, 4);
     }
   }
-  gm_loop_end(c, b, fn, &li);
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_loop_end(c, b, &li, NULL);
+  cg_fn_end(b);
   return fn;
 }
 
@@ -316,46 +314,40 @@ static LLVMValueRef depthwise_function(cg_ctx *c, const char *name, const kk_nn_
                                        int64_t kprod, int64_t isz, int64_t osz, bool bias, LLVMValueRef dw,
                                        LLVMValueRef ab, LLVMValueRef epifn) {
   LLVMValueRef win = cg_i64_array(c, w->in, (int)(sizeof *w / sizeof(int64_t)));
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMTypeRef params[3] = {c->ptr, c->i64, c->i64};
-  LLVMValueRef fn = gm_new_function_typed(c, b, name, params, 3);
+  LLVMBuilderRef b;
+  LLVMValueRef fn = cg_fn_begin_body(c, name, &b);
   LLVMValueRef ctx = LLVMGetParam(fn, 0), begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
   LLVMValueRef v[5];
-  for (int i = 0; i < 5; i++) {
-    LLVMValueRef idx = cg_i64(c, i);
-    v[i] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, ctx, &idx, 1, ""), "");
-    LLVMSetAlignment(v[i], 8);
-  }
+  for (int i = 0; i < 5; i++) v[i] = cg_load_slot(c, b, ctx, i);
   LLVMValueRef cC = cg_i64(c, C);
   LLVMValueRef img0 = LLVMBuildUDiv(b, begin, cC, "");
   LLVMValueRef nimg = LLVMBuildSub(b, LLVMBuildUDiv(b, LLVMBuildSub(b, end, cg_i64(c, 1), ""), cC, ""), img0, "");
-  gm_loop li;
-  gm_loop_begin(c, b, fn, LLVMBuildAdd(b, nimg, cg_i64(c, 1), ""), &li);
-  LLVMValueRef img = LLVMBuildAdd(b, img0, li.i, "");
+  cg_loop li;
+  cg_loop_begin_n(c, b, &li, LLVMBuildAdd(b, nimg, cg_i64(c, 1), ""), "img");
+  LLVMValueRef img = LLVMBuildAdd(b, img0, li.iv, "");
   LLVMValueRef first = LLVMBuildMul(b, img, cC, "");
   LLVMValueRef lo = LLVMBuildSub(b, begin, first, ""), hi = LLVMBuildSub(b, end, first, "");
   LLVMValueRef c0 = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, lo, cg_i64(c, 0), ""), cg_i64(c, 0), lo, "");
   LLVMValueRef c1 = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, hi, cC, ""), hi, cC, "");
   LLVMValueRef nc = LLVMBuildSub(b, c1, c0, "");
-  LLVMValueRef xs = gm_gep(c, b, v[0], LLVMBuildAdd(b, LLVMBuildMul(b, img, cg_i64(c, C * isz), ""),
+  LLVMValueRef xs = cg_gep(b, c->f32, v[0], LLVMBuildAdd(b, LLVMBuildMul(b, img, cg_i64(c, C * isz), ""),
                                                     LLVMBuildMul(b, c0, cg_i64(c, isz), ""), ""));
-  LLVMValueRef ws = gm_gep(c, b, v[1], LLVMBuildMul(b, c0, cg_i64(c, mult * kprod), ""));
-  LLVMValueRef ys = gm_gep(c, b, v[3], LLVMBuildAdd(b, LLVMBuildMul(b, img, cg_i64(c, C * mult * osz), ""),
+  LLVMValueRef ws = cg_gep(b, c->f32, v[1], LLVMBuildMul(b, c0, cg_i64(c, mult * kprod), ""));
+  LLVMValueRef ys = cg_gep(b, c->f32, v[3], LLVMBuildAdd(b, LLVMBuildMul(b, img, cg_i64(c, C * mult * osz), ""),
                                                     LLVMBuildMul(b, c0, cg_i64(c, mult * osz), ""), ""));
   LLVMValueRef args[6] = {win, nc, cg_i64(c, mult), xs, ws, ys};
-  LLVMBuildCall2(b, LLVMGlobalGetValueType(dw), dw, args, 6, "");
+  cg_call_at(b, dw, args, 6);
   if (bias) {
-    LLVMValueRef bs = gm_gep(c, b, v[2], LLVMBuildMul(b, c0, cg_i64(c, mult), ""));
+    LLVMValueRef bs = cg_gep(b, c->f32, v[2], LLVMBuildMul(b, c0, cg_i64(c, mult), ""));
     LLVMValueRef bargs[5] = {cg_i64(c, 1), LLVMBuildMul(b, nc, cg_i64(c, mult), ""), cg_i64(c, osz), bs, ys};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(ab), ab, bargs, 5, "");
+    cg_call_at(b, ab, bargs, 5);
   }
   if (epifn) {
     LLVMValueRef eargs[4] = {ys, LLVMBuildPtrDiff2(b, c->f32, ys, v[3], ""), LLVMBuildMul(b, nc, cg_i64(c, mult), ""),
                              v[4]};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(epifn), epifn, eargs, 4, "");
+    cg_call_at(b, epifn, eargs, 4);
   }
-  gm_loop_end(c, b, fn, &li);
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_loop_end(c, b, &li, NULL);
+  cg_fn_end(b);
   return fn;
 }

@@ -125,8 +125,8 @@ static void gen_map(cg_ctx *c, int op, int nin, const ew_plan *p, LLVMValueRef *
   if (cg_vgen_reuse(c, name, args, nin + 1)) return;
   cg_vgen g;
   cg_vgen_begin(&g, c, name, nin + 1);
-  cg_vloop l;
-  cg_vloop_begin(&g, &l, rows, 0, NULL);
+  cg_loop l;
+  cg_loop_begin(c, g.b, &l, rows, "row");
   gen_ctx x = {.op = op, .nin = nin};
   for (int k = 0; k < nin; k++) {
     int64_t so = p->rank == 2 ? p->st[k][0] : 0, si = p->rank >= 1 ? p->st[k][p->rank - 1] : 0;
@@ -135,7 +135,7 @@ static void gen_map(cg_ctx *c, int op, int nin, const ew_plan *p, LLVMValueRef *
   }
   x.y = cg_vgep(&g, cg_vgen_param(&g, nin), LLVMBuildNUWMul(g.b, l.iv, cg_vi64(&g, cols), ""));
   cg_vpass(&g, cols, 2, NULL, CG_VADD, gen_body, &x);
-  cg_vloop_end(&g, &l, NULL);
+  cg_loop_end(c, g.b, &l, NULL);
   cg_vgen_end(&g, args);
 }
 
@@ -420,9 +420,7 @@ static LLVMValueRef clip_bound(cg_ctx *c, const ir_node *n, int i, int dt, bool 
     const kn_tensor *t = c->g->values[n->in[i]].constant;
     if (t && is_float(dt)) return LLVMConstReal(et, kn_tensor_get_f64(t, 0));
     if (t) return LLVMConstInt(et, (unsigned long long)kn_tensor_get_i64(t, 0), 0);
-    LLVMValueRef v = LLVMBuildLoad2(c->b, et, cg_value_ptr(c, n->in[i]), "bound");
-    LLVMSetAlignment(v, 1);
-    return v;
+    return cg_load(c->b, et, cg_value_ptr(c, n->in[i]), 1);
   }
   if (is_float(dt)) return LLVMConstReal(et, lo ? -__builtin_inf() : __builtin_inf());
   bool sgn = dt == KN_I8 || dt == KN_I16 || dt == KN_I32 || dt == KN_I64;

@@ -337,15 +337,13 @@ LLVMValueRef cg_epi_function(cg_ctx *c, const cg_epi *e, int64_t ncols) {
   LLVMValueRef ptr[CG_VG_MAX_PARAMS] = {0};
   for (int i = 0; i < e->nin; i++) {
     if (e->kind[i] == CG_EPI_UNREAD || body->inputs[i] == e->cval) continue;
-    LLVMValueRef slot = LLVMBuildGEP2(g.b, c->ptr, opsp, (LLVMValueRef[]){cg_vi64(&g, i)}, 1, "");
-    ptr[i] = LLVMBuildLoad2(g.b, c->ptr, slot, "");
-    LLVMSetAlignment(ptr[i], 8);
+    ptr[i] = cg_load_slot(c, g.b, opsp, i);
     if (e->kind[i] == PASS_LEAF_SCALAR) x.splat[i] = cg_vsplat(&g, cg_vscalar_load(&g, ptr[i], cg_vi64(&g, 0)));
     else if (e->kind[i] == PASS_LEAF_FULL) ptr[i] = cg_vgep(&g, ptr[i], e0);
     else if (e->kind[i] == PASS_LEAF_ROW) x.base[i] = cg_vgep(&g, ptr[i], c0);
   }
-  cg_vloop l;
-  cg_vloop_begin_n(&g, &l, rows);
+  cg_loop l;
+  cg_loop_begin_n(c, g.b, &l, rows, "row");
   LLVMValueRef rowoff = LLVMBuildNUWMul(g.b, l.iv, cg_vi64(&g, e->cols), "");
   for (int i = 0; i < e->nin; i++) {
     if (!ptr[i]) continue;
@@ -358,7 +356,7 @@ LLVMValueRef cg_epi_function(cg_ctx *c, const cg_epi *e, int64_t ncols) {
   }
   x.y = cg_vgep(&g, y, rowoff);
   cg_vpass(&g, ncols, 2, NULL, CG_VADD, fz_vector, &x);
-  cg_vloop_end(&g, &l, NULL);
+  cg_loop_end(c, g.b, &l, NULL);
   cg_vgen_finish(&g);
   free(vals);
   return g.fn;
@@ -367,9 +365,7 @@ LLVMValueRef cg_epi_function(cg_ctx *c, const cg_epi *e, int64_t ncols) {
 LLVMValueRef cg_epi_operands(cg_ctx *c, const cg_epi *e, const ir_id *in) {
   LLVMValueRef arr = cg_entry_alloca(c, LLVMArrayType(c->ptr, (unsigned)(e->nin > 0 ? e->nin : 1)));
   for (int i = 0; i < e->nin; i++) {
-    LLVMValueRef p = in[i] == IR_NONE ? LLVMConstNull(c->ptr) : cg_value_ptr(c, in[i]);
-    LLVMValueRef slot = LLVMBuildGEP2(c->b, c->ptr, arr, (LLVMValueRef[]){cg_i64(c, i)}, 1, "");
-    LLVMSetAlignment(LLVMBuildStore(c->b, p, slot), 8);
+    cg_store_slot(c, c->b, arr, i, in[i] == IR_NONE ? LLVMConstNull(c->ptr) : cg_value_ptr(c, in[i]));
   }
   return arr;
 }

@@ -132,11 +132,11 @@ enum { GM_ARG_A, GM_ARG_B, GM_ARG_C, GM_ARG_BIAS, GM_ARG_SCRATCH, GM_ARG_YBASE, 
 LLVMValueRef gm_micro_kernel(cg_ctx *c, int mr, int nv, int vw, int64_t rsa, int64_t csa, gm_bias bias);
 /* Copies kcur rows x ncols columns of B at src into a panel of nr floats a
  * row (zero-filled up to nr). */
-void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef src,
-                   LLVMValueRef kcur, LLVMValueRef ncols, LLVMValueRef panel);
+void gm_pack_panel(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, LLVMValueRef src, LLVMValueRef kcur,
+                   LLVMValueRef ncols, LLVMValueRef panel);
 /* Copies rows x kcur of A at a (strides rsa, csa) into dst rows of ars floats. */
-void gm_pack_a(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, LLVMValueRef a, LLVMValueRef rows,
-               LLVMValueRef kcur, LLVMValueRef dst);
+void gm_pack_a(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, LLVMValueRef a, LLVMValueRef rows, LLVMValueRef kcur,
+               LLVMValueRef dst);
 /* Floats of one A block in scratch (rows of one row block, one K block). */
 int64_t gm_a_block_floats(const gm_plan *p);
 /* Chooses p's split, parallel flag and item counts (gm_plan_finish calls it). */
@@ -146,21 +146,5 @@ bool gm_parallel_worth(double flops);
 
 /* The Conv lowering (lower_conv.c). */
 kn_status cg_lower_conv(cg_ctx *c, const ir_node *n);
-
-/* Small IR helpers shared by the lowerings. */
-typedef struct gm_loop {
-  LLVMBasicBlockRef pre, body;
-  LLVMValueRef i, n;
-} gm_loop;
-/* A counted loop i = 0 .. n-1 (n >= 1) at b's position: the body starts
- * after gm_loop_begin; gm_loop_end closes it and leaves b after the loop. */
-void gm_loop_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, LLVMValueRef n, gm_loop *l);
-void gm_loop_end(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, gm_loop *l);
-LLVMValueRef gm_gep(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef p, LLVMValueRef idx);
-/* A new internal function with nparams pointer parameters, returning void,
- * with b positioned in its entry block. */
-LLVMValueRef gm_new_function(cg_ctx *c, LLVMBuilderRef b, const char *name, int nparams);
-/* The same with the given parameter types. */
-LLVMValueRef gm_new_function_typed(cg_ctx *c, LLVMBuilderRef b, const char *name, LLVMTypeRef *params, int n);
 
 #endif

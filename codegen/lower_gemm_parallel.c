@@ -136,34 +136,9 @@ static LLVMValueRef smax(LLVMBuilderRef b, LLVMValueRef x, LLVMValueRef y) {
   return LLVMBuildSelect(b, lt(b, x, y), y, x, "");
 }
 
-/* for (i = lo; i < hi; i++), zero trips allowed */
-typedef struct rloop {
-  LLVMBasicBlockRef body, exit;
-  LLVMValueRef i, hi;
-} rloop;
-
-static void rloop_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, LLVMValueRef lo, LLVMValueRef hi, rloop *l) {
-  LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
-  l->body = LLVMAppendBasicBlockInContext(c->c, fn, "r");
-  l->exit = LLVMAppendBasicBlockInContext(c->c, fn, "r.done");
-  l->hi = hi;
-  LLVMBuildCondBr(b, lt(b, lo, hi), l->body, l->exit);
-  LLVMPositionBuilderAtEnd(b, l->body);
-  l->i = LLVMBuildPhi(b, c->i64, "i");
-  LLVMAddIncoming(l->i, &lo, &pre, 1);
-}
-
-static void rloop_end(cg_ctx *c, LLVMBuilderRef b, rloop *l) {
-  LLVMValueRef next = add(b, l->i, cg_i64(c, 1));
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
-  LLVMBuildCondBr(b, lt(b, next, l->hi), l->body, l->exit);
-  LLVMAddIncoming(l->i, &next, &latch, 1);
-  LLVMMoveBasicBlockAfter(l->exit, latch);
-  LLVMPositionBuilderAtEnd(b, l->exit);
-}
-
 /* if (cond) { ... }: returns the join block to close with if_end */
-static LLVMBasicBlockRef if_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, LLVMValueRef cond) {
+static LLVMBasicBlockRef if_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef cond) {
+  LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(b));
   LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->c, fn, "then");
   LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(c->c, fn, "join");
   LLVMBuildCondBr(b, cond, then, join);
@@ -204,10 +179,10 @@ static gm_mats batch_mats(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const g
     oc = mul_add(c, b, oc, idx, p->sc[d]);
     obias = mul_add(c, b, obias, idx, p->sbias[d]);
   }
-  if (oa) r.a = gm_gep(c, b, m->a, oa);
-  if (ob) r.b = gm_gep(c, b, m->b, ob);
-  if (oc) r.c = gm_gep(c, b, m->c, oc);
-  if (obias && p->bias) r.bias = gm_gep(c, b, m->bias, obias);
+  if (oa) r.a = cg_gep(b, c->f32, m->a, oa);
+  if (ob) r.b = cg_gep(b, c->f32, m->b, ob);
+  if (oc) r.c = cg_gep(b, c->f32, m->c, oc);
+  if (obias && p->bias) r.bias = cg_gep(b, c->f32, m->bias, obias);
   return r;
 }
 
@@ -235,7 +210,7 @@ typedef struct gm_strip {
   LLVMValueRef klast;      /* i1: this is the last K block (NULL: there is one) */
 } gm_strip;
 
-static void emit_tiles(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_strip *s) {
+static void emit_tiles(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_strip *s) {
   const int64_t nf = p->ntiles - p->n_hi - p->n_lo, base = p->nmb * p->mb;
   const struct {
     int mr;
@@ -247,24 +222,24 @@ static void emit_tiles(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pl
   for (int k = 0; k < 3; k++) {
     if (cls[k].count <= 0 || cls[k].mr <= 0) continue;
     LLVMValueRef kern = gm_micro_kernel(c, cls[k].mr, p->nv, p->vw, rsa, csa, p->bias);
-    rloop lt_;
-    rloop_begin(c, b, fn, smax(b, s->tlo, cg_i64(c, cls[k].first)),
-                smin(b, s->thi, cg_i64(c, cls[k].first + cls[k].count)), &lt_);
-    LLVMValueRef row = add(b, cg_i64(c, cls[k].row), mul(c, b, sub(b, lt_.i, cg_i64(c, cls[k].first)), cls[k].mr));
-    LLVMValueRef args[12] = {gm_gep(c, b, s->ablk, mul(c, b, sub(b, row, s->arow0), rsa)),
+    cg_loop lt_;
+    cg_loop_begin_range(c, b, &lt_, smax(b, s->tlo, cg_i64(c, cls[k].first)),
+                        smin(b, s->thi, cg_i64(c, cls[k].first + cls[k].count)), "tile");
+    LLVMValueRef row = add(b, cg_i64(c, cls[k].row), mul(c, b, sub(b, lt_.iv, cg_i64(c, cls[k].first)), cls[k].mr));
+    LLVMValueRef args[12] = {cg_gep(b, c->f32, s->ablk, mul(c, b, sub(b, row, s->arow0), rsa)),
                              s->panel,
-                             gm_gep(c, b, s->cj, mul(c, b, row, p->ldc)),
+                             cg_gep(b, c->f32, s->cj, mul(c, b, row, p->ldc)),
                              cg_i64(c, p->ldc),
                              s->kcur,
                              s->ncols,
                              s->accf,
-                             p->bias ? gm_gep(c, b, s->bj, mul(c, b, row, p->brs)) : s->bj,
+                             p->bias ? cg_gep(b, c->f32, s->bj, mul(c, b, row, p->brs)) : s->bj,
                              cg_i64(c, p->brs),
                              cg_f32(c, p->alpha),
                              s->pfofs,
                              s->ldb};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(kern), kern, args, 12, "");
-    rloop_end(c, b, &lt_);
+    cg_call_at(b, kern, args, 12);
+    cg_loop_end(c, b, &lt_, NULL);
   }
 }
 
@@ -282,17 +257,16 @@ static void call_epilogue(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const g
                           LLVMValueRef reg, LLVMValueRef e0, int64_t ncols) {
   LLVMValueRef f = cg_epi_function(c, p->epi, ncols);
   LLVMValueRef args[4] = {reg, e0, s->rows, r->ops};
-  if (f) LLVMBuildCall2(b, LLVMGlobalGetValueType(f), f, args, 4, "");
+  if (f) cg_call_at(b, f, args, 4);
 }
 
 /* After the tiles of a panel: on its last K block, the epilogue over the
  * panel's rows of this row block, which the tiles just stored (a region of
  * C in L1 or L2). Every element belongs to one region, whose bounds come
  * from the plan alone, so results do not depend on the thread count. */
-static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r,
-                          const gm_strip *s) {
-  LLVMBasicBlockRef join = s->klast ? if_begin(c, b, fn, s->klast) : NULL;
-  LLVMValueRef reg = gm_gep(c, b, s->cj, mul(c, b, s->row0, p->ldc));
+static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_rect *r, const gm_strip *s) {
+  LLVMBasicBlockRef join = s->klast ? if_begin(c, b, s->klast) : NULL;
+  LLVMValueRef reg = cg_gep(b, c->f32, s->cj, mul(c, b, s->row0, p->ldc));
   LLVMValueRef e0 = LLVMBuildPtrDiff2(b, c->f32, reg, r->ybase, "");
   const int64_t nlast = p->N - (p->npanels - 1) * p->nr;
   if (LLVMIsAConstantInt(s->ncols))
@@ -300,6 +274,7 @@ static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm
   else if (nlast == p->nr)
     call_epilogue(c, b, p, r, s, reg, e0, p->nr);
   else { /* the last panel is narrower */
+    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(b));
     LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(c->c, fn, "epi.full");
     LLVMBasicBlockRef part = LLVMAppendBasicBlockInContext(c->c, fn, "epi.part");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->c, fn, "epi.done");
@@ -316,8 +291,8 @@ static void emit_epilogue(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm
 }
 
 /* Points s at panel j (ncols valid columns) of K block k0 and runs its tiles. */
-static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r, gm_strip *s,
-                       LLVMValueRef k0, LLVMValueRef j, LLVMValueRef ncols, bool partial) {
+static void emit_panel(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_rect *r, gm_strip *s, LLVMValueRef k0,
+                       LLVMValueRef j, LLVMValueRef ncols, bool partial) {
   LLVMValueRef jc = mul(c, b, j, p->nr); /* first column */
   LLVMValueRef packed_off = add(b, mul(c, b, k0, p->npad), mul(c, b, LLVMBuildNSWMul(b, j, s->kcur, ""), p->nr));
   s->ncols = ncols;
@@ -325,30 +300,30 @@ static void emit_panel(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pl
   s->pfofs = cg_i64(c, 0);
   if (p->bsrc == GM_B_PACKED || (p->bsrc == GM_B_GATHER && p->split == GM_SPLIT_ROWS)) {
     /* gm_pack_const_b's layout: the next panel follows this one */
-    s->panel = gm_gep(c, b, p->bsrc == GM_B_PACKED ? r->m.b : r->bcopy, packed_off);
+    s->panel = cg_gep(b, c->f32, p->bsrc == GM_B_PACKED ? r->m.b : r->bcopy, packed_off);
     s->pfofs = LLVMBuildNSWMul(b, s->kcur, cg_i64(c, p->nr), "");
   } else if (p->bsrc == GM_B_DIRECT && !partial) {
     /* in place; the next panel is the rest of the same rows */
-    s->panel = gm_gep(c, b, r->m.b, add(b, mul(c, b, k0, p->rsb), jc));
+    s->panel = cg_gep(b, c->f32, r->m.b, add(b, mul(c, b, k0, p->rsb), jc));
     s->ldb = cg_i64(c, p->rsb);
     s->pfofs = cg_i64(c, p->nr);
   } else if (p->bsrc == GM_B_DIRECT && p->split == GM_SPLIT_ROWS) {
-    s->panel = gm_gep(c, b, r->bcopy, mul(c, b, k0, p->nr)); /* the partial panel, copied beforehand */
+    s->panel = cg_gep(b, c->f32, r->bcopy, mul(c, b, k0, p->nr)); /* the partial panel, copied beforehand */
   } else {
     /* copied now into the slot: a gathered panel or the partial last one */
     LLVMValueRef dst = r->bcopy;
-    LLVMValueRef src = gm_gep(c, b, r->m.b, add(b, mul(c, b, k0, p->rsb), mul(c, b, jc, p->csb)));
-    gm_pack_panel(c, b, fn, p, src, s->kcur, ncols, dst);
+    LLVMValueRef src = cg_gep(b, c->f32, r->m.b, add(b, mul(c, b, k0, p->rsb), mul(c, b, jc, p->csb)));
+    gm_pack_panel(c, b, p, src, s->kcur, ncols, dst);
     s->panel = dst;
   }
-  s->cj = gm_gep(c, b, r->m.c, jc);
-  s->bj = p->bias == GM_BIAS_VEC ? gm_gep(c, b, r->m.bias, jc) : r->m.bias;
-  emit_tiles(c, b, fn, p, s);
-  if (p->epi) emit_epilogue(c, b, fn, p, r, s);
+  s->cj = cg_gep(b, c->f32, r->m.c, jc);
+  s->bj = p->bias == GM_BIAS_VEC ? cg_gep(b, c->f32, r->m.bias, jc) : r->m.bias;
+  emit_tiles(c, b, p, s);
+  if (p->epi) emit_epilogue(c, b, p, r, s);
 }
 
 /* Row blocks of the rectangle, K blocks, panels, tiles: the Goto loop nest. */
-static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_rect *r) {
+static void emit_rect(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_rect *r) {
   const int64_t nkb = nkblocks(p), klast = p->K - (nkb - 1) * p->kc;
   const int64_t nfull = p->N / p->nr, part = p->N % p->nr, nlast = p->N - (p->npanels - 1) * p->nr;
   const int64_t tpb = p->nmb > 0 ? p->mb / p->mr_full : 1, nf = p->nmb * tpb;
@@ -358,10 +333,10 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
                                       cg_i64(c, p->nmb), "");
   LLVMValueRef blk1 = LLVMBuildSelect(b, lt(b, last, cg_i64(c, nf)), LLVMBuildUDiv(b, last, cg_i64(c, tpb), ""),
                                       cg_i64(c, p->nmb), "");
-  rloop lb;
-  rloop_begin(c, b, fn, blk0, add(b, blk1, cg_i64(c, 1)), &lb);
-  LLVMValueRef bt0 = mul(c, b, lb.i, tpb);
-  LLVMValueRef bt1 = LLVMBuildSelect(b, lt(b, lb.i, cg_i64(c, p->nmb)), add(b, bt0, cg_i64(c, tpb)),
+  cg_loop lb;
+  cg_loop_begin_range(c, b, &lb, blk0, add(b, blk1, cg_i64(c, 1)), "rowblk");
+  LLVMValueRef bt0 = mul(c, b, lb.iv, tpb);
+  LLVMValueRef bt1 = LLVMBuildSelect(b, lt(b, lb.iv, cg_i64(c, p->nmb)), add(b, bt0, cg_i64(c, tpb)),
                                      cg_i64(c, p->ntiles), "");
   gm_strip s = {0};
   s.tlo = smax(b, r->t0, bt0);
@@ -371,12 +346,9 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
   s.row0 = row0;
   s.rows = rows;
 
-  gm_loop lk;
-  LLVMValueRef kb = cg_i64(c, 0);
-  if (nkb > 1) {
-    gm_loop_begin(c, b, fn, cg_i64(c, nkb), &lk);
-    kb = lk.i;
-  }
+  cg_loop lk;
+  cg_loop_begin(c, b, &lk, nkb, "kblk");
+  LLVMValueRef kb = lk.iv;
   LLVMValueRef k0 = mul(c, b, kb, p->kc);
   s.kcur = nkb > 1 ? LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, kb, cg_i64(c, nkb - 1), ""), cg_i64(c, klast),
                                      cg_i64(c, p->kc), "kcur")
@@ -384,42 +356,42 @@ static void emit_rect(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_pla
   s.accf = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, kb, cg_i64(c, 0), ""), c->i32, "");
   s.klast = nkb > 1 ? LLVMBuildICmp(b, LLVMIntEQ, kb, cg_i64(c, nkb - 1), "klast") : NULL;
   if (!p->pack_a) { /* A read in place */
-    s.ablk = gm_gep(c, b, r->m.a, mul(c, b, k0, p->csa));
+    s.ablk = cg_gep(b, c->f32, r->m.a, mul(c, b, k0, p->csa));
     s.arow0 = cg_i64(c, 0);
   } else if (p->apacked) { /* packed at compile time: K block kb's rows */
-    s.ablk = gm_gep(c, b, r->m.a, mul(c, b, kb, p->M * p->ars));
+    s.ablk = cg_gep(b, c->f32, r->m.a, mul(c, b, kb, p->M * p->ars));
     s.arow0 = cg_i64(c, 0);
   } else {
     /* the rows of this block, K block k0: into the slot (BATCH, PANELS: a
      * thread packs them for its own use) or into their own rows of the
      * shared block (ROWS: each thread packs the rows it owns) */
-    LLVMValueRef src = gm_gep(c, b, r->m.a, add(b, mul(c, b, row0, p->rsa), mul(c, b, k0, p->csa)));
+    LLVMValueRef src = cg_gep(b, c->f32, r->m.a, add(b, mul(c, b, row0, p->rsa), mul(c, b, k0, p->csa)));
     const bool own = p->split == GM_SPLIT_ROWS;
-    gm_pack_a(c, b, fn, p, src, rows, s.kcur, own ? gm_gep(c, b, r->apack, mul(c, b, row0, p->ars)) : r->apack);
+    gm_pack_a(c, b, p, src, rows, s.kcur, own ? cg_gep(b, c->f32, r->apack, mul(c, b, row0, p->ars)) : r->apack);
     s.ablk = r->apack;
     s.arow0 = own ? cg_i64(c, 0) : row0;
   }
 
   if (p->bsrc == GM_B_DIRECT) { /* full panels in place, then the partial one */
-    rloop lj;
-    rloop_begin(c, b, fn, r->j0, smin(b, r->j1, cg_i64(c, nfull)), &lj);
-    emit_panel(c, b, fn, p, r, &s, k0, lj.i, cg_i64(c, p->nr), false);
-    rloop_end(c, b, &lj);
+    cg_loop lj;
+    cg_loop_begin_range(c, b, &lj, r->j0, smin(b, r->j1, cg_i64(c, nfull)), "panel");
+    emit_panel(c, b, p, r, &s, k0, lj.iv, cg_i64(c, p->nr), false);
+    cg_loop_end(c, b, &lj, NULL);
     if (part) {
-      LLVMBasicBlockRef join = if_begin(c, b, fn, lt(b, cg_i64(c, nfull), r->j1));
-      emit_panel(c, b, fn, p, r, &s, k0, cg_i64(c, nfull), cg_i64(c, part), true);
+      LLVMBasicBlockRef join = if_begin(c, b, lt(b, cg_i64(c, nfull), r->j1));
+      emit_panel(c, b, p, r, &s, k0, cg_i64(c, nfull), cg_i64(c, part), true);
       if_end(b, join);
     }
   } else {
-    rloop lj;
-    rloop_begin(c, b, fn, r->j0, r->j1, &lj);
-    LLVMValueRef ncols = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, lj.i, cg_i64(c, p->npanels - 1), ""),
+    cg_loop lj;
+    cg_loop_begin_range(c, b, &lj, r->j0, r->j1, "panel");
+    LLVMValueRef ncols = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, lj.iv, cg_i64(c, p->npanels - 1), ""),
                                          cg_i64(c, nlast), cg_i64(c, p->nr), "ncols");
-    emit_panel(c, b, fn, p, r, &s, k0, lj.i, ncols, false);
-    rloop_end(c, b, &lj);
+    emit_panel(c, b, p, r, &s, k0, lj.iv, ncols, false);
+    cg_loop_end(c, b, &lj, NULL);
   }
-  if (nkb > 1) gm_loop_end(c, b, fn, &lk);
-  rloop_end(c, b, &lb);
+  cg_loop_end(c, b, &lk, NULL);
+  cg_loop_end(c, b, &lb, NULL);
 }
 
 /* ---------- the body: void f(ptr ctx, i64 begin, i64 end) over items ---------- */
@@ -427,96 +399,84 @@ enum { CTX_A = GM_ARG_A, CTX_B, CTX_C, CTX_BIAS, CTX_SCRATCH, CTX_YBASE, CTX_OPS
 _Static_assert((int)CTX_N == (int)GM_ARG_RT, "the driver's context holds the arguments before rt");
 
 static LLVMValueRef body_function(cg_ctx *c, const gm_plan *p, const char *name) {
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMTypeRef params[3] = {c->ptr, c->i64, c->i64};
-  LLVMValueRef fn = gm_new_function_typed(c, b, name, params, 3);
+  LLVMBuilderRef b;
+  LLVMValueRef fn = cg_fn_begin_body(c, name, &b);
   LLVMValueRef ctx = LLVMGetParam(fn, 0), begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
   LLVMValueRef v[CTX_N];
-  for (int i = 0; i < CTX_N; i++) {
-    v[i] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, ctx, (LLVMValueRef[]){cg_i64(c, i)}, 1, ""), "");
-    LLVMSetAlignment(v[i], 8);
-  }
+  for (int i = 0; i < CTX_N; i++) v[i] = cg_load_slot(c, b, ctx, i);
   const gm_mats all = {v[CTX_A], v[CTX_B], v[CTX_C], v[CTX_BIAS]};
   LLVMValueRef scratch = v[CTX_SCRATCH];
   const int64_t nsub = p->nsub;
   /* BATCH, PANELS: the slot of the range's first item (one slot for all
    * when the items run on the caller alone) */
-  LLVMValueRef slot = gm_gep(c, b, scratch, mul(c, b, begin, p->parallel ? slot_floats(p) : 0));
+  LLVMValueRef slot = cg_gep(b, c->f32, scratch, mul(c, b, begin, p->parallel ? slot_floats(p) : 0));
   /* the batch matrices the items [begin, end) touch, and in each the items
    * [s0, s1) of its nsub */
-  rloop lb;
-  rloop_begin(c, b, fn, LLVMBuildUDiv(b, begin, cg_i64(c, nsub), ""),
-              add(b, LLVMBuildUDiv(b, sub(b, end, cg_i64(c, 1)), cg_i64(c, nsub), ""), cg_i64(c, 1)), &lb);
-  LLVMValueRef first = mul(c, b, lb.i, nsub);
+  cg_loop lb;
+  cg_loop_begin_range(c, b, &lb, LLVMBuildUDiv(b, begin, cg_i64(c, nsub), ""),
+                      add(b, LLVMBuildUDiv(b, sub(b, end, cg_i64(c, 1)), cg_i64(c, nsub), ""), cg_i64(c, 1)), "batch");
+  LLVMValueRef first = mul(c, b, lb.iv, nsub);
   LLVMValueRef s0 = smax(b, sub(b, begin, first), cg_i64(c, 0));
   LLVMValueRef s1 = smin(b, sub(b, end, first), cg_i64(c, nsub));
   gm_rect r = {0};
-  r.m = batch_mats(c, b, p, &all, lb.i);
+  r.m = batch_mats(c, b, p, &all, lb.iv);
   r.ybase = v[CTX_YBASE];
   r.ops = v[CTX_OPS];
   r.t0 = cg_i64(c, 0), r.t1 = cg_i64(c, p->ntiles);
   r.j0 = cg_i64(c, 0), r.j1 = cg_i64(c, p->npanels);
   if (p->split == GM_SPLIT_ROWS) {
-    r.apack = gm_gep(c, b, scratch, mul(c, b, lb.i, rows_a_floats(p) + rows_b_floats(p)));
-    r.bcopy = gm_gep(c, b, r.apack, cg_i64(c, rows_a_floats(p)));
+    r.apack = cg_gep(b, c->f32, scratch, mul(c, b, lb.iv, rows_a_floats(p) + rows_b_floats(p)));
+    r.bcopy = cg_gep(b, c->f32, r.apack, cg_i64(c, rows_a_floats(p)));
     r.t0 = s0, r.t1 = s1;
   } else {
     r.apack = slot;
-    r.bcopy = gm_gep(c, b, slot, cg_i64(c, gm_a_block_floats(p)));
+    r.bcopy = cg_gep(b, c->f32, slot, cg_i64(c, gm_a_block_floats(p)));
     if (p->split == GM_SPLIT_PANELS) {
       r.j0 = mul(c, b, s0, p->pgroup);
       r.j1 = smin(b, mul(c, b, s1, p->pgroup), cg_i64(c, p->npanels));
     }
   }
-  emit_rect(c, b, fn, p, &r);
-  rloop_end(c, b, &lb);
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  emit_rect(c, b, p, &r);
+  cg_loop_end(c, b, &lb, NULL);
+  cg_fn_end(b);
   return fn;
 }
 
 /* ROWS: copies, on the calling thread, the B panels every item reads and
  * that cannot be read in place. */
-static void emit_b_copies(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, const gm_plan *p, const gm_mats *all,
-                          LLVMValueRef scratch) {
+static void emit_b_copies(cg_ctx *c, LLVMBuilderRef b, const gm_plan *p, const gm_mats *all, LLVMValueRef scratch) {
   const int64_t nkb = nkblocks(p), klast = p->K - (nkb - 1) * p->kc;
-  gm_loop lb;
-  LLVMValueRef bi = cg_i64(c, 0);
-  if (p->nbatch > 1) {
-    gm_loop_begin(c, b, fn, cg_i64(c, p->nbatch), &lb);
-    bi = lb.i;
-  }
+  cg_loop lb;
+  cg_loop_begin(c, b, &lb, p->nbatch, "batch");
+  LLVMValueRef bi = lb.iv;
   gm_mats m = batch_mats(c, b, p, all, bi);
-  LLVMValueRef bdst =
-      gm_gep(c, b, scratch, add(b, mul(c, b, bi, rows_a_floats(p) + rows_b_floats(p)), cg_i64(c, rows_a_floats(p))));
-  gm_loop lk;
-  LLVMValueRef kb = cg_i64(c, 0);
-  if (nkb > 1) {
-    gm_loop_begin(c, b, fn, cg_i64(c, nkb), &lk);
-    kb = lk.i;
-  }
+  LLVMValueRef bdst = cg_gep(b, c->f32, scratch,
+                             add(b, mul(c, b, bi, rows_a_floats(p) + rows_b_floats(p)), cg_i64(c, rows_a_floats(p))));
+  cg_loop lk;
+  cg_loop_begin(c, b, &lk, nkb, "kblk");
+  LLVMValueRef kb = lk.iv;
   LLVMValueRef k0 = mul(c, b, kb, p->kc);
   LLVMValueRef kcur = nkb > 1 ? LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, kb, cg_i64(c, nkb - 1), ""),
                                                 cg_i64(c, klast), cg_i64(c, p->kc), "")
                               : cg_i64(c, klast);
   if (p->bsrc == GM_B_DIRECT) { /* the partial last panel, [K x nr] */
     const int64_t nfull = p->N / p->nr;
-    LLVMValueRef src = gm_gep(c, b, m.b, add(b, mul(c, b, k0, p->rsb), cg_i64(c, nfull * p->nr)));
-    gm_pack_panel(c, b, fn, p, src, kcur, cg_i64(c, p->N % p->nr), gm_gep(c, b, bdst, mul(c, b, k0, p->nr)));
+    LLVMValueRef src = cg_gep(b, c->f32, m.b, add(b, mul(c, b, k0, p->rsb), cg_i64(c, nfull * p->nr)));
+    gm_pack_panel(c, b, p, src, kcur, cg_i64(c, p->N % p->nr), cg_gep(b, c->f32, bdst, mul(c, b, k0, p->nr)));
   } else { /* every panel of B^T, in gm_pack_const_b's layout */
     const int64_t nlast = p->N - (p->npanels - 1) * p->nr;
-    rloop lj;
-    rloop_begin(c, b, fn, cg_i64(c, 0), cg_i64(c, p->npanels), &lj);
-    LLVMValueRef ncols = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, lj.i, cg_i64(c, p->npanels - 1), ""),
+    cg_loop lj;
+    cg_loop_begin_range(c, b, &lj, cg_i64(c, 0), cg_i64(c, p->npanels), "panel");
+    LLVMValueRef ncols = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, lj.iv, cg_i64(c, p->npanels - 1), ""),
                                          cg_i64(c, nlast), cg_i64(c, p->nr), "");
-    LLVMValueRef src = gm_gep(c, b, m.b, add(b, mul(c, b, k0, p->rsb), mul(c, b, lj.i, p->nr * p->csb)));
+    LLVMValueRef src = cg_gep(b, c->f32, m.b, add(b, mul(c, b, k0, p->rsb), mul(c, b, lj.iv, p->nr * p->csb)));
     LLVMValueRef dst =
-        gm_gep(c, b, bdst, add(b, mul(c, b, k0, p->npad), mul(c, b, LLVMBuildNSWMul(b, lj.i, kcur, ""), p->nr)));
-    gm_pack_panel(c, b, fn, p, src, kcur, ncols, dst);
-    rloop_end(c, b, &lj);
+        cg_gep(b, c->f32, bdst, add(b, mul(c, b, k0, p->npad), mul(c, b, LLVMBuildNSWMul(b, lj.iv, kcur, ""), p->nr)));
+    gm_pack_panel(c, b, p, src, kcur, ncols, dst);
+    cg_loop_end(c, b, &lj, NULL);
   }
-  if (nkb > 1) gm_loop_end(c, b, fn, &lk);
-  if (p->nbatch > 1) gm_loop_end(c, b, fn, &lb);
+  cg_loop_end(c, b, &lk, NULL);
+  cg_loop_end(c, b, &lb, NULL);
 }
 
 /* ---------- the driver ---------- */
@@ -565,33 +525,23 @@ LLVMValueRef gm_driver(cg_ctx *c, const gm_plan *p) {
     return fn;
   }
   LLVMValueRef body = body_function(c, p, bname);
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  fn = gm_new_function(c, b, name, CTX_N + 1);
+  LLVMBuilderRef b;
+  fn = cg_fn_begin_ptrs(c, name, CTX_N + 1, CG_FN_NOINLINE, &b);
   LLVMValueRef ctx = LLVMBuildAlloca(b, LLVMArrayType(c->ptr, CTX_N), "ctx");
-  for (int i = 0; i < CTX_N; i++)
-    LLVMBuildStore(b, LLVMGetParam(fn, (unsigned)i),
-                   LLVMBuildGEP2(b, c->ptr, ctx, (LLVMValueRef[]){cg_i64(c, i)}, 1, ""));
+  for (int i = 0; i < CTX_N; i++) cg_store_slot(c, b, ctx, i, LLVMGetParam(fn, (unsigned)i));
   const gm_mats all = {LLVMGetParam(fn, CTX_A), LLVMGetParam(fn, CTX_B), LLVMGetParam(fn, CTX_C),
                        LLVMGetParam(fn, CTX_BIAS)};
-  if (p->split == GM_SPLIT_ROWS && b_copies(p)) emit_b_copies(c, b, fn, p, &all, LLVMGetParam(fn, CTX_SCRATCH));
+  if (p->split == GM_SPLIT_ROWS && b_copies(p)) emit_b_copies(c, b, p, &all, LLVMGetParam(fn, CTX_SCRATCH));
   const int64_t items = p->nbatch * p->nsub;
   if (p->parallel) {
-    /* cg_parallel_for emits at c->b with the entry's runtime pointer; the
-     * driver is a function of its own (shared by nodes, called from conv
-     * loops too), so it gets both pointed at itself for the call */
-    LLVMBuilderRef eb = c->b;
-    LLVMValueRef ert = c->rt;
-    c->b = b;
-    c->rt = LLVMGetParam(fn, CTX_N);
-    cg_parallel_for(c, body, ctx, cg_i64(c, items));
-    c->b = eb;
-    c->rt = ert;
+    /* the driver is a function of its own (shared by nodes, called from
+     * conv loops too): the pool is reached through its own rt parameter */
+    cg_parallel_for_at(c, b, LLVMGetParam(fn, CTX_N), body, ctx, cg_i64(c, items));
   } else {
     LLVMValueRef args[3] = {ctx, cg_i64(c, 0), cg_i64(c, items)};
-    LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, args, 3, "");
+    cg_call_at(b, body, args, 3);
   }
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_fn_end(b);
   free(name), free(bname);
   return fn;
 }

@@ -31,22 +31,10 @@ void mv_emit_copy(cg_ctx *c, mv_copy *cp, LLVMValueRef dst, int dalign, LLVMValu
  * element at value (es bytes, known at compile time). */
 void mv_emit_fill(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, const void *value, size_t es);
 
-/* Building blocks for generated functions (lower_movement_copy.c).
- * mv_node_fn adds an internal void function of nparams (<= 4) noalias
- * pointers named after the current node, with b positioned in its entry;
- * mv_finish_fn returns from it, disposes b and calls it at c->b. */
-LLVMValueRef mv_node_fn(cg_ctx *c, const char *what, unsigned nparams, LLVMBuilderRef *b);
-void mv_finish_fn(cg_ctx *c, LLVMValueRef fn, LLVMBuilderRef b, LLVMValueRef *args, unsigned n);
-/* A counted loop 0..n-1 (n >= 1; n == 1 emits no loop and iv is 0). pre is
- * the block the loop is entered from, for extra phis; mv_loop_end returns
- * the latch block (their back-edge incoming block). */
-typedef struct mv_loop {
-  LLVMBasicBlockRef pre, body;
-  LLVMValueRef iv;
-  int64_t n;
-} mv_loop;
-mv_loop mv_loop_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, int64_t n, const char *name);
-LLVMBasicBlockRef mv_loop_end(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, mv_loop *l);
+/* Starts the function a movement lowering generates (llvm_kit.c's
+ * cg_fn_begin_ptrs with noalias pointers: the copies' buffers are distinct),
+ * named after the current node and `what`; *b is positioned in its entry. */
+LLVMValueRef mv_node_fn(cg_ctx *c, const char *what, int nparams, LLVMBuilderRef *b);
 
 /* Transposes T x T elements held in T vectors of T lanes (T a power of two
  * <= 32) in place: log2(T) rounds of interleaving row i with row i + T/2

@@ -22,7 +22,7 @@
 typedef struct gen {
   cg_ctx *c;
   LLVMBuilderRef b;
-  LLVMValueRef fn, dst, src;
+  LLVMValueRef dst, src;
   LLVMTypeRef et; /* the element as an integer of es bytes */
   const mv_copy *cp;
   int64_t es;
@@ -91,38 +91,14 @@ static int row_align(int base, int64_t off, const int64_t *st, const int64_t *di
   return a;
 }
 
-/* ---- loops with a constant trip count (at least 1) ---- */
-mv_loop mv_loop_begin(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, int64_t n, const char *name) {
-  mv_loop l = {NULL, NULL, NULL, n};
-  l.pre = LLVMGetInsertBlock(b);
-  if (n == 1) {
-    l.iv = cg_i64(c, 0);
-    return l;
-  }
-  l.body = LLVMAppendBasicBlockInContext(c->c, fn, name);
-  LLVMBuildBr(b, l.body);
-  LLVMPositionBuilderAtEnd(b, l.body);
-  l.iv = LLVMBuildPhi(b, c->i64, name);
-  LLVMValueRef zero = cg_i64(c, 0);
-  LLVMAddIncoming(l.iv, &zero, &l.pre, 1);
+/* the kit's loops (llvm_kit.c) on the copy's builder */
+typedef cg_loop loop;
+static loop loop_begin(gen *G, int64_t n, const char *name) {
+  loop l;
+  cg_loop_begin(G->c, G->b, &l, n, name);
   return l;
 }
-
-LLVMBasicBlockRef mv_loop_end(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef fn, mv_loop *l) {
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
-  if (l->n == 1) return latch;
-  LLVMValueRef next = LLVMBuildNUWAdd(b, l->iv, cg_i64(c, 1), "");
-  LLVMValueRef more = LLVMBuildICmp(b, LLVMIntULT, next, cg_i64(c, l->n), "");
-  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(c->c, fn, "");
-  LLVMBuildCondBr(b, more, l->body, exit);
-  LLVMAddIncoming(l->iv, &next, &latch, 1);
-  LLVMPositionBuilderAtEnd(b, exit);
-  return latch;
-}
-
-typedef mv_loop loop;
-static loop loop_begin(gen *G, int64_t n, const char *name) { return mv_loop_begin(G->c, G->b, G->fn, n, name); }
-static void loop_end(gen *G, loop *l) { mv_loop_end(G->c, G->b, G->fn, l); }
+static void loop_end(gen *G, loop *l) { cg_loop_end(G->c, G->b, l, NULL); }
 
 /* off + i*stride (i64, no signed wrap: offsets stay inside the buffers) */
 static LLVMValueRef madd(gen *G, LLVMValueRef off, LLVMValueRef i, int64_t stride) {
@@ -132,14 +108,12 @@ static LLVMValueRef madd(gen *G, LLVMValueRef off, LLVMValueRef i, int64_t strid
 }
 
 static LLVMValueRef elem_ptr(gen *G, LLVMValueRef base, LLVMValueRef off) {
-  return LLVMBuildInBoundsGEP2(G->b, G->et, base, &off, 1, "");
+  return cg_gep_inbounds(G->b, G->et, base, off);
 }
 
 static void copy_elem(gen *G, LLVMValueRef doff, LLVMValueRef soff) {
-  LLVMValueRef v = LLVMBuildLoad2(G->b, G->et, elem_ptr(G, G->src, soff), "");
-  LLVMSetAlignment(v, (unsigned)G->ealign_s);
-  LLVMValueRef s = LLVMBuildStore(G->b, v, elem_ptr(G, G->dst, doff));
-  LLVMSetAlignment(s, (unsigned)G->ealign_d);
+  LLVMValueRef v = cg_load(G->b, G->et, elem_ptr(G, G->src, soff), (unsigned)G->ealign_s);
+  cg_store(G->b, v, elem_ptr(G, G->dst, doff), (unsigned)G->ealign_d);
 }
 
 /* The innermost dim of a plain (untiled) copy. */
@@ -153,11 +127,9 @@ static void leaf_row(gen *G, LLVMValueRef doff, LLVMValueRef soff) {
     return;
   }
   if (ss == 0) { /* broadcast: one load, n stores */
-    LLVMValueRef v = LLVMBuildLoad2(G->b, G->et, elem_ptr(G, G->src, soff), "");
-    LLVMSetAlignment(v, (unsigned)G->ealign_s);
+    LLVMValueRef v = cg_load(G->b, G->et, elem_ptr(G, G->src, soff), (unsigned)G->ealign_s);
     loop l = loop_begin(G, n, "bcast");
-    LLVMValueRef s = LLVMBuildStore(G->b, v, elem_ptr(G, G->dst, madd(G, doff, l.iv, ds)));
-    LLVMSetAlignment(s, (unsigned)G->ealign_d);
+    cg_store(G->b, v, elem_ptr(G, G->dst, madd(G, doff, l.iv, ds)), (unsigned)G->ealign_d);
     loop_end(G, &l);
     return;
   }
@@ -211,14 +183,12 @@ static void tile_vec(gen *G, LLVMValueRef doff, LLVMValueRef soff, LLVMValueRef 
   LLVMValueRef dbase = madd(G, madd(G, doff, i0, cp->ds[u]), j0, 1);
   for (int r = 0; r < T; r++) {
     LLVMValueRef p = elem_ptr(G, G->src, LLVMBuildNSWAdd(G->b, sbase, cg_i64(G->c, r * cp->ss[l]), ""));
-    rows[r] = LLVMBuildLoad2(G->b, vt, p, "");
-    LLVMSetAlignment(rows[r], (unsigned)G->ealign_s);
+    rows[r] = cg_load(G->b, vt, p, (unsigned)G->ealign_s);
   }
   mv_transpose_regs(G->c, G->b, rows, T);
   for (int i = 0; i < T; i++) {
     LLVMValueRef p = elem_ptr(G, G->dst, LLVMBuildNSWAdd(G->b, dbase, cg_i64(G->c, i * cp->ds[u]), ""));
-    LLVMValueRef s = LLVMBuildStore(G->b, rows[i], p);
-    LLVMSetAlignment(s, (unsigned)G->ealign_d);
+    cg_store(G->b, rows[i], p, (unsigned)G->ealign_d);
   }
 }
 
@@ -277,29 +247,10 @@ static void nest(gen *G, const int *lv, int nl, LLVMValueRef doff, LLVMValueRef 
   loop_end(G, &l);
 }
 
-static void add_noalias(cg_ctx *c, LLVMValueRef fn, unsigned nparams) {
-  unsigned kind = LLVMGetEnumAttributeKindForName("noalias", 7);
-  for (unsigned i = 1; i <= nparams; i++) LLVMAddAttributeAtIndex(fn, i, LLVMCreateEnumAttribute(c->c, kind, 0));
-}
-
-/* A new internal function void(ptr...) for the current node; b is positioned
- * in its entry block. */
-LLVMValueRef mv_node_fn(cg_ctx *c, const char *what, unsigned nparams, LLVMBuilderRef *b) {
+LLVMValueRef mv_node_fn(cg_ctx *c, const char *what, int nparams, LLVMBuilderRef *b) {
   char label[64], name[96];
   snprintf(name, sizeof name, "%s_%s", cg_node_label(c, label, sizeof label), what);
-  LLVMTypeRef params[4] = {c->ptr, c->ptr, c->ptr, c->ptr};
-  LLVMValueRef fn = LLVMAddFunction(c->m, name, LLVMFunctionType(c->void_t, params, nparams, 0));
-  LLVMSetLinkage(fn, LLVMInternalLinkage);
-  add_noalias(c, fn, nparams);
-  *b = LLVMCreateBuilderInContext(c->c);
-  LLVMPositionBuilderAtEnd(*b, LLVMAppendBasicBlockInContext(c->c, fn, "entry"));
-  return fn;
-}
-
-void mv_finish_fn(cg_ctx *c, LLVMValueRef fn, LLVMBuilderRef b, LLVMValueRef *args, unsigned n) {
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
-  cg_call(c, fn, args, n);
+  return cg_fn_begin_ptrs(c, name, nparams, CG_FN_NOALIAS, b);
 }
 
 void mv_emit_copy(cg_ctx *c, mv_copy *cp, LLVMValueRef dst, int dalign, LLVMValueRef src, int salign) {
@@ -319,7 +270,6 @@ void mv_emit_copy(cg_ctx *c, mv_copy *cp, LLVMValueRef dst, int dalign, LLVMValu
       if (cp->ss[k] == 1 && cp->dims[k] >= 4 && cp->dims[G.last] >= 4) G.unit = k;
   }
   LLVMValueRef fn = mv_node_fn(c, G.unit >= 0 ? "transpose" : "copy", 2, &G.b);
-  G.fn = fn;
   G.dst = LLVMGetParam(fn, 0);
   G.src = LLVMGetParam(fn, 1);
   int lv[MV_MAX_RANK], nl = 0;
@@ -338,7 +288,7 @@ void mv_emit_copy(cg_ctx *c, mv_copy *cp, LLVMValueRef dst, int dalign, LLVMValu
     nest(&G, lv, nl, cg_i64(c, cp->doff), cg_i64(c, cp->soff), leaf_row);
   }
   LLVMValueRef args[2] = {dst, src};
-  mv_finish_fn(c, fn, G.b, args, 2);
+  cg_fn_end_call(c, fn, G.b, args, 2);
 }
 
 void mv_emit_fill(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, const void *value, size_t es) {
@@ -355,11 +305,9 @@ void mv_emit_fill(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, const void 
   gen G = {.c = c, .es = (int64_t)es};
   G.et = LLVMIntTypeInContext(c->c, (unsigned)(8 * es));
   LLVMValueRef fn = mv_node_fn(c, "fill", 1, &G.b);
-  G.fn = fn;
   loop l = loop_begin(&G, n, "fill");
-  LLVMValueRef p = LLVMBuildInBoundsGEP2(G.b, G.et, LLVMGetParam(fn, 0), &l.iv, 1, "");
-  LLVMValueRef s = LLVMBuildStore(G.b, LLVMConstInt(G.et, bits, 0), p);
-  LLVMSetAlignment(s, (unsigned)(align < (int)es ? align : (int)es));
+  LLVMValueRef p = cg_gep_inbounds(G.b, G.et, LLVMGetParam(fn, 0), l.iv);
+  cg_store(G.b, LLVMConstInt(G.et, bits, 0), p, (unsigned)(align < (int)es ? align : (int)es));
   loop_end(&G, &l);
-  mv_finish_fn(c, fn, G.b, &dst, 1);
+  cg_fn_end_call(c, fn, G.b, &dst, 1);
 }

@@ -112,8 +112,7 @@ static void pool_out(pgen *g, LLVMValueRef xoff, LLVMValueRef yoff, LLVMValueRef
       for (int64_t e = r[2]->lo; e < r[2]->hi; e++) {
         int64_t off = ((a * w->dil[0]) * w->in[1] + b * w->dil[1]) * w->in[2] + e * w->dil[2];
         LLVMValueRef i = LLVMBuildNSWAdd(g->b, base, cg_i64(c, off), "");
-        LLVMValueRef v = LLVMBuildLoad2(g->b, g->ft, LLVMBuildInBoundsGEP2(g->b, g->ft, g->x, &i, 1, ""), "");
-        LLVMSetAlignment(v, g->ax);
+        LLVMValueRef v = cg_load(g->b, g->ft, cg_gep_inbounds(g->b, g->ft, g->x, i), g->ax);
         if (!acc) acc = v;
         else if (g->mx) acc = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, acc, ""), v, acc, "");
         else acc = LLVMBuildFAdd(g->b, acc, v, "");
@@ -122,8 +121,7 @@ static void pool_out(pgen *g, LLVMValueRef xoff, LLVMValueRef yoff, LLVMValueRef
   for (int d = 0; d < KK_NN_SP; d++) cnt *= g->cip ? r[d]->cnt_pad : r[d]->hi - r[d]->lo;
   if (!acc || (!g->mx && cnt <= 0)) acc = LLVMConstReal(g->ft, 0.0); /* no valid tap */
   else if (!g->mx) acc = LLVMBuildFDiv(g->b, acc, LLVMConstReal(g->ft, (double)cnt), "");
-  LLVMValueRef st = LLVMBuildStore(g->b, acc, LLVMBuildInBoundsGEP2(g->b, g->ft, g->y, &out, 1, ""));
-  LLVMSetAlignment(st, g->ay);
+  cg_store(g->b, acc, cg_gep_inbounds(g->b, g->ft, g->y, out), g->ay);
 }
 
 static void pool_level(pgen *g, int d, LLVMValueRef xoff, LLVMValueRef yoff, LLVMValueRef *o, const pool_run **r) {
@@ -133,10 +131,11 @@ static void pool_level(pgen *g, int d, LLVMValueRef xoff, LLVMValueRef yoff, LLV
   }
   for (int k = 0; k < g->nruns[d]; k++) {
     r[d] = &g->runs[d][k];
-    mv_loop l = mv_loop_begin(g->c, g->b, g->fn, r[d]->n, "o");
+    cg_loop l;
+    cg_loop_begin(g->c, g->b, &l, r[d]->n, "o");
     o[d] = LLVMBuildNUWAdd(g->b, l.iv, cg_i64(g->c, r[d]->o), "");
     pool_level(g, d + 1, xoff, yoff, o, r);
-    mv_loop_end(g->c, g->b, g->fn, &l);
+    cg_loop_end(g->c, g->b, &l, NULL);
   }
 }
 
@@ -166,14 +165,15 @@ static bool gen_pool(cg_ctx *c, const ir_node *n, const kk_nn_win *w, int64_t NC
   g->y = LLVMGetParam(g->fn, 0);
   g->x = LLVMGetParam(g->fn, 1);
   int64_t isz = w->in[0] * w->in[1] * w->in[2], osz = w->out[0] * w->out[1] * w->out[2];
-  mv_loop l = mv_loop_begin(c, g->b, g->fn, NC, "plane");
+  cg_loop l;
+  cg_loop_begin(c, g->b, &l, NC, "plane");
   LLVMValueRef o[KK_NN_SP];
   const pool_run *r[KK_NN_SP];
   pool_level(g, 0, LLVMBuildNUWMul(g->b, l.iv, cg_i64(c, isz), ""), LLVMBuildNUWMul(g->b, l.iv, cg_i64(c, osz), ""),
              o, r);
-  mv_loop_end(c, g->b, g->fn, &l);
+  cg_loop_end(c, g->b, &l, NULL);
   LLVMValueRef args[2] = {cg_value_ptr(c, y), cg_value_ptr(c, x)};
-  mv_finish_fn(c, g->fn, g->b, args, 2);
+  cg_fn_end_call(c, g->fn, g->b, args, 2);
   free(g);
   return true;
 }
@@ -269,41 +269,34 @@ typedef struct gpool {
 } gpool;
 
 static LLVMValueRef gp_load(gpool *p, LLVMValueRef off) {
-  LLVMValueRef v = LLVMBuildLoad2(p->b, p->ft, LLVMBuildInBoundsGEP2(p->b, p->ft, p->x, &off, 1, ""), "");
-  LLVMSetAlignment(v, p->ax);
-  return v;
+  return cg_load(p->b, p->ft, cg_gep_inbounds(p->b, p->ft, p->x, off), p->ax);
 }
 
 /* Channels c0 .. c0+g-1 (g <= GP). */
 static void gp_group(gpool *p, LLVMValueRef c0, int g) {
   cg_ctx *c = p->c;
-  LLVMValueRef base[GP], acc[GP], phi[GP] = {NULL};
+  LLVMValueRef base[GP], acc[GP];
   int64_t first = p->mx ? 1 : 0; /* max starts from element 0 */
   for (int k = 0; k < g; k++) {
     base[k] = LLVMBuildNSWMul(p->b, LLVMBuildNUWAdd(p->b, c0, cg_i64(c, k), ""), cg_i64(c, p->S), "");
     acc[k] = p->mx ? gp_load(p, base[k]) : LLVMConstReal(p->ft, 0.0);
   }
   if (p->S > first) {
-    mv_loop l = mv_loop_begin(c, p->b, p->fn, p->S - first, "s");
-    for (int k = 0; l.body && k < g; k++) {
-      phi[k] = LLVMBuildPhi(p->b, p->ft, "acc");
-      LLVMAddIncoming(phi[k], &acc[k], &l.pre, 1);
-      acc[k] = phi[k];
-    }
+    cg_loop l;
+    cg_loop_begin(c, p->b, &l, p->S - first, "s");
+    cg_loop_carry(p->b, &l, g, acc);
     LLVMValueRef s = LLVMBuildNUWAdd(p->b, l.iv, cg_i64(c, first), "");
     for (int k = 0; k < g; k++) {
       LLVMValueRef v = gp_load(p, LLVMBuildNSWAdd(p->b, base[k], s, ""));
-      acc[k] = p->mx ? LLVMBuildSelect(p->b, LLVMBuildFCmp(p->b, LLVMRealOGT, v, acc[k], ""), v, acc[k], "")
-                     : LLVMBuildFAdd(p->b, acc[k], v, "");
+      acc[k] = p->mx ? LLVMBuildSelect(p->b, LLVMBuildFCmp(p->b, LLVMRealOGT, v, l.acc[k], ""), v, l.acc[k], "")
+                     : LLVMBuildFAdd(p->b, l.acc[k], v, "");
     }
-    LLVMBasicBlockRef latch = mv_loop_end(c, p->b, p->fn, &l);
-    for (int k = 0; l.body && k < g; k++) LLVMAddIncoming(phi[k], &acc[k], &latch, 1);
+    cg_loop_end(c, p->b, &l, acc);
   }
   for (int k = 0; k < g; k++) {
     LLVMValueRef r = p->mx ? acc[k] : LLVMBuildFDiv(p->b, acc[k], LLVMConstReal(p->ft, (double)p->S), "");
     LLVMValueRef off = LLVMBuildNUWAdd(p->b, c0, cg_i64(c, k), "");
-    LLVMValueRef st = LLVMBuildStore(p->b, r, LLVMBuildInBoundsGEP2(p->b, p->ft, p->y, &off, 1, ""));
-    LLVMSetAlignment(st, p->ay);
+    cg_store(p->b, r, cg_gep_inbounds(p->b, p->ft, p->y, off), p->ay);
   }
 }
 
@@ -321,8 +314,7 @@ static LLVMValueRef gp_block(gpool *p, LLVMValueRef base, LLVMValueRef s0, int T
   LLVMValueRef rows[32];
   for (int k = 0; k < T; k++) {
     LLVMValueRef off = LLVMBuildNSWAdd(p->b, LLVMBuildNSWAdd(p->b, base, s0, ""), cg_i64(p->c, k * p->S), "");
-    rows[k] = LLVMBuildLoad2(p->b, vt, LLVMBuildInBoundsGEP2(p->b, p->ft, p->x, &off, 1, ""), "");
-    LLVMSetAlignment(rows[k], p->ax);
+    rows[k] = cg_load(p->b, vt, cg_gep_inbounds(p->b, p->ft, p->x, off), p->ax);
   }
   mv_transpose_regs(p->c, p->b, rows, T);
   for (int j = j0; j < T; j++) acc = first && p->mx && j == j0 ? rows[j] : gp_fold(p, acc, rows[j]);
@@ -341,16 +333,12 @@ static void gp_group_tiled(gpool *p, LLVMValueRef c0, int T) {
   int64_t nb = p->S / T, r = p->S % T;
   LLVMValueRef acc = gp_block(p, base, cg_i64(c, 0), T, 0, LLVMConstNull(vt), true);
   if (nb > 1) {
-    mv_loop l = mv_loop_begin(c, p->b, p->fn, nb - 1, "sb");
-    LLVMValueRef phi = acc;
-    if (l.body) {
-      phi = LLVMBuildPhi(p->b, vt, "acc");
-      LLVMAddIncoming(phi, &acc, &l.pre, 1);
-    }
+    cg_loop l;
+    cg_loop_begin(c, p->b, &l, nb - 1, "sb");
+    cg_loop_carry(p->b, &l, 1, &acc);
     LLVMValueRef s0 = LLVMBuildNUWMul(p->b, LLVMBuildNUWAdd(p->b, l.iv, cg_i64(c, 1), ""), cg_i64(c, T), "");
-    acc = gp_block(p, base, s0, T, 0, phi, false);
-    LLVMBasicBlockRef latch = mv_loop_end(c, p->b, p->fn, &l);
-    if (l.body) LLVMAddIncoming(phi, &acc, &latch, 1);
+    acc = gp_block(p, base, s0, T, 0, l.acc[0], false);
+    cg_loop_end(c, p->b, &l, &acc);
   }
   if (r > 0) acc = gp_block(p, base, cg_i64(c, p->S - T), T, (int)(T - r), acc, false);
   if (!p->mx) {
@@ -358,8 +346,7 @@ static void gp_group_tiled(gpool *p, LLVMValueRef c0, int T) {
     for (int k = 0; k < T; k++) splat[k] = sv;
     acc = LLVMBuildFDiv(p->b, acc, LLVMConstVector(splat, (unsigned)T), "");
   }
-  LLVMValueRef st = LLVMBuildStore(p->b, acc, LLVMBuildInBoundsGEP2(p->b, p->ft, p->y, &c0, 1, ""));
-  LLVMSetAlignment(st, p->ay);
+  cg_store(p->b, acc, cg_gep_inbounds(p->b, p->ft, p->y, c0), p->ay);
 }
 
 kn_status mv_lower_global_pool(cg_ctx *c, const ir_node *n) {
@@ -382,20 +369,22 @@ kn_status mv_lower_global_pool(cg_ctx *c, const ir_node *n) {
   int T = c->vec_bytes / es > 16 ? 16 : c->vec_bytes / es;
   int64_t done = 0;
   if (T >= 4 && S >= T && NC >= T) {
-    mv_loop l = mv_loop_begin(c, p.b, p.fn, NC / T, "cht");
+    cg_loop l;
+    cg_loop_begin(c, p.b, &l, NC / T, "cht");
     gp_group_tiled(&p, LLVMBuildNUWMul(p.b, l.iv, cg_i64(c, T), ""), T);
-    mv_loop_end(c, p.b, p.fn, &l);
+    cg_loop_end(c, p.b, &l, NULL);
     done = NC / T * T;
   }
   int64_t groups = (NC - done) / GP, rest = (NC - done) % GP;
   if (groups > 0) {
-    mv_loop l = mv_loop_begin(c, p.b, p.fn, groups, "ch");
+    cg_loop l;
+    cg_loop_begin(c, p.b, &l, groups, "ch");
     gp_group(&p, LLVMBuildNUWAdd(p.b, LLVMBuildNUWMul(p.b, l.iv, cg_i64(c, GP), ""), cg_i64(c, done), ""), GP);
-    mv_loop_end(c, p.b, p.fn, &l);
+    cg_loop_end(c, p.b, &l, NULL);
   }
   if (rest > 0) gp_group(&p, cg_i64(c, done + groups * GP), (int)rest);
   LLVMValueRef args[2] = {cg_value_ptr(c, y), cg_value_ptr(c, x)};
-  mv_finish_fn(c, p.fn, p.b, args, 2);
+  cg_fn_end_call(c, p.fn, p.b, args, 2);
   return KN_OK;
 }
 
@@ -439,8 +428,7 @@ static kn_status resize_emit(cg_ctx *c, const ir_node *n, rs_axis *ax, int rank,
   LLVMValueRef buf[2] = {NULL, NULL};
   if (np > 1) {
     buf[0] = cg_scratch(c, np > 2 ? 2 * half : half);
-    LLVMValueRef off = cg_i64(c, half);
-    buf[1] = LLVMBuildGEP2(c->b, c->i8, buf[0], &off, 1, "");
+    buf[1] = cg_gep(c->b, c->i8, buf[0], cg_i64(c, half));
   }
   for (int d = 0; d < rank; d++) cur[d] = ax[d].in_len;
   LLVMValueRef src = cg_value_ptr(c, x);

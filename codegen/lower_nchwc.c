@@ -22,29 +22,19 @@ static void emit_rows(cg_ctx *c, LLVMValueRef kernel, LLVMValueRef *lead, int nl
                       int nptr, int64_t n, double flops) {
   char label[64], name[96];
   snprintf(name, sizeof name, "kiln_%s_rows", cg_node_label(c, label, sizeof label));
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(c->c);
-  LLVMTypeRef params[3] = {c->ptr, c->i64, c->i64};
-  LLVMValueRef fn = gm_new_function_typed(c, b, name, params, 3);
+  LLVMBuilderRef b;
+  LLVMValueRef fn = cg_fn_begin_body(c, name, &b);
   LLVMValueRef args[16];
   int na = 0;
   for (int i = 0; i < nlead; i++) args[na++] = lead[i];
-  for (int i = 0; i < nptr; i++) {
-    LLVMValueRef idx = cg_i64(c, i);
-    LLVMValueRef p = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, LLVMGetParam(fn, 0), &idx, 1, ""), "");
-    LLVMSetAlignment(p, 8);
-    args[na++] = p;
-  }
+  for (int i = 0; i < nptr; i++) args[na++] = cg_load_slot(c, b, LLVMGetParam(fn, 0), i);
   args[na++] = LLVMGetParam(fn, 1);
   args[na++] = LLVMGetParam(fn, 2);
-  LLVMBuildCall2(b, LLVMGlobalGetValueType(kernel), kernel, args, (unsigned)na, "");
-  LLVMBuildRetVoid(b);
-  LLVMDisposeBuilder(b);
+  cg_call_at(b, kernel, args, (unsigned)na);
+  cg_fn_end(b);
 
   LLVMValueRef ctx = cg_entry_alloca(c, LLVMArrayType(c->ptr, MAX_PTRS));
-  for (int i = 0; i < nptr; i++) {
-    LLVMValueRef idx = cg_i64(c, i);
-    LLVMBuildStore(c->b, ptrs[i], LLVMBuildGEP2(c->b, c->ptr, ctx, &idx, 1, ""));
-  }
+  for (int i = 0; i < nptr; i++) cg_store_slot(c, c->b, ctx, i, ptrs[i]);
   if (n > 1 && gm_parallel_worth(flops)) cg_parallel_for(c, fn, ctx, cg_i64(c, n));
   else {
     LLVMValueRef cargs[3] = {ctx, cg_i64(c, 0), cg_i64(c, n)};

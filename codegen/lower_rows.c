@@ -89,8 +89,8 @@ static void gen_softmax(cg_ctx *c, LLVMValueRef x, LLVMValueRef y, int64_t rows,
   if (cg_vgen_reuse(c, name, args, 2)) return;
   cg_vgen g;
   cg_vgen_begin(&g, c, name, 2);
-  cg_vloop l;
-  cg_vloop_begin(&g, &l, rows, 0, NULL);
+  cg_loop l;
+  cg_loop_begin(c, g.b, &l, rows, "row");
   row_ctx r = {.x = row_ptr(&g, cg_vgen_param(&g, 0), l.iv, len), .y = row_ptr(&g, cg_vgen_param(&g, 1), l.iv, len)};
   LLVMValueRef mx = cg_vpass(&g, len, 4, cg_vf(&g, -__builtin_inff()), CG_VMAX, body_max, &r);
   r.m = cg_vsplat(&g, cg_vhreduce(&g, CG_VMAX, mx));
@@ -105,7 +105,7 @@ static void gen_softmax(cg_ctx *c, LLVMValueRef x, LLVMValueRef y, int64_t rows,
     r.s = cg_vsplat(&g, LLVMBuildFDiv(g.b, LLVMConstReal(c->f32, 1.0), s, "inv"));
     cg_vpass(&g, len, 1, NULL, CG_VADD, body_scale, &r);
   }
-  cg_vloop_end(&g, &l, NULL);
+  cg_loop_end(c, g.b, &l, NULL);
   cg_vgen_end(&g, args);
 }
 
@@ -194,8 +194,8 @@ static void gen_layernorm(cg_ctx *c, LLVMValueRef *args, int64_t rows, int64_t l
   if (cg_vgen_reuse(c, name, args, 6)) return;
   cg_vgen g;
   cg_vgen_begin(&g, c, name, 6);
-  cg_vloop l;
-  cg_vloop_begin(&g, &l, rows, 0, NULL);
+  cg_loop l;
+  cg_loop_begin(c, g.b, &l, rows, "row");
   row_ctx r = {.x = row_ptr(&g, cg_vgen_param(&g, 0), l.iv, len),
                .y = row_ptr(&g, cg_vgen_param(&g, 3), l.iv, len),
                .scale = cg_vgen_param(&g, 1),
@@ -221,10 +221,10 @@ static void gen_layernorm(cg_ctx *c, LLVMValueRef *args, int64_t rows, int64_t l
   cg_vpass(&g, len, 1, NULL, CG_VADD, body_norm, &r);
   if (mean_out) {
     LLVMValueRef mean = LLVMBuildFAdd(g.b, x0, mu, "mean");
-    LLVMSetAlignment(LLVMBuildStore(g.b, mean, cg_vgep(&g, cg_vgen_param(&g, 4), l.iv)), 4);
+    cg_store(g.b, mean, cg_vgep(&g, cg_vgen_param(&g, 4), l.iv), 4);
   }
-  if (inv_out) LLVMSetAlignment(LLVMBuildStore(g.b, inv, cg_vgep(&g, cg_vgen_param(&g, 5), l.iv)), 4);
-  cg_vloop_end(&g, &l, NULL);
+  if (inv_out) cg_store(g.b, inv, cg_vgep(&g, cg_vgen_param(&g, 5), l.iv), 4);
+  cg_loop_end(c, g.b, &l, NULL);
   cg_vgen_end(&g, args);
 }
 

@@ -6,24 +6,10 @@
 #include "lower_vec.h"
 #include <string.h>
 
-static LLVMValueRef intrinsic(cg_vgen *g, const char *name, LLVMTypeRef *types, size_t ntypes) {
-  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-  return LLVMGetIntrinsicDeclaration(g->c->m, id, types, ntypes);
-}
-
-static LLVMValueRef call_intrinsic(cg_vgen *g, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
-  return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
-}
-
-static void add_fn_attr(cg_ctx *c, LLVMValueRef fn, const char *name) {
-  unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->c, kind, 0));
-}
-
 bool cg_vgen_reuse(cg_ctx *c, const char *name, LLVMValueRef *args, int nargs) {
   LLVMValueRef fn = LLVMGetNamedFunction(c->m, name);
   if (!fn) return false;
-  LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, (unsigned)nargs, "");
+  cg_call(c, fn, args, (unsigned)nargs);
   return true;
 }
 
@@ -40,74 +26,19 @@ void cg_vgen_begin_typed(cg_vgen *g, cg_ctx *c, const char *name, LLVMTypeRef *p
   g->vf = LLVMVectorType(c->f32, (unsigned)g->vw);
   g->vi = LLVMVectorType(c->i32, (unsigned)g->vw);
   g->nparams = n;
-  g->fn = LLVMAddFunction(c->m, name, LLVMFunctionType(c->void_t, params, (unsigned)n, 0));
-  LLVMSetLinkage(g->fn, LLVMInternalLinkage);
-  add_fn_attr(c, g->fn, "noinline");
-  add_fn_attr(c, g->fn, "nounwind");
-  g->b = LLVMCreateBuilderInContext(c->c);
-  LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(c->c, g->fn, "entry"));
+  g->fn = cg_fn_begin(c, name, params, n, CG_FN_NOINLINE, &g->b);
 }
 
 LLVMValueRef cg_vgen_param(cg_vgen *g, int i) { return LLVMGetParam(g->fn, (unsigned)i); }
 
 void cg_vgen_finish(cg_vgen *g) {
-  LLVMBuildRetVoid(g->b);
-  LLVMDisposeBuilder(g->b);
+  cg_fn_end(g->b);
   g->b = NULL;
 }
 
 void cg_vgen_end(cg_vgen *g, LLVMValueRef *args) {
-  cg_vgen_finish(g);
-  LLVMBuildCall2(g->c->b, LLVMGlobalGetValueType(g->fn), g->fn, args, (unsigned)g->nparams, "");
-}
-
-/* ---- loops ---- */
-void cg_vloop_begin(cg_vgen *g, cg_vloop *l, int64_t count, int nacc, const LLVMValueRef *init) {
-  memset(l, 0, sizeof *l);
-  l->count = count;
-  l->nacc = nacc;
-  if (count == 1) {
-    l->iv = cg_vi64(g, 0);
-    for (int k = 0; k < nacc; k++) l->acc[k] = init[k];
-    return;
-  }
-  l->pre = LLVMGetInsertBlock(g->b);
-  l->body = LLVMAppendBasicBlockInContext(g->c->c, g->fn, "loop");
-  LLVMBuildBr(g->b, l->body);
-  LLVMPositionBuilderAtEnd(g->b, l->body);
-  l->iv = LLVMBuildPhi(g->b, g->c->i64, "i");
-  LLVMValueRef zero = cg_vi64(g, 0);
-  LLVMAddIncoming(l->iv, &zero, &l->pre, 1);
-  for (int k = 0; k < nacc; k++) {
-    l->acc[k] = LLVMBuildPhi(g->b, LLVMTypeOf(init[k]), "acc");
-    LLVMValueRef v = init[k];
-    LLVMAddIncoming(l->acc[k], &v, &l->pre, 1);
-  }
-}
-
-void cg_vloop_begin_n(cg_vgen *g, cg_vloop *l, LLVMValueRef count) {
-  cg_vloop_begin(g, l, 2, 0, NULL); /* a real loop; its bound is compared below */
-  l->count = -1;
-  l->n = count;
-}
-
-void cg_vloop_end(cg_vgen *g, cg_vloop *l, const LLVMValueRef *next) {
-  if (l->count == 1) {
-    for (int k = 0; k < l->nacc; k++) l->acc[k] = next[k];
-    return;
-  }
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-  LLVMValueRef ivn = LLVMBuildNUWAdd(g->b, l->iv, cg_vi64(g, 1), "");
-  LLVMAddIncoming(l->iv, &ivn, &latch, 1);
-  for (int k = 0; k < l->nacc; k++) {
-    LLVMValueRef v = next[k];
-    LLVMAddIncoming(l->acc[k], &v, &latch, 1);
-    l->acc[k] = next[k];
-  }
-  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->c->c, g->fn, "done");
-  LLVMValueRef bound = l->count < 0 ? l->n : cg_vi64(g, l->count);
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, ivn, bound, ""), l->body, exit);
-  LLVMPositionBuilderAtEnd(g->b, exit);
+  cg_fn_end_call(g->c, g->fn, g->b, args, (unsigned)g->nparams);
+  g->b = NULL;
 }
 
 /* ---- constants, addresses, memory ---- */
@@ -130,7 +61,7 @@ LLVMValueRef cg_vsplat(cg_vgen *g, LLVMValueRef s) {
 }
 
 LLVMValueRef cg_vgep(cg_vgen *g, LLVMValueRef base, LLVMValueRef off) {
-  return LLVMBuildInBoundsGEP2(g->b, g->c->f32, base, &off, 1, "");
+  return cg_gep_inbounds(g->b, g->c->f32, base, off);
 }
 
 LLVMValueRef cg_vmask(cg_vgen *g, int64_t lanes) {
@@ -141,34 +72,18 @@ LLVMValueRef cg_vmask(cg_vgen *g, int64_t lanes) {
 
 LLVMValueRef cg_vload(cg_vgen *g, LLVMValueRef base, LLVMValueRef off, int64_t lanes, float fill) {
   LLVMValueRef p = cg_vgep(g, base, off);
-  if (lanes >= g->vw) {
-    LLVMValueRef v = LLVMBuildLoad2(g->b, g->vf, p, "");
-    LLVMSetAlignment(v, 4);
-    return v;
-  }
-  LLVMTypeRef tys[2] = {g->vf, g->c->ptr};
-  LLVMValueRef fn = intrinsic(g, "llvm.masked.load", tys, 2);
-  LLVMValueRef args[4] = {p, LLVMConstInt(g->c->i32, 4, 0), cg_vmask(g, lanes), cg_vf(g, fill)};
-  return call_intrinsic(g, fn, args, 4);
+  if (lanes >= g->vw) return cg_load(g->b, g->vf, p, 4);
+  return cg_load_masked(g->c, g->b, g->vf, p, 4, cg_vmask(g, lanes), cg_vf(g, fill));
 }
 
 void cg_vstore(cg_vgen *g, LLVMValueRef v, LLVMValueRef base, LLVMValueRef off, int64_t lanes) {
   LLVMValueRef p = cg_vgep(g, base, off);
-  if (lanes >= g->vw) {
-    LLVMValueRef s = LLVMBuildStore(g->b, v, p);
-    LLVMSetAlignment(s, 4);
-    return;
-  }
-  LLVMTypeRef tys[2] = {g->vf, g->c->ptr};
-  LLVMValueRef fn = intrinsic(g, "llvm.masked.store", tys, 2);
-  LLVMValueRef args[4] = {v, p, LLVMConstInt(g->c->i32, 4, 0), cg_vmask(g, lanes)};
-  call_intrinsic(g, fn, args, 4);
+  if (lanes >= g->vw) cg_store(g->b, v, p, 4);
+  else cg_store_masked(g->c, g->b, v, p, 4, cg_vmask(g, lanes));
 }
 
 LLVMValueRef cg_vscalar_load(cg_vgen *g, LLVMValueRef base, LLVMValueRef off) {
-  LLVMValueRef v = LLVMBuildLoad2(g->b, g->c->f32, cg_vgep(g, base, off), "");
-  LLVMSetAlignment(v, 4);
-  return v;
+  return cg_load(g->b, g->c->f32, cg_vgep(g, base, off), 4);
 }
 
 /* ---- arithmetic ---- */
@@ -194,20 +109,20 @@ LLVMValueRef cg_vhreduce(cg_vgen *g, cg_vop op, LLVMValueRef v) {
 
 LLVMValueRef cg_vfmuladd(cg_vgen *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
   LLVMTypeRef t = LLVMTypeOf(a);
-  LLVMValueRef fn = intrinsic(g, "llvm.fmuladd", &t, 1);
+  LLVMValueRef fn = cg_intrinsic(g->c, "llvm.fmuladd", &t, 1);
   LLVMValueRef args[3] = {a, b, c};
-  return call_intrinsic(g, fn, args, 3);
+  return cg_call_at(g->b, fn, args, 3);
 }
 
 LLVMValueRef cg_vintrinsic1(cg_vgen *g, const char *name, LLVMValueRef v) {
   LLVMTypeRef t = LLVMTypeOf(v);
-  return call_intrinsic(g, intrinsic(g, name, &t, 1), &v, 1);
+  return cg_call_at(g->b, cg_intrinsic(g->c, name, &t, 1), &v, 1);
 }
 
 LLVMValueRef cg_vintrinsic2(cg_vgen *g, const char *name, LLVMValueRef a, LLVMValueRef b) {
   LLVMTypeRef t = LLVMTypeOf(a);
   LLVMValueRef args[2] = {a, b};
-  return call_intrinsic(g, intrinsic(g, name, &t, 1), args, 2);
+  return cg_call_at(g->b, cg_intrinsic(g->c, name, &t, 1), args, 2);
 }
 
 LLVMValueRef cg_vminmax(cg_vgen *g, bool is_min, LLVMValueRef u, LLVMValueRef w) {
@@ -349,15 +264,16 @@ LLVMValueRef cg_vpass(cg_vgen *g, int64_t n, int unroll, LLVMValueRef init, cg_v
   for (int k = 0; k < u; k++) acc[k] = init;
   const int64_t iters = nfull / u;
   if (iters > 0) {
-    cg_vloop l;
-    cg_vloop_begin(g, &l, iters, init ? u : 0, acc);
+    cg_loop l;
+    cg_loop_begin(g->c, g->b, &l, iters, "vec");
+    cg_loop_carry(g->b, &l, init ? u : 0, acc);
     LLVMValueRef base = LLVMBuildNUWMul(g->b, l.iv, cg_vi64(g, (int64_t)u * g->vw), "");
     LLVMValueRef next[CG_VG_MAX_ACC];
     for (int k = 0; k < u; k++) {
       LLVMValueRef off = LLVMBuildNUWAdd(g->b, base, cg_vi64(g, (int64_t)k * g->vw), "");
       next[k] = body(g, ctx, off, g->vw, init ? l.acc[k] : NULL);
     }
-    cg_vloop_end(g, &l, next);
+    cg_loop_end(g->c, g->b, &l, next);
     if (init)
       for (int k = 0; k < u; k++) acc[k] = l.acc[k];
   }

@@ -1,6 +1,7 @@
 /* lower_vec.h: helpers for lowerings that generate their own vector IR
- * (lower_rows.c, lower_elementwise.c, lower_fused.c): a per-node function with its own
- * builder, counted loops with accumulators, f32 vectors of the target's width
+ * (lower_rows.c, lower_elementwise.c, lower_fused.c): a function named by
+ * what it computes, with a builder of its own (llvm_kit.c's cg_fn_begin; its
+ * loops are the kit's cg_loop), f32 vectors of the target's width
  * (<VW x float>, VW = vec_bytes / 4) with masked loads/stores for the tail of
  * a row whose length is a compile-time constant, horizontal reductions, and
  * vector exp/log/sigmoid/erf/tanh approximations (LLVM has no vector libm
@@ -11,7 +12,7 @@
 #include "cg.h"
 
 #define CG_VG_MAX_PARAMS 16
-#define CG_VG_MAX_ACC 8
+#define CG_VG_MAX_ACC 8 /* the most accumulators of cg_vpass (<= CG_LOOP_MAX_ACC) */
 
 typedef struct cg_vgen {
   cg_ctx *c;
@@ -40,23 +41,6 @@ void cg_vgen_end(cg_vgen *g, LLVMValueRef *args);
  * without a call (for functions called from other generated functions). */
 void cg_vgen_begin_typed(cg_vgen *g, cg_ctx *c, const char *name, LLVMTypeRef *params, int n);
 void cg_vgen_finish(cg_vgen *g);
-
-/* A counted loop: iv runs 0..count-1 (count >= 1); acc[] are loop-carried
- * values started from init and updated by cg_vloop_end's next[]; after
- * cg_vloop_end, acc[] hold the final values and the builder is after the loop.
- * count == 1 emits the body once, without a loop. */
-typedef struct cg_vloop {
-  int64_t count;   /* -1: the run-time count n */
-  LLVMValueRef n;
-  int nacc;
-  LLVMValueRef iv;
-  LLVMValueRef acc[CG_VG_MAX_ACC];
-  LLVMBasicBlockRef pre, body;
-} cg_vloop;
-void cg_vloop_begin(cg_vgen *g, cg_vloop *l, int64_t count, int nacc, const LLVMValueRef *init);
-void cg_vloop_end(cg_vgen *g, cg_vloop *l, const LLVMValueRef *next);
-/* The same loop with a run-time count (an i64 >= 1), no accumulators. */
-void cg_vloop_begin_n(cg_vgen *g, cg_vloop *l, LLVMValueRef count);
 
 /* Constants and element addressing (off: i64 element offset). */
 LLVMValueRef cg_vf(cg_vgen *g, float v);                 /* splat constant */

@@ -1,0 +1,177 @@
+/* jit_orc.c: running a compiled model in this process with ORC LLJIT. The
+ * object file of the optimized module (fresh, or from the compile cache) is
+ * linked into a new LLJIT whose main dylib resolves libm and memcpy in the
+ * process and kiln's callbacks as absolute symbols: kiln_fallback (a node on
+ * its reference kernel, in place on the workspace), kiln_parallel_for (the
+ * thread pool) and the functions of custom ops. cg_run binds the I/O
+ * pointers and calls the entry. The callbacks live here, next to the code
+ * that defines them for the JIT: an ahead-of-time build has no fallback, and
+ * its runtime (runtime/rt_artifact.c) defines kiln_parallel_for itself. */
+#include "cg_internal.h"
+#include <llvm-c/Orc.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the entry's rt argument points to while cg_run runs it. */
+typedef struct cg_run_state {
+  cg_model *m;
+  void **io;
+} cg_run_state;
+
+/* ---- callbacks from generated code ---- */
+static void cg_parallel_host(void *rtp, int64_t n, void (*body)(void *, int64_t, int64_t), void *ctx) {
+  cg_run_state *rs = rtp;
+  rt_parallel_for(rs->m->pool, n, body, ctx);
+}
+
+static void tensor_at(cg_model *m, void **io, ir_id v, kn_tensor *t) {
+  const ir_type *ty = &m->g->values[v].type;
+  memset(t, 0, sizeof *t);
+  t->dtype = ty->dtype;
+  t->rank = ty->rank;
+  memcpy(t->dims, ty->dims, sizeof(int64_t) * (size_t)ty->rank);
+  t->nbytes = kn_dims_numel(ty->rank, ty->dims) * (int64_t)kn_dtype_size(ty->dtype);
+  t->data = cg_value_addr(m, io, v);
+}
+
+/* One node on its reference kernel, reading and writing the placed values. */
+static int32_t cg_fallback(void *rtp, int32_t node) {
+  cg_run_state *rs = rtp;
+  cg_model *m = rs->m;
+  const ir_node *n = &m->g->nodes[node];
+  kn_tensor inb[8], outb[8];
+  const kn_tensor *inpb[8];
+  kn_tensor *ins = n->nin <= 8 ? inb : calloc((size_t)n->nin, sizeof *ins);
+  const kn_tensor **inp = n->nin <= 8 ? inpb : calloc((size_t)n->nin, sizeof *inp);
+  kn_tensor *outs = n->nout <= 8 ? outb : calloc((size_t)n->nout, sizeof *outs);
+  void **want = calloc((size_t)n->nout + 1, sizeof *want);
+  kn_status st = ins && inp && outs && want ? KN_OK : kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  for (int i = 0; st == KN_OK && i < n->nin; i++) {
+    inp[i] = NULL;
+    if (n->in[i] == IR_NONE) continue;
+    tensor_at(m, rs->io, n->in[i], &ins[i]);
+    inp[i] = &ins[i];
+  }
+  for (int k = 0; st == KN_OK && k < n->nout; k++) {
+    memset(&outs[k], 0, sizeof outs[k]);
+    if (n->out[k] == IR_NONE || m->loc[n->out[k]].kind == CG_LOC_NONE) continue; /* ref_eval_node allocates it */
+    tensor_at(m, rs->io, n->out[k], &outs[k]);
+    want[k] = outs[k].data;
+    bool shared = false; /* an in-place output (ir/mem_plan.c): its bytes are an operand's */
+    for (int i = 0; i < n->nin; i++) shared |= inp[i] && inp[i]->data == outs[k].data;
+    if (outs[k].nbytes && !shared) memset(outs[k].data, 0, (size_t)outs[k].nbytes);
+  }
+  if (st == KN_OK) st = ref_eval_node(m->kn, m->g, n, inp, outs, true);
+  for (int k = 0; k < n->nout && outs; k++) {
+    if (outs[k].data == want[k]) continue;
+    /* the kernel re-allocated (or we had no slot): copy into place, free its buffer */
+    if (st == KN_OK && want[k] && outs[k].data) memcpy(want[k], outs[k].data, (size_t)outs[k].nbytes);
+    kn_tensor_free(&outs[k]);
+  }
+  if (ins != inb) free(ins);
+  if (inp != inpb) free(inp);
+  if (outs != outb) free(outs);
+  free(want);
+  return (int32_t)st;
+}
+
+/* ---- linking ---- */
+kn_status cg_jit_link(cg_model *m, LLVMMemoryBufferRef obj) {
+  kn_ctx *kn = m->kn;
+  LLVMOrcLLJITBuilderRef jb = LLVMOrcCreateLLJITBuilder();
+  LLVMErrorRef e = LLVMOrcCreateLLJIT(&m->jit, jb);
+  if (e) {
+    LLVMDisposeMemoryBuffer(obj);
+    return cg_llvm_error(kn, e, "creating the LLJIT failed");
+  }
+  kn_status st = KN_OK;
+  LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(m->jit);
+  LLVMOrcDefinitionGeneratorRef gen = NULL;
+  e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(m->jit), NULL, NULL);
+  if (e) st = cg_llvm_error(kn, e, "JIT process symbols");
+  else LLVMOrcJITDylibAddGenerator(jd, gen);
+  LLVMJITSymbolFlags fl = {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
+  /* kiln's callbacks, and the functions of custom ops (lower_custom.c) */
+  LLVMOrcCSymbolMapPair *sym = calloc((size_t)m->ncustom + 2, sizeof *sym);
+  if (!sym) st = kn_fail(kn, KN_ENOMEM, "out of memory");
+  if (st == KN_OK) {
+    sym[0] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, CG_FALLBACK_NAME),
+                                     {(LLVMOrcExecutorAddress)(uintptr_t)&cg_fallback, fl}};
+    sym[1] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, CG_PARALLEL_NAME),
+                                     {(LLVMOrcExecutorAddress)(uintptr_t)&cg_parallel_host, fl}};
+    for (int32_t i = 0; i < m->ncustom; i++)
+      sym[2 + i] = (LLVMOrcCSymbolMapPair){LLVMOrcLLJITMangleAndIntern(m->jit, m->custom[i].symbol),
+                                           {(LLVMOrcExecutorAddress)(uintptr_t)m->custom[i].addr, fl}};
+    e = LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(sym, (size_t)m->ncustom + 2));
+    if (e) st = cg_llvm_error(kn, e, "JIT runtime symbols");
+  }
+  free(sym);
+  if (st == KN_OK) {
+    e = LLVMOrcLLJITAddObjectFile(m->jit, jd, obj);
+    obj = NULL;
+    if (e) st = cg_llvm_error(kn, e, "JIT linking failed");
+  }
+  LLVMOrcExecutorAddress addr = 0;
+  if (st == KN_OK) {
+    e = LLVMOrcLLJITLookup(m->jit, &addr, CG_ENTRY_NAME);
+    if (e) st = cg_llvm_error(kn, e, "JIT lookup of the entry failed");
+    else m->entry = (cg_entry_fn)(uintptr_t)addr;
+  }
+  if (obj) LLVMDisposeMemoryBuffer(obj);
+  return st;
+}
+
+void cg_jit_dispose(cg_model *m) {
+  if (m->jit) LLVMOrcDisposeLLJIT(m->jit);
+  m->jit = NULL;
+}
+
+/* ---- running ---- */
+kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *outputs, int noutputs) {
+  ir_graph *g = m->g;
+  if (m->plan) return ref_plan_run(m->plan, inputs, ninputs, outputs, noutputs);
+  for (int i = 0; i < noutputs; i++) memset(&outputs[i], 0, sizeof outputs[i]);
+  if (ninputs > g->ninputs || noutputs != g->noutputs)
+    return kn_fail(m->kn, KN_EINVAL, "the model takes %d inputs and %d outputs, got %d and %d", g->ninputs,
+                   g->noutputs, ninputs, noutputs);
+  void **io = calloc((size_t)(g->ninputs + g->noutputs) + 1, sizeof *io);
+  if (!io) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  kn_status st = KN_OK;
+  for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
+    const ir_value *v = &g->values[g->inputs[i]];
+    const kn_tensor *t = i < ninputs && inputs[i].dtype != KN_UNDEF ? &inputs[i] : v->constant;
+    if (!t) {
+      st = kn_fail(m->kn, KN_EINVAL, "input '%s' is missing", v->name);
+      break;
+    }
+    bool same = t->dtype == v->type.dtype && t->rank == v->type.rank;
+    for (int d = 0; same && d < t->rank; d++) same = t->dims[d] == v->type.dims[d];
+    if (!same) {
+      char want[96];
+      ir_print_type(want, sizeof want, g, &v->type);
+      st = kn_fail(m->kn, KN_ESHAPE, "input '%s' does not match the compiled type %s (compile again for new shapes)",
+                   v->name, want);
+    }
+    io[i] = t->data;
+  }
+  for (int k = 0; st == KN_OK && k < g->noutputs; k++) {
+    const ir_type *t = &g->values[g->outputs[k]].type;
+    st = kn_tensor_alloc(m->kn, &outputs[k], t->dtype, t->rank, t->dims);
+    io[g->ninputs + k] = outputs[k].data;
+  }
+  if (st == KN_OK) {
+    cg_run_state rs = {m, io};
+    int32_t r = m->entry(io, m->ws, m->consts, &rs);
+    if (r != 0) st = (kn_status)r;
+  }
+  for (int k = 0; st == KN_OK && k < g->noutputs; k++) {
+    ir_id v = g->outputs[k];
+    if (m->loc[v].kind == CG_LOC_OUTPUT || !outputs[k].nbytes) continue;
+    const void *src = cg_value_addr(m, io, v); /* an output that is a constant or an input */
+    if (src) memcpy(outputs[k].data, src, (size_t)outputs[k].nbytes);
+  }
+  if (st != KN_OK)
+    for (int k = 0; k < noutputs; k++) kn_tensor_free(&outputs[k]);
+  free(io);
+  return st;
+}
