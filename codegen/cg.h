@@ -76,6 +76,7 @@ typedef struct cg_ctx {
 /* place_values.c: the addresses of values and of the memory the compiled
  * code owns. */
 LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v);       /* data pointer of value v */
+static inline const ir_type *cg_vtype(const cg_ctx *c, ir_id v) { return &c->g->values[v].type; }
 /* Adds a compile-time tensor (e.g. weights packed for a GEMM micro-kernel) to
  * the model's constants; takes ownership of t->data. Emits and returns the
  * pointer to its data (64-byte aligned) at the builder's position. */

@@ -98,16 +98,15 @@ static void driver_name(const att_plan *p, char *buf, size_t n) {
     len += snprintf(buf + len, n - (size_t)len, "_%lld", (long long)p->geo[i]);
 }
 
-static const ir_type *vtype(cg_ctx *c, ir_id v) { return &c->g->values[v].type; }
 
 kn_status cg_lower_attention(cg_ctx *c, const ir_node *n) {
   const bool has_mask = n->nin > 3 && n->in[3] != IR_NONE;
   for (int i = 0; i < n->nin; i++)
-    if (n->in[i] != IR_NONE && vtype(c, n->in[i])->dtype != KN_F32) return KN_EUNSUPPORTED;
-  if (n->out[0] == IR_NONE || vtype(c, n->out[0])->dtype != KN_F32) return KN_EUNSUPPORTED;
+    if (n->in[i] != IR_NONE && cg_vtype(c, n->in[i])->dtype != KN_F32) return KN_EUNSUPPORTED;
+  if (n->out[0] == IR_NONE || cg_vtype(c, n->out[0])->dtype != KN_F32) return KN_EUNSUPPORTED;
   ir_att_geo g;
-  if (ir_attention_geo(c->kn, n, vtype(c, n->in[0]), vtype(c, n->in[1]), vtype(c, n->in[2]),
-                       has_mask ? vtype(c, n->in[3]) : NULL, &g) != KN_OK)
+  if (ir_attention_geo(c->kn, n, cg_vtype(c, n->in[0]), cg_vtype(c, n->in[1]), cg_vtype(c, n->in[2]),
+                       has_mask ? cg_vtype(c, n->in[3]) : NULL, &g) != KN_OK)
     return KN_EUNSUPPORTED; /* the reference kernel reports it */
   if (g.B * g.H * g.S * g.Dv == 0) return KN_OK;
   LLVMValueRef kern = cg_kernel(c, "kk_attention_f32");

@@ -96,23 +96,13 @@ static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_i
   const ir_type *xt = &c->g->values[xv].type, *wt = &c->g->values[wv].type, *yt = &c->g->values[yv].type;
   const int nsp = xt->rank - 2;
   if (nsp < 1 || nsp > KK_NN_SP || wt->rank != xt->rank || yt->rank != xt->rank) return KN_EUNSUPPORTED;
-  int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], out[KN_MAX_RANK];
-  if (ir_nn_window(c->kn, n, nsp, xt->dims + 2, wt->dims + 2, stride, dil, pb, pe, out) != KN_OK)
-    return KN_EUNSUPPORTED;
   /* the window normalized to 3 spatial dims, as the kernel library takes it */
+  int64_t out[KN_MAX_RANK];
   kk_nn_win w;
+  if (ir_nn_win_make(c->kn, n, xt->rank, xt->dims, wt->dims + 2, &w, out) != KN_OK) return KN_EUNSUPPORTED;
   int64_t isz = 1, osz = 1, kprod = 1;
   bool pointwise = true;
-  for (int i = 0, j = KK_NN_SP - nsp; i < KK_NN_SP; i++) {
-    bool real = i >= j;
-    int s = i - j;
-    w.in[i] = real ? xt->dims[2 + s] : 1;
-    w.out[i] = real ? out[s] : 1;
-    w.k[i] = real ? wt->dims[2 + s] : 1;
-    w.stride[i] = real ? stride[s] : 1;
-    w.dil[i] = real ? dil[s] : 1;
-    w.pad[i] = real ? pb[s] : 0;
-    w.pad_end[i] = real ? pe[s] : 0;
+  for (int i = 0; i < KK_NN_SP; i++) {
     isz *= w.in[i];
     osz *= w.out[i];
     kprod *= w.k[i];

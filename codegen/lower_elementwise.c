@@ -20,8 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const ir_type *vtype(cg_ctx *c, ir_id v) { return &c->g->values[v].type; }
-static int64_t numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
 
 /* kernel suffix of a dtype with elementwise kernels (bool runs as u8) */
 static const char *ew_suffix(int dt) {
@@ -189,14 +187,14 @@ static int unary_code(const ir_node *n) {
 kn_status cg_lower_unary(cg_ctx *c, const ir_node *n) {
   int op = unary_code(n);
   if (op < 0 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]), *yt = cg_vtype(c, n->out[0]);
   const int dt = xt->dtype;
   const char *sfx = ew_suffix(dt);
-  if (!sfx || yt->dtype != dt || numel(yt) != numel(xt)) return KN_EUNSUPPORTED;
+  if (!sfx || yt->dtype != dt || ir_type_numel(yt) != ir_type_numel(xt)) return KN_EUNSUPPORTED;
   if (op == KK_EW_NOT ? dt != KN_BOOL : dt == KN_BOOL) return KN_EUNSUPPORTED;
   if (!is_float(dt) && op != KK_EW_NOT && op != KK_EW_ABS && op != KK_EW_NEG && op != KK_EW_SIGN && op != KK_EW_RELU)
     return KN_EUNSUPPORTED;
-  const int64_t count = numel(xt);
+  const int64_t count = ir_type_numel(xt);
   if (count == 0) return KN_OK;
   LLVMValueRef x = cg_value_ptr(c, n->in[0]), y = cg_value_ptr(c, n->out[0]);
   int gen = op == KK_EW_SIGMOID ? GEN_SIGMOID : op == KK_EW_EXP ? GEN_EXP : op == KK_EW_ERF ? GEN_ERF
@@ -224,9 +222,9 @@ kn_status cg_lower_unary(cg_ctx *c, const ir_node *n) {
 }
 
 kn_status cg_lower_classify(cg_ctx *c, const ir_node *n) {
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   if (!is_float(xt->dtype) || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const int64_t count = numel(xt);
+  const int64_t count = ir_type_numel(xt);
   if (count == 0) return KN_OK;
   LLVMValueRef fn = kernel(c, "kk_elementwise_classify_%s", ew_suffix(xt->dtype));
   if (!fn) return KN_EUNSUPPORTED;
@@ -305,7 +303,7 @@ static bool const_scalar_f32(cg_ctx *c, ir_id id, float v) {
 /* y = a op b for one pair; a may be y itself (the variadic folds). */
 static kn_status binary_pair(cg_ctx *c, int op, const char *sfx, const ir_type *yt, const ir_type *at, LLVMValueRef a,
                              ir_id ib, LLVMValueRef b, LLVMValueRef y) {
-  const ir_type *bt = vtype(c, ib);
+  const ir_type *bt = cg_vtype(c, ib);
   const ir_type *ins[2] = {at, bt};
   ew_plan p;
   if (!plan_make(yt, 2, ins, &p)) return KN_EUNSUPPORTED;
@@ -325,7 +323,7 @@ static kn_status binary_pair(cg_ctx *c, int op, const char *sfx, const ir_type *
 kn_status cg_lower_binary(cg_ctx *c, const ir_node *n) {
   int op = binary_code(n);
   if (op < 0 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *yt = vtype(c, n->out[0]);
+  const ir_type *yt = cg_vtype(c, n->out[0]);
   const int dt = yt->dtype;
   const char *sfx = ew_suffix(dt);
   if (!sfx || dt == KN_BOOL) return KN_EUNSUPPORTED;
@@ -333,20 +331,20 @@ kn_status cg_lower_binary(cg_ctx *c, const ir_node *n) {
     return KN_EUNSUPPORTED;
   int nin = 0;
   for (int i = 0; i < n->nin; i++) {
-    if (n->in[i] == IR_NONE || vtype(c, n->in[i])->dtype != dt) return KN_EUNSUPPORTED;
+    if (n->in[i] == IR_NONE || cg_vtype(c, n->in[i])->dtype != dt) return KN_EUNSUPPORTED;
     nin++;
   }
   if (nin == 0) return KN_EUNSUPPORTED;
-  const int64_t count = numel(yt);
+  const int64_t count = ir_type_numel(yt);
   const int64_t bytes = count * (int64_t)kn_dtype_size(dt);
   if (nin == 1) { /* Sum/Mean/Min/Max of one input: a copy */
-    if (numel(vtype(c, n->in[0])) != count) return KN_EUNSUPPORTED;
+    if (ir_type_numel(cg_vtype(c, n->in[0])) != count) return KN_EUNSUPPORTED;
     if (bytes > 0) LLVMBuildMemCpy(c->b, cg_value_ptr(c, n->out[0]), 1, cg_value_ptr(c, n->in[0]), 1, cg_i64(c, bytes));
     return KN_OK;
   }
   /* every plan must exist before anything is emitted */
   for (int i = 1; i < nin; i++) {
-    const ir_type *ins[2] = {i == 1 ? vtype(c, n->in[0]) : yt, vtype(c, n->in[i])};
+    const ir_type *ins[2] = {i == 1 ? cg_vtype(c, n->in[0]) : yt, cg_vtype(c, n->in[i])};
     ew_plan p;
     if (!plan_make(yt, 2, ins, &p)) return KN_EUNSUPPORTED;
   }
@@ -357,7 +355,7 @@ kn_status cg_lower_binary(cg_ctx *c, const ir_node *n) {
   if (!kernel(c, "kk_elementwise_binary_%s", sfx) || !kernel(c, "kk_elementwise_binary_flat_%s", sfx))
     return KN_EUNSUPPORTED;
   LLVMValueRef y = cg_value_ptr(c, n->out[0]);
-  KN_TRY(binary_pair(c, op, sfx, yt, vtype(c, n->in[0]), cg_value_ptr(c, n->in[0]), n->in[1],
+  KN_TRY(binary_pair(c, op, sfx, yt, cg_vtype(c, n->in[0]), cg_value_ptr(c, n->in[0]), n->in[1],
                      cg_value_ptr(c, n->in[1]), y));
   for (int i = 2; i < nin; i++) KN_TRY(binary_pair(c, op, sfx, yt, yt, y, n->in[i], cg_value_ptr(c, n->in[i]), y));
   if (mean) {
@@ -377,7 +375,7 @@ kn_status cg_lower_binary(cg_ctx *c, const ir_node *n) {
 kn_status cg_lower_compare(cg_ctx *c, const ir_node *n) {
   int op = pred_code(n->op);
   if (op < 0 || n->nin != 2 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *at = vtype(c, n->in[0]), *bt = vtype(c, n->in[1]), *yt = vtype(c, n->out[0]);
+  const ir_type *at = cg_vtype(c, n->in[0]), *bt = cg_vtype(c, n->in[1]), *yt = cg_vtype(c, n->out[0]);
   const char *sfx = ew_suffix(at->dtype);
   if (!sfx || bt->dtype != at->dtype || yt->dtype != KN_BOOL) return KN_EUNSUPPORTED;
   bool logic = op == KK_EW_AND || op == KK_EW_OR || op == KK_EW_XOR;
@@ -385,7 +383,7 @@ kn_status cg_lower_compare(cg_ctx *c, const ir_node *n) {
   const ir_type *ins[2] = {at, bt};
   ew_plan p;
   if (!plan_make(yt, 2, ins, &p)) return KN_EUNSUPPORTED;
-  if (numel(yt) == 0) return KN_OK;
+  if (ir_type_numel(yt) == 0) return KN_OK;
   return call_plan2(c, "pred", sfx, op, &p, cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]),
                     cg_value_ptr(c, n->out[0]));
 }
@@ -393,14 +391,14 @@ kn_status cg_lower_compare(cg_ctx *c, const ir_node *n) {
 /* ===== Where, Clip, Cast, Dropout ===== */
 kn_status cg_lower_where(cg_ctx *c, const ir_node *n) {
   if (n->nin != 3 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *ct = vtype(c, n->in[0]), *xt = vtype(c, n->in[1]), *zt = vtype(c, n->in[2]), *yt = vtype(c, n->out[0]);
+  const ir_type *ct = cg_vtype(c, n->in[0]), *xt = cg_vtype(c, n->in[1]), *zt = cg_vtype(c, n->in[2]), *yt = cg_vtype(c, n->out[0]);
   if (ct->dtype != KN_BOOL || xt->dtype != yt->dtype || zt->dtype != yt->dtype) return KN_EUNSUPPORTED;
   size_t es = kn_dtype_size(yt->dtype);
   if (yt->dtype == KN_STRING || (es != 1 && es != 2 && es != 4 && es != 8)) return KN_EUNSUPPORTED;
   const ir_type *ins[3] = {ct, xt, zt};
   ew_plan p;
   if (!plan_make(yt, 3, ins, &p)) return KN_EUNSUPPORTED;
-  if (numel(yt) == 0) return KN_OK;
+  if (ir_type_numel(yt) == 0) return KN_OK;
   char bits[8];
   snprintf(bits, sizeof bits, "%d", (int)es * 8);
   LLVMValueRef fn = kernel(c, "kk_elementwise_where_%s", bits);
@@ -416,7 +414,7 @@ kn_status cg_lower_where(cg_ctx *c, const ir_node *n) {
  * or the dtype's extreme when absent or empty. */
 static LLVMValueRef clip_bound(cg_ctx *c, const ir_node *n, int i, int dt, bool lo) {
   LLVMTypeRef et = elem_type(c, dt);
-  if (i < n->nin && n->in[i] != IR_NONE && numel(vtype(c, n->in[i])) == 1) {
+  if (i < n->nin && n->in[i] != IR_NONE && ir_type_numel(cg_vtype(c, n->in[i])) == 1) {
     const kn_tensor *t = c->g->values[n->in[i]].constant;
     if (t && is_float(dt)) return LLVMConstReal(et, kn_tensor_get_f64(t, 0));
     if (t) return LLVMConstInt(et, (unsigned long long)kn_tensor_get_i64(t, 0), 0);
@@ -432,17 +430,17 @@ static LLVMValueRef clip_bound(cg_ctx *c, const ir_node *n, int i, int dt, bool 
 
 kn_status cg_lower_clip(cg_ctx *c, const ir_node *n) {
   if (n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   const int dt = xt->dtype;
   const char *sfx = ew_suffix(dt);
-  if (!sfx || dt == KN_BOOL || vtype(c, n->out[0])->dtype != dt) return KN_EUNSUPPORTED;
+  if (!sfx || dt == KN_BOOL || cg_vtype(c, n->out[0])->dtype != dt) return KN_EUNSUPPORTED;
   for (int i = 1; i < n->nin && i < 3; i++) {
     if (n->in[i] == IR_NONE) continue;
-    const ir_type *t = vtype(c, n->in[i]);
-    int64_t k = numel(t);
+    const ir_type *t = cg_vtype(c, n->in[i]);
+    int64_t k = ir_type_numel(t);
     if (k > 1 || (k == 1 && t->dtype != dt)) return KN_EUNSUPPORTED; /* the reference reports it */
   }
-  const int64_t count = numel(xt);
+  const int64_t count = ir_type_numel(xt);
   if (count == 0) return KN_OK;
   LLVMValueRef fn = kernel(c, "kk_elementwise_clip_%s", sfx);
   if (!fn) return KN_EUNSUPPORTED;
@@ -456,9 +454,9 @@ static bool cast_known(int dt) { return dt >= KN_F32 && dt <= KN_BF16 && dt != K
 
 kn_status cg_lower_cast(cg_ctx *c, const ir_node *n) {
   if (n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out[0]);
-  if (!cast_known(xt->dtype) || !cast_known(yt->dtype) || numel(xt) != numel(yt)) return KN_EUNSUPPORTED;
-  const int64_t count = numel(xt);
+  const ir_type *xt = cg_vtype(c, n->in[0]), *yt = cg_vtype(c, n->out[0]);
+  if (!cast_known(xt->dtype) || !cast_known(yt->dtype) || ir_type_numel(xt) != ir_type_numel(yt)) return KN_EUNSUPPORTED;
+  const int64_t count = ir_type_numel(xt);
   if (count == 0) return KN_OK;
   LLVMValueRef x = cg_value_ptr(c, n->in[0]), y = cg_value_ptr(c, n->out[0]);
   if (xt->dtype == yt->dtype) {

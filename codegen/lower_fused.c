@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
 
 static ir_graph *body_of(const ir_node *n) {
   const ir_attr *a = ir_attr_get(n, "body");
@@ -235,7 +234,7 @@ kn_status cg_epi_init(cg_ctx *c, cg_epi *e, const ir_graph *body, const ir_type 
   e->body = body;
   e->nin = body->ninputs;
   e->cols = kn_dims_numel(yt->rank - split, yt->dims + split);
-  e->rows = e->cols ? numel(yt) / e->cols : 0;
+  e->rows = e->cols ? ir_type_numel(yt) / e->cols : 0;
   for (int i = 0; i < e->nin; i++) {
     if (in[i] == IR_NONE) { /* the region's own content: the product */
       if (i != 0) return KN_EUNSUPPORTED;
@@ -378,7 +377,7 @@ kn_status cg_lower_fused(cg_ctx *c, const ir_node *n) {
     if (n->in[i] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *yt = &c->g->values[n->out[0]].type;
   if (yt->dtype != KN_F32 || !ir_type_is_concrete(yt)) return KN_EUNSUPPORTED;
-  if (numel(yt) == 0) return KN_OK;
+  if (ir_type_numel(yt) == 0) return KN_OK;
   /* rows x last dim when an operand is a row or a column, else one flat row */
   cg_epi e;
   kn_status st = cg_epi_init(c, &e, body, yt, yt->rank > 0 ? yt->rank - 1 : 0, n->in);

@@ -183,24 +183,14 @@ kn_status mv_lower_pool(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = mv_type(c, x), *yt = mv_type(c, y);
   const int nsp = xt->rank - 2, dt = xt->dtype;
   if (nsp < 1 || nsp > KK_NN_SP || yt->rank != xt->rank || yt->dtype != dt) return KN_EUNSUPPORTED;
-  int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], out[KN_MAX_RANK];
-  if (ir_nn_window(NULL, n, nsp, xt->dims + 2, NULL, stride, dil, pb, pe, out) != KN_OK) return KN_EUNSUPPORTED;
   const ir_attr *ks = ir_attr_get(n, "kernel_shape");
   if (!ks || ks->kind != IR_ATTR_INTS || ks->n != nsp) return KN_EUNSUPPORTED;
   if (yt->dims[0] != xt->dims[0] || yt->dims[1] != xt->dims[1]) return KN_EUNSUPPORTED;
+  int64_t out[KN_MAX_RANK];
   kk_nn_win w;
-  for (int i = 0, j = KK_NN_SP - nsp; i < KK_NN_SP; i++) {
-    bool real = i >= j;
-    int s = i - j;
-    if (real && out[s] != yt->dims[2 + s]) return KN_EUNSUPPORTED;
-    w.in[i] = real ? xt->dims[2 + s] : 1;
-    w.out[i] = real ? out[s] : 1;
-    w.k[i] = real ? ks->ints[s] : 1;
-    w.stride[i] = real ? stride[s] : 1;
-    w.dil[i] = real ? dil[s] : 1;
-    w.pad[i] = real ? pb[s] : 0;
-    w.pad_end[i] = real ? pe[s] : 0;
-  }
+  if (ir_nn_win_make(NULL, n, xt->rank, xt->dims, NULL, &w, out) != KN_OK) return KN_EUNSUPPORTED;
+  for (int s = 0; s < nsp; s++)
+    if (out[s] != yt->dims[2 + s]) return KN_EUNSUPPORTED;
   int64_t NC = xt->dims[0] * xt->dims[1];
   if (mv_numel(c, y) == 0) return KN_OK;
   if (mv_numel(c, x) == 0) return KN_EUNSUPPORTED;

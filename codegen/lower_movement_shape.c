@@ -16,12 +16,6 @@
 
 static int norm_axis(int64_t axis, int rank) { return (int)(axis < 0 ? axis + rank : axis); }
 
-static int64_t prod(const int64_t *d, int from, int to) {
-  int64_t p = 1;
-  for (int i = from; i < to; i++) p *= d[i];
-  return p;
-}
-
 /* Lowest and highest element offset a view touches must lie in [0, n). */
 static bool view_inside(int rank, const int64_t *dims, const int64_t *st, int64_t off, int64_t n) {
   int64_t lo = off, hi = off;
@@ -81,7 +75,7 @@ kn_status mv_lower_concat(cg_ctx *c, const ir_node *n) {
   size_t es = elem_size(c, y);
   int axis = norm_axis(ir_attr_int(n, "axis", 0), yt->rank);
   if (es == 0 || axis < 0 || axis >= yt->rank) return KN_EUNSUPPORTED;
-  int64_t outer = prod(yt->dims, 0, axis), inner = prod(yt->dims, axis + 1, yt->rank);
+  int64_t outer = kn_dims_prod(yt->dims, 0, axis), inner = kn_dims_prod(yt->dims, axis + 1, yt->rank);
   int64_t row = yt->dims[axis] * inner, total = 0;
   for (int i = 0; i < n->nin; i++) {
     const ir_type *xt = mv_type(c, n->in[i]);
@@ -114,7 +108,7 @@ kn_status mv_lower_split(cg_ctx *c, const ir_node *n) {
   size_t es = elem_size(c, x);
   int axis = norm_axis(ir_attr_int(n, "axis", 0), xt->rank);
   if (es == 0 || axis < 0 || axis >= xt->rank) return KN_EUNSUPPORTED;
-  int64_t outer = prod(xt->dims, 0, axis), inner = prod(xt->dims, axis + 1, xt->rank);
+  int64_t outer = kn_dims_prod(xt->dims, 0, axis), inner = kn_dims_prod(xt->dims, axis + 1, xt->rank);
   int64_t row = xt->dims[axis] * inner, total = 0;
   for (int k = 0; k < n->nout; k++) {
     const ir_type *yt = mv_type(c, n->out[k]);

@@ -22,13 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const ir_type *vtype(cg_ctx *c, ir_id v) { return &c->g->values[v].type; }
-static int64_t numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
-static int64_t prod(const int64_t *dims, int from, int to) {
-  int64_t p = 1;
-  for (int d = from; d < to; d++) p *= dims[d];
-  return p;
-}
 static bool has_output(cg_ctx *c, const ir_node *n, int k) {
   return k < n->nout && n->out[k] != IR_NONE && c->loc[n->out[k]].kind != CG_LOC_NONE;
 }
@@ -112,10 +105,10 @@ static void gen_softmax(cg_ctx *c, LLVMValueRef x, LLVMValueRef y, int64_t rows,
 /* Softmax, LogSoftmax, Hardmax (op's legacy_coerce_2d: the whole tail from
  * axis is one row) and LpNormalization along one axis. */
 kn_status cg_lower_axis_op(cg_ctx *c, const ir_node *n) {
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   if (n->out[0] == IR_NONE) return KN_OK;
   if (xt->dtype != KN_F32 && xt->dtype != KN_F64) return KN_EUNSUPPORTED;
-  if (vtype(c, n->out[0])->dtype != xt->dtype) return KN_EUNSUPPORTED;
+  if (cg_vtype(c, n->out[0])->dtype != xt->dtype) return KN_EUNSUPPORTED;
   int64_t p = ir_attr_int(n, "p", 2);
   if (n->op == IR_OP_LpNormalization && p != 1 && p != 2) return KN_EUNSUPPORTED;
   /* the (outer, len, inner) view of the reference adapter */
@@ -124,12 +117,12 @@ kn_status cg_lower_axis_op(cg_ctx *c, const ir_node *n) {
   if (axis < 0) axis += r;
   if (legacy) {
     if (axis < 0 || axis > r) return KN_EUNSUPPORTED;
-    outer = prod(xt->dims, 0, (int)axis), len = prod(xt->dims, (int)axis, (int)r), inner = 1;
+    outer = kn_dims_prod(xt->dims, 0, (int)axis), len = kn_dims_prod(xt->dims, (int)axis, (int)r), inner = 1;
   } else if (r == 0 && axis == 0) {
     outer = len = inner = 1;
   } else {
     if (axis < 0 || axis >= r) return KN_EUNSUPPORTED;
-    outer = prod(xt->dims, 0, (int)axis), len = xt->dims[axis], inner = prod(xt->dims, (int)axis + 1, (int)r);
+    outer = kn_dims_prod(xt->dims, 0, (int)axis), len = xt->dims[axis], inner = kn_dims_prod(xt->dims, (int)axis + 1, (int)r);
   }
   if (outer * len * inner == 0) return KN_OK;
   bool log = n->op == IR_OP_LogSoftmax, softmax = log || n->op == IR_OP_Softmax;
@@ -229,23 +222,23 @@ static void gen_layernorm(cg_ctx *c, LLVMValueRef *args, int64_t rows, int64_t l
 }
 
 kn_status cg_lower_layernorm(cg_ctx *c, const ir_node *n) {
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   int dt = xt->dtype;
   if (dt != KN_F32 && dt != KN_F64) return KN_EUNSUPPORTED;
   int64_t axis = ir_attr_int(n, "axis", -1);
   if (axis < 0) axis += xt->rank;
   if (axis < 0 || axis >= xt->rank) return KN_EUNSUPPORTED;
-  int64_t outer = prod(xt->dims, 0, (int)axis), len = prod(xt->dims, (int)axis, xt->rank);
+  int64_t outer = kn_dims_prod(xt->dims, 0, (int)axis), len = kn_dims_prod(xt->dims, (int)axis, xt->rank);
   if (outer == 0) return KN_OK;
   if (len == 0) return KN_EUNSUPPORTED;
   /* scale and bias as plain len-element vectors (else the reference expands them) */
   bool bias = n->nin > 2 && n->in[2] != IR_NONE;
   for (int i = 1; i < (bias ? 3 : 2); i++)
-    if (vtype(c, n->in[i])->dtype != dt || numel(vtype(c, n->in[i])) != len) return KN_EUNSUPPORTED;
-  if (n->out[0] == IR_NONE || vtype(c, n->out[0])->dtype != dt) return KN_EUNSUPPORTED;
+    if (cg_vtype(c, n->in[i])->dtype != dt || ir_type_numel(cg_vtype(c, n->in[i])) != len) return KN_EUNSUPPORTED;
+  if (n->out[0] == IR_NONE || cg_vtype(c, n->out[0])->dtype != dt) return KN_EUNSUPPORTED;
   bool stats[3] = {true, has_output(c, n, 1), has_output(c, n, 2)};
   for (int k = 1; k < 3; k++)
-    if (stats[k] && vtype(c, n->out[k])->dtype != dt) return KN_EUNSUPPORTED;
+    if (stats[k] && cg_vtype(c, n->out[k])->dtype != dt) return KN_EUNSUPPORTED;
   float eps = ir_norm_epsilon(n);
   LLVMValueRef null = LLVMConstNull(c->ptr);
   LLVMValueRef args[6] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), bias ? cg_value_ptr(c, n->in[2]) : null,
@@ -267,11 +260,11 @@ kn_status cg_lower_layernorm(cg_ctx *c, const ir_node *n) {
  * channels, each row all the spatial positions of one channel, with the
  * channel's scale and bias. */
 kn_status cg_lower_instancenorm_rows(cg_ctx *c, const ir_node *n) {
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   if (xt->dtype != KN_F32 || xt->rank < 2 || n->nin < 3 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const int64_t ch = xt->dims[1], rows = prod(xt->dims, 0, 2), len = prod(xt->dims, 2, xt->rank);
+  const int64_t ch = xt->dims[1], rows = kn_dims_prod(xt->dims, 0, 2), len = kn_dims_prod(xt->dims, 2, xt->rank);
   for (int i = 1; i < 3; i++)
-    if (n->in[i] == IR_NONE || vtype(c, n->in[i])->dtype != KN_F32 || numel(vtype(c, n->in[i])) != ch)
+    if (n->in[i] == IR_NONE || cg_vtype(c, n->in[i])->dtype != KN_F32 || ir_type_numel(cg_vtype(c, n->in[i])) != ch)
       return KN_EUNSUPPORTED;
   if (rows == 0) return KN_OK;
   if (len == 0) return KN_EUNSUPPORTED;
@@ -316,10 +309,10 @@ static const char *reduce_suffix(int dt) {
 }
 
 kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   const char *sfx = reduce_suffix(xt->dtype);
   if (!sfx || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
-  const ir_type *yt = vtype(c, n->out[0]);
+  const ir_type *yt = cg_vtype(c, n->out[0]);
   if (yt->dtype != xt->dtype) return KN_EUNSUPPORTED;
   const int rank = xt->rank;
   bool reduced[KN_MAX_RANK] = {false};
@@ -327,10 +320,10 @@ kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
   if (n->nin > 1 && n->in[1] != IR_NONE && !ax) return KN_EUNSUPPORTED; /* axes computed at run time */
   int64_t naxes = ax ? kn_dims_numel(ax->rank, ax->dims) : 0;
   if (naxes < 0 || naxes > rank) return KN_EUNSUPPORTED;
-  int64_t bytes = numel(xt) * (int64_t)kn_dtype_size(xt->dtype);
+  int64_t bytes = ir_type_numel(xt) * (int64_t)kn_dtype_size(xt->dtype);
   if (naxes == 0) {
     if (ir_attr_int(n, "noop_with_empty_axes", 0)) { /* a copy */
-      if (numel(yt) != numel(xt)) return KN_EUNSUPPORTED;
+      if (ir_type_numel(yt) != ir_type_numel(xt)) return KN_EUNSUPPORTED;
       if (bytes > 0)
         LLVMBuildMemCpy(c->b, cg_value_ptr(c, n->out[0]), 1, cg_value_ptr(c, n->in[0]), 1, cg_i64(c, bytes));
       return KN_OK;
@@ -344,7 +337,7 @@ kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
     if (reduced[a]) return KN_EUNSUPPORTED;
     reduced[a] = true;
   }
-  if (numel(yt) == 0) return KN_OK;
+  if (ir_type_numel(yt) == 0) return KN_OK;
   ir_reduce_plan rp; /* shared with the reference executor (ir/reduce_plan.c) */
   ir_reduce_plan_make(rank, xt->dims, reduced, &rp);
   int64_t outer = rp.outer, red = rp.red, inner = rp.inner;
@@ -373,13 +366,13 @@ kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
 
 /* ArgMax/ArgMin along one axis: the kernel on [outer, n, inner] */
 kn_status cg_lower_arg(cg_ctx *c, const ir_node *n) {
-  const ir_type *xt = vtype(c, n->in[0]);
+  const ir_type *xt = cg_vtype(c, n->in[0]);
   const char *sfx = reduce_suffix(xt->dtype);
-  if (!sfx || n->out[0] == IR_NONE || vtype(c, n->out[0])->dtype != KN_I64 || xt->rank == 0) return KN_EUNSUPPORTED;
+  if (!sfx || n->out[0] == IR_NONE || cg_vtype(c, n->out[0])->dtype != KN_I64 || xt->rank == 0) return KN_EUNSUPPORTED;
   int64_t axis = ir_attr_int(n, "axis", 0);
   if (axis < -xt->rank || axis >= xt->rank) return KN_EUNSUPPORTED;
   if (axis < 0) axis += xt->rank;
-  int64_t outer = prod(xt->dims, 0, (int)axis), len = xt->dims[axis], inner = prod(xt->dims, (int)axis + 1, xt->rank);
+  int64_t outer = kn_dims_prod(xt->dims, 0, (int)axis), len = xt->dims[axis], inner = kn_dims_prod(xt->dims, (int)axis + 1, xt->rank);
   if (outer * inner == 0) return KN_OK;
   if (len == 0) return KN_EUNSUPPORTED; /* the reference reports it */
   char name[40];

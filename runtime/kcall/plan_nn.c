@@ -1,7 +1,7 @@
 /* plan_nn.c: kernel-call plans (kcall.h) of Gemm (for the nodes its
  * generated code declines) and ConvTranspose, made as the reference adapters
  * make them at run time (runtime/ref/exec_nn.c): Gemm's sizes, C's broadcast
- * strides and B^T's scratch; ConvTranspose's window from ir_nn_window (the
+ * strides and B^T's scratch; ConvTranspose's window from ir_nn_win_make (the
  * geometry shape inference used), with the roles of image and grid swapped.
  * f16/bf16 operands compute in f32 copies, as the adapters' via_f32. */
 #include "plan_cvt.h"
@@ -66,10 +66,10 @@ kn_status kc_plan_ConvTranspose(kn_ctx *kn, const ir_graph *g, const ir_node *n,
   const int nsp = x->rank - 2;
   if (nsp < 1 || nsp > KK_NN_SP || w->rank != x->rank || y->rank != x->rank)
     return kc_decline(kn, n, "ConvTranspose needs [N, C, 1 to 3 spatial dims]");
-  int64_t stride[KN_MAX_RANK], dil[KN_MAX_RANK], pb[KN_MAX_RANK], pe[KN_MAX_RANK], out[KN_MAX_RANK];
-  if (ir_nn_window(kn, n, nsp, x->dims + 2, w->dims + 2, stride, dil, pb, pe, out) != KN_OK)
+  int64_t out[KN_MAX_RANK];
+  kk_nn_win win;
+  if (ir_nn_win_make(kn, n, x->rank, x->dims, w->dims + 2, &win, out) != KN_OK)
     return kc_decline(kn, n, "the window attributes do not fit the shapes");
-  const ir_attr *ks = ir_attr_get(n, "kernel_shape");
   const int64_t group = ir_attr_int(n, "group", 1), C = x->dims[1];
   if (group < 1 || C % group || w->dims[0] != C) return kc_decline(kn, n, "channels do not match the weight");
   const int64_t M = w->dims[1] * group;
@@ -79,17 +79,10 @@ kn_status kc_plan_ConvTranspose(kn_ctx *kn, const ir_graph *g, const ir_node *n,
   *q = (kk_conv_transpose_params){.ct = ct, .has_bias = b != NULL, .N = x->dims[0], .C = C, .M = M,
                                   .group = group, .kprod = 1, .isz = 1, .osz = 1};
   if (y->dims[0] != q->N || y->dims[1] != M) return kc_decline(kn, n, "the output does not match");
-  for (int i = 0, j = KK_NN_SP - nsp; i < KK_NN_SP; i++) { /* spatial dims right-aligned in 3 */
-    const bool real = i >= j;
-    const int s = i - j;
-    if (real && y->dims[2 + s] != out[s]) return kc_decline(kn, n, "the output does not match the window");
-    q->w.in[i] = real ? out[s] : 1;
-    q->w.out[i] = real ? x->dims[2 + s] : 1;
-    q->w.k[i] = real ? (ks && ks->kind == IR_ATTR_INTS && ks->n == nsp ? ks->ints[s] : w->dims[2 + s]) : 1;
-    q->w.stride[i] = real ? stride[s] : 1;
-    q->w.dil[i] = real ? dil[s] : 1;
-    q->w.pad[i] = real ? pb[s] : 0;
-    q->w.pad_end[i] = real ? pe[s] : 0;
+  for (int s = 0; s < nsp; s++)
+    if (y->dims[2 + s] != out[s]) return kc_decline(kn, n, "the output does not match the window");
+  q->w = win; /* ConvTranspose's roles: the window's image is y, its grid x */
+  for (int i = 0; i < KK_NN_SP; i++) {
     q->isz *= q->w.out[i];
     q->osz *= q->w.in[i];
     q->kprod *= q->w.k[i];
