@@ -237,26 +237,6 @@ kn_status cg_lower_classify(cg_ctx *c, const ir_node *n) {
 }
 
 /* ===== binary arithmetic and predicates ===== */
-static int binary_code(const ir_node *n) {
-  switch (n->op) {
-  case IR_OP_Add: case IR_OP_Sum: return KK_EW_ADD;
-  case IR_OP_Sub: return KK_EW_SUB;
-  case IR_OP_Mul: return KK_EW_MUL;
-  case IR_OP_Div: return KK_EW_DIV;
-  case IR_OP_Mean: return KK_EW_ADD; /* then divided by the input count */
-  case IR_OP_Pow: return KK_EW_POW;
-  case IR_OP_Mod: return ir_attr_int(n, "fmod", 0) ? KK_EW_FMOD : KK_EW_MOD;
-  case IR_OP_PRelu: return KK_EW_PRELU;
-  case IR_OP_Min: return KK_EW_MIN;
-  case IR_OP_Max: return KK_EW_MAX;
-  case IR_OP_BitShift: {
-    const char *dir = ir_attr_str(n, "direction", "");
-    return strcmp(dir, "LEFT") == 0 ? KK_EW_SHL : strcmp(dir, "RIGHT") == 0 ? KK_EW_SHR : -1;
-  }
-  default: return -1;
-  }
-}
-
 static int pred_code(ir_op op) {
   switch (op) {
   case IR_OP_Equal: return KK_EW_EQ;
@@ -321,7 +301,7 @@ static kn_status binary_pair(cg_ctx *c, int op, const char *sfx, const ir_type *
 }
 
 kn_status cg_lower_binary(cg_ctx *c, const ir_node *n) {
-  int op = binary_code(n);
+  int op = ir_binary_kernel_code(n);
   if (op < 0 || n->out[0] == IR_NONE) return KN_EUNSUPPORTED;
   const ir_type *yt = cg_vtype(c, n->out[0]);
   const int dt = yt->dtype;

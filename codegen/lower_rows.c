@@ -276,22 +276,6 @@ kn_status cg_lower_instancenorm_rows(cg_ctx *c, const ir_node *n) {
 }
 
 /* ===== Reduce* ===== */
-static int reduce_kind(ir_op op) {
-  switch (op) {
-  case IR_OP_ReduceSum: return KK_REDUCE_SUM;
-  case IR_OP_ReduceMean: return KK_REDUCE_MEAN;
-  case IR_OP_ReduceMax: return KK_REDUCE_MAX;
-  case IR_OP_ReduceMin: return KK_REDUCE_MIN;
-  case IR_OP_ReduceProd: return KK_REDUCE_PROD;
-  case IR_OP_ReduceL1: return KK_REDUCE_L1;
-  case IR_OP_ReduceL2: return KK_REDUCE_L2;
-  case IR_OP_ReduceLogSum: return KK_REDUCE_LOGSUM;
-  case IR_OP_ReduceLogSumExp: return KK_REDUCE_LOGSUMEXP;
-  case IR_OP_ReduceSumSquare: return KK_REDUCE_SUMSQUARE;
-  default: return -1;
-  }
-}
-
 static const char *reduce_suffix(int dt) {
   switch (dt) {
   case KN_F32: return "f32";
@@ -358,7 +342,7 @@ kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
     cg_call(c, gfn, gargs, 5);
     src = tmp;
   }
-  LLVMValueRef args[6] = {cg_i32(c, reduce_kind(n->op)), src, cg_value_ptr(c, n->out[0]), cg_i64(c, outer),
+  LLVMValueRef args[6] = {cg_i32(c, ir_reduce_kernel_code(n->op)), src, cg_value_ptr(c, n->out[0]), cg_i64(c, outer),
                           cg_i64(c, red), cg_i64(c, inner)};
   cg_call(c, fn, args, 6);
   return KN_OK;

@@ -427,6 +427,11 @@ float ir_norm_epsilon(const ir_node *n);
  * alpha and gamma, HardSigmoid alpha and beta, Shrink lambd and bias, ...),
  * in the order the kernel library's unary kernels take them; 0 for others */
 void ir_unary_params(const ir_node *n, double p[3]);
+/* the kernel library's op code (k_reduce.h's KK_REDUCE_*, k_elementwise.h's
+ * KK_EW_*) of a Reduce op / a binary broadcasting op (Mean: KK_EW_ADD, the
+ * caller divides); -1 for other ops */
+int ir_reduce_kernel_code(ir_op op);
+int ir_binary_kernel_code(const ir_node *n);
 
 /* ===== stats.c ===== */
 int64_t ir_graph_params(const ir_graph *g);

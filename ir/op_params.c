@@ -1,8 +1,12 @@
 /* op_params.c: attributes every consumer of an op reads (shape inference,
  * the reference executor, the passes, the code generators), decoded in one
  * place with their ONNX defaults, so the default lives once (ir.h, "typed op
- * parameters"). */
+ * parameters"); and the kernel library's op code of an op, which the
+ * generated code and the kernel-call plans pass to the same kernels. */
 #include "ir.h"
+#include "k_elementwise.h"
+#include "k_reduce.h"
+#include <string.h>
 
 float ir_norm_epsilon(const ir_node *n) { return ir_attr_float(n, "epsilon", 1e-5f); }
 
@@ -26,5 +30,41 @@ void ir_unary_params(const ir_node *n, double p[3]) {
     p[1] = ir_attr_float(n, "bias", 0.0f);
     break;
   default: break;
+  }
+}
+
+int ir_reduce_kernel_code(ir_op op) {
+  switch (op) {
+  case IR_OP_ReduceSum: return KK_REDUCE_SUM;
+  case IR_OP_ReduceMean: return KK_REDUCE_MEAN;
+  case IR_OP_ReduceMax: return KK_REDUCE_MAX;
+  case IR_OP_ReduceMin: return KK_REDUCE_MIN;
+  case IR_OP_ReduceProd: return KK_REDUCE_PROD;
+  case IR_OP_ReduceL1: return KK_REDUCE_L1;
+  case IR_OP_ReduceL2: return KK_REDUCE_L2;
+  case IR_OP_ReduceLogSum: return KK_REDUCE_LOGSUM;
+  case IR_OP_ReduceLogSumExp: return KK_REDUCE_LOGSUMEXP;
+  case IR_OP_ReduceSumSquare: return KK_REDUCE_SUMSQUARE;
+  default: return -1;
+  }
+}
+
+int ir_binary_kernel_code(const ir_node *n) {
+  switch (n->op) {
+  case IR_OP_Add: case IR_OP_Sum: return KK_EW_ADD;
+  case IR_OP_Mean: return KK_EW_ADD; /* then divided by the input count */
+  case IR_OP_Sub: return KK_EW_SUB;
+  case IR_OP_Mul: return KK_EW_MUL;
+  case IR_OP_Div: return KK_EW_DIV;
+  case IR_OP_Pow: return KK_EW_POW;
+  case IR_OP_Mod: return ir_attr_int(n, "fmod", 0) ? KK_EW_FMOD : KK_EW_MOD;
+  case IR_OP_PRelu: return KK_EW_PRELU;
+  case IR_OP_Min: return KK_EW_MIN;
+  case IR_OP_Max: return KK_EW_MAX;
+  case IR_OP_BitShift: {
+    const char *dir = ir_attr_str(n, "direction", "");
+    return strcmp(dir, "LEFT") == 0 ? KK_EW_SHL : strcmp(dir, "RIGHT") == 0 ? KK_EW_SHR : -1;
+  }
+  default: return -1;
   }
 }

@@ -11,28 +11,6 @@
 
 _Static_assert(KK_MAX_RANK == KN_MAX_RANK, "k_call_nn.h plans use kiln's rank limit");
 
-/* The kernel op code of a binary node (mean: Mean's division), or -1. */
-static int binary_op(const ir_node *n, int *mean) {
-  *mean = 0;
-  switch (n->op) {
-  case IR_OP_Add: case IR_OP_Sum: return KK_EW_ADD;
-  case IR_OP_Mean: *mean = 1; return KK_EW_ADD;
-  case IR_OP_Sub: return KK_EW_SUB;
-  case IR_OP_Mul: return KK_EW_MUL;
-  case IR_OP_Div: return KK_EW_DIV;
-  case IR_OP_Pow: return KK_EW_POW;
-  case IR_OP_Mod: return ir_attr_int(n, "fmod", 0) ? KK_EW_FMOD : KK_EW_MOD;
-  case IR_OP_PRelu: return KK_EW_PRELU;
-  case IR_OP_Min: return KK_EW_MIN;
-  case IR_OP_Max: return KK_EW_MAX;
-  case IR_OP_BitShift: {
-    const char *dir = ir_attr_str(n, "direction", "");
-    return strcmp(dir, "LEFT") == 0 ? KK_EW_SHL : strcmp(dir, "RIGHT") == 0 ? KK_EW_SHR : -1;
-  }
-  default: return -1;
-  }
-}
-
 static bool numeric(int dt) { return kn_dtype_is_float(dt) || kn_dtype_is_int(dt); }
 
 /* The dtype the adapter computes in, or 0 when it refuses the dtypes. */
@@ -49,7 +27,7 @@ static int compute_dtype(const ir_graph *g, const ir_node *n, int op, int ydt) {
 }
 
 kn_status kc_plan_binary(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
-  int mean, op = binary_op(n, &mean);
+  int mean = n->op == IR_OP_Mean, op = ir_binary_kernel_code(n);
   const ir_type *y = kc_out(g, n, 0);
   if (op < 0 || !kc_concrete(y) || n->nin < 1) return kc_decline(kn, n, "not a binary op with a static output");
   for (int i = 0; i < n->nin; i++) {

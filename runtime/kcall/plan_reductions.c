@@ -8,22 +8,6 @@
 #include "k_reduce.h"
 #include <string.h>
 
-static int reduce_kind(ir_op op) {
-  switch (op) {
-  case IR_OP_ReduceSum: return KK_REDUCE_SUM;
-  case IR_OP_ReduceMean: return KK_REDUCE_MEAN;
-  case IR_OP_ReduceMax: return KK_REDUCE_MAX;
-  case IR_OP_ReduceMin: return KK_REDUCE_MIN;
-  case IR_OP_ReduceProd: return KK_REDUCE_PROD;
-  case IR_OP_ReduceL1: return KK_REDUCE_L1;
-  case IR_OP_ReduceL2: return KK_REDUCE_L2;
-  case IR_OP_ReduceLogSum: return KK_REDUCE_LOGSUM;
-  case IR_OP_ReduceLogSumExp: return KK_REDUCE_LOGSUMEXP;
-  case IR_OP_ReduceSumSquare: return KK_REDUCE_SUMSQUARE;
-  default: return -1;
-  }
-}
-
 /* Whether reducing mask over x gives y's shape. */
 static bool fits(const ir_type *x, const bool *mask, bool keep, const ir_type *y) {
   int r = 0;
@@ -51,7 +35,7 @@ static bool mask_from_shapes(const ir_type *x, bool keep, const ir_type *y, bool
 kn_status kc_plan_reduce(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
   const ir_type *x = kc_in(g, n, 0), *y = kc_out(g, n, 0), *at = kc_in(g, n, 1);
   const kn_tensor *ac = kc_const(g, n, 1);
-  const int kind = reduce_kind(n->op), ct = x ? kc_widen(x->dtype) : 0;
+  const int kind = ir_reduce_kernel_code(n->op), ct = x ? kc_widen(x->dtype) : 0;
   if (kind < 0 || !kc_concrete(x) || !kc_concrete(y) || y->dtype != x->dtype || !kc_native(ct) || ct == KN_BOOL)
     return kc_decline(kn, n, "the input must be numeric and the output of its dtype, both static");
   if (at && (!kc_concrete(at) || !kn_dtype_is_int(at->dtype))) return kc_decline(kn, n, "axes must be static integers");
