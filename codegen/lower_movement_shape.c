@@ -132,13 +132,7 @@ kn_status mv_lower_split(cg_ctx *c, const ir_node *n) {
   return KN_OK;
 }
 
-/* ---- Slice ---- */
-/* First source index of one sliced axis (the count comes from the output). */
-static int64_t slice_first(int64_t dim, int64_t start, int64_t step) {
-  if (start < 0) start += dim;
-  if (step > 0) return start < 0 ? 0 : start > dim ? dim : start;
-  return start < -1 ? -1 : start > dim - 1 ? dim - 1 : start;
-}
+/* ---- Slice (the first index of each axis: ir_slice_first) ---- */
 
 kn_status mv_lower_slice(cg_ctx *c, const ir_node *n) {
   enum { MAXL = 64 };
@@ -158,7 +152,7 @@ kn_status mv_lower_slice(cg_ctx *c, const ir_node *n) {
     int64_t step = nsp >= 0 ? sp[i] : 1;
     if (a < 0 || a >= r || done[a] || step == 0) return KN_EUNSUPPORTED;
     done[a] = true;
-    base += slice_first(xt->dims[a], st[i], step) * xs[a];
+    base += ir_slice_first(xt->dims[a], st[i], step) * xs[a];
     ss[a] = xs[a] * step;
   }
   return gather_into(c, n->out[0], n->in[0], r, yt->dims, ss, base);

@@ -348,6 +348,14 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
 struct kk_nn_win;
 kn_status ir_nn_win_make(kn_ctx *kn, const ir_node *n, int rank, const int64_t *xdims, const int64_t *kernel,
                          struct kk_nn_win *w, int64_t *out_sp);
+/* Slice: the first source index of one sliced axis of size dim, for an ONNX
+ * start (negative counts from the end) clamped as the spec says for the
+ * step's sign; the count comes from the output's shape. */
+static inline int64_t ir_slice_first(int64_t dim, int64_t start, int64_t step) {
+  if (start < 0) start += dim;
+  if (step > 0) return start < 0 ? 0 : start > dim ? dim : start;
+  return start < -1 ? -1 : start > dim - 1 ? dim - 1 : start;
+}
 /* Parses an einsum equation into per-operand and output label lists. */
 kn_status ir_einsum_parse(kn_ctx *kn, const ir_node *n, const char *eq, int nops, const int *ranks,
                           int *op_lab, int *out_lab, int *nout);

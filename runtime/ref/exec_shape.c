@@ -147,13 +147,7 @@ kn_status ref_exec_Split(ref_ctx *c) {
   return KN_OK;
 }
 
-/* ---- Slice ---- */
-/* First source index of one sliced axis (the count comes from the output). */
-static int64_t slice_first(int64_t dim, int64_t start, int64_t step) {
-  if (start < 0) start += dim;
-  if (step > 0) return start < 0 ? 0 : start > dim ? dim : start;
-  return start < -1 ? -1 : start > dim - 1 ? dim - 1 : start;
-}
+/* ---- Slice (the first index of each axis: ir_slice_first) ---- */
 
 kn_status ref_exec_Slice(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
@@ -176,7 +170,7 @@ kn_status ref_exec_Slice(ref_ctx *c) {
     int a = norm_axis(na >= 0 ? ax[i] : i, r);
     int64_t step = nsp >= 0 ? sp[i] : 1;
     if (a < 0 || a >= r || step == 0) return ref_fail(c, KN_EINTERNAL, "bad slice axis or step");
-    base += slice_first(x->dims[a], st[i], step) * xs[a];
+    base += ir_slice_first(x->dims[a], st[i], step) * xs[a];
     ss[a] = xs[a] * step;
   }
   gather_into(o->data, (const char *)x->data + base * (int64_t)es, r, o->dims, ss, es, false);
