@@ -66,9 +66,9 @@ int cmd_run(int argc, char **argv) {
     kn_status st = save_dir ? save_all(kn, save_dir, "input", s.ins, s.nin, s.view, s.view->inputs) : KN_OK;
     double times[1000];
     for (int r = 0; st == KN_OK && r < repeat; r++) {
-      double t0 = cli_now_ms();
+      double t0 = kn_now_ms();
       st = cli_session_run(&s);
-      times[r] = cli_now_ms() - t0;
+      times[r] = kn_now_ms() - t0;
     }
     double t_run = st == KN_OK ? cli_median(times, repeat) : 0;
     if (st == KN_OK && out_dir) st = save_all(kn, out_dir, "output", s.outs, s.nout, s.view, s.view->outputs);

@@ -1,18 +1,11 @@
 /* common.c: helpers shared by the kiln subcommands: loading a model with the
  * --shape/--config/--define/--custom-op bindings, input shapes, an output's
- * summary line, the median of timings and the clock they are taken with.
+ * summary line, the median of timings (taken with kn_now_ms, ir/context.c).
  * (The options themselves: options.c and common_options.c.) */
 #include "cli.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-double cli_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);

@@ -64,10 +64,10 @@ static kn_status read_inputs(cli_session *s, const ir_graph *g, const char *in_d
 
 /* An ahead-of-time built shared library: loading it is all the compiling. */
 static int open_artifact(cli_session *s, kn_ctx *kn, const cli_common *o, const char *in_dir) {
-  double t0 = cli_now_ms();
+  double t0 = kn_now_ms();
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
   kn_status st = kn_artifact_open(kn, o->model, o->threads, &s->aot);
-  s->load_ms = cli_now_ms() - t0;
+  s->load_ms = kn_now_ms() - t0;
   const ir_graph *g = st == KN_OK ? kn_artifact_graph(s->aot) : NULL;
   if (st == KN_OK) {
     s->view = g;
@@ -90,11 +90,11 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
   memset(s, 0, sizeof *s);
   s->kn = kn;
   s->o = o;
-  double t0 = cli_now_ms();
+  double t0 = kn_now_ms();
   if (kn_is_artifact_path(o->model)) return open_artifact(s, kn, o, in_dir);
   int rc = cli_load(kn, o, &s->g);
   if (rc != EXIT_OK) return rc;
-  s->load_ms = cli_now_ms() - t0;
+  s->load_ms = kn_now_ms() - t0;
   ir_graph *g = s->g;
   s->nodes_loaded = ir_graph_live_nodes(g);
   s->params = ir_graph_params(g);
@@ -113,7 +113,7 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
     ranks[i] = t ? t->rank : -1;
     if (t) memcpy(dims[i], t->dims, sizeof dims[i]);
   }
-  t0 = cli_now_ms();
+  t0 = kn_now_ms();
   if (st == KN_OK && !strcmp(o->engine, "jit")) {
     cg_options co = {.opt_level = o->opt_level, .cpu = o->cpu, .features = o->features, .dump_llvm = o->dump_llvm,
                      .dump_asm = o->dump_asm, .no_cache = o->no_cache, .cache_dir = o->cache_dir,
@@ -128,7 +128,7 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
     if (st == KN_OK) st = ref_plan_new(kn, g, &s->plan);
     s->view = g;
   }
-  s->compile_ms = cli_now_ms() - t0;
+  s->compile_ms = kn_now_ms() - t0;
   free(ranks);
   free(dims);
   if (st != KN_OK) {

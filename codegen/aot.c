@@ -160,7 +160,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
   if (st == KN_OK && m->stats.whole_graph_ref)
     st = kn_fail(kn, KN_EUNSUPPORTED, "the model cannot be built ahead of time: %s (an artifact needs static shapes)",
                  m->stats.why_ref);
-  double t0 = cg_now_ms();
+  double t0 = kn_now_ms();
   LLVMContextRef c = LLVMContextCreate();
   LLVMModuleRef mod = NULL;
   aot_weights w = {0};
@@ -174,13 +174,13 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
   if (st == KN_OK) st = aot_add_artifact(m, mod, o, tm, &w, keep, &nkeep);
   if (st == KN_OK) st = cg_module_finalize(kn, mod, tm, keep, nkeep);
   if (st == KN_OK) st = cg_module_optimize(kn, mod, tm, co.opt_level);
-  rep->llvm_ms = cg_now_ms() - t0;
+  rep->llvm_ms = kn_now_ms() - t0;
   char path[4200], obj[4200];
   snprintf(rep->artifact, sizeof rep->artifact, "%s/%s.%s", o->outdir, o->name, emit_ext[o->emit]);
   snprintf(obj, sizeof obj, "%s/%s.%s", o->outdir, o->name, o->emit == CG_EMIT_SO ? "so.o" : emit_ext[o->emit]);
-  t0 = cg_now_ms();
+  t0 = kn_now_ms();
   if (st == KN_OK) st = emit_module(kn, mod, tm, o->emit, obj);
-  rep->emit_ms = cg_now_ms() - t0;
+  rep->emit_ms = kn_now_ms() - t0;
   if (mod) LLVMDisposeModule(mod);
   LLVMContextDispose(c);
   if (m) {
@@ -197,7 +197,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
     snprintf(path, sizeof path, "%s/%s.h", o->outdir, o->name);
     st = aot_write_header(m, o, rep->triple, cpu, features, path);
   }
-  t0 = cg_now_ms();
+  t0 = kn_now_ms();
   if (st == KN_OK && !o->no_runtime) st = aot_build_runtime(kn, rep->cc, o->outdir);
   else if (st == KN_OK) st = aot_write_runtime_header(kn, o->outdir);
   if (st == KN_OK && o->emit == CG_EMIT_SO) {
@@ -205,7 +205,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
     else st = link_shared(kn, m, o, rep, obj);
     unlink(obj);
   }
-  rep->runtime_ms = cg_now_ms() - t0;
+  rep->runtime_ms = kn_now_ms() - t0;
   if (st == KN_OK) {
     snprintf(path, sizeof path, "%s/README.txt", o->outdir);
     st = write_readme(kn, o, rep, path);

@@ -64,9 +64,6 @@ kn_status cg_module_finalize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
                              int nkeep);
 /* LLVM's default<On> pipeline. */
 kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level);
-/* A monotonic clock in milliseconds, for the phase times of cg_stats and of
- * ahead-of-time builds. */
-double cg_now_ms(void);
 /* Formats an LLVM error into kn (consuming e) and returns KN_EINTERNAL. */
 kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what);
 

@@ -15,13 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-double cg_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what) {
   char *msg = LLVMGetErrorMessage(e);
@@ -104,13 +97,13 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   LLVMTargetMachineRef tm = NULL;
   int vec_bytes = 16;
   KN_TRY(cg_target_machine(kn, opt, &tm, &vec_bytes));
-  double t0 = cg_now_ms();
+  double t0 = kn_now_ms();
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
   LLVMContextRef c = LLVMOrcThreadSafeContextGetContext(tsc);
   LLVMModuleRef mod = NULL;
   kn_status st = cg_module_build(m, opt, tm, vec_bytes, false, c, &mod);
-  m->stats.lower_ms = cg_now_ms() - t0;
-  t0 = cg_now_ms();
+  m->stats.lower_ms = kn_now_ms() - t0;
+  t0 = kn_now_ms();
   LLVMMemoryBufferRef obj = NULL;
   char cpath[4200];
   bool cacheable = false;
@@ -140,7 +133,7 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   LLVMDisposeTargetMachine(tm);
   if (st == KN_OK) st = cg_jit_link(m, obj);
   else if (obj) LLVMDisposeMemoryBuffer(obj);
-  m->stats.llvm_ms = cg_now_ms() - t0;
+  m->stats.llvm_ms = kn_now_ms() - t0;
   return st;
 }
 
@@ -153,7 +146,7 @@ static bool graph_has_control_flow(const ir_graph *g) {
 kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out) {
   *out = NULL;
-  double t0 = cg_now_ms();
+  double t0 = kn_now_ms();
   cg_model *m = calloc(1, sizeof *m);
   if (!m) {
     ir_graph_free(g);
@@ -172,7 +165,7 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   if (st == KN_OK) st = ir_verify(g);
   m->stats.folded_nodes = folded;
   m->stats.live_nodes = ir_graph_live_nodes(g);
-  m->stats.specialize_ms = cg_now_ms() - t0;
+  m->stats.specialize_ms = kn_now_ms() - t0;
   const char *why = NULL;
   if (st == KN_OK && graph_has_control_flow(g)) {
     m->stats.whole_graph_ref = true;
@@ -192,7 +185,7 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
 
 kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out) {
-  double t0 = cg_now_ms();
+  double t0 = kn_now_ms();
   cg_model *m;
   KN_TRY(cg_prepare(kn, g, ranks, dims, opt, &m));
   kn_status st;
@@ -206,7 +199,7 @@ kn_status cg_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
     if (st == KN_OK && !(m->pool = rt_pool_create(opt->threads)))
       st = kn_fail(kn, KN_ENOMEM, "cannot start %d threads", opt->threads);
   }
-  m->stats.total_ms = cg_now_ms() - t0;
+  m->stats.total_ms = kn_now_ms() - t0;
   if (st != KN_OK) {
     cg_model_free(m);
     return st;

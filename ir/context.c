@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 kn_ctx *kn_ctx_new(void) {
   kn_ctx *c = calloc(1, sizeof *c);
@@ -65,4 +66,10 @@ const char *kn_status_name(kn_status s) {
                                 "shape error", "type error", "out of memory", "limit exceeded",
                                 "I/O error",   "internal error"};
   return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+double kn_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

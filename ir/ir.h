@@ -37,6 +37,8 @@ void kn_prefix(kn_ctx *ctx, const char *fmt, ...) KN_PRINTF(2, 3);
   } while (0)
 
 /* ===== small helpers used everywhere ===== */
+/* A monotonic clock in milliseconds, for phase times and benchmarks (context.c). */
+double kn_now_ms(void);
 /* 64-bit FNV-1a: kn_fnv1a(KN_FNV_OFFSET, bytes, n), chained by passing h on;
  * kn_fnv1a_word mixes a whole 64-bit word in one step. */
 #define KN_FNV_OFFSET 0xcbf29ce484222325ull

@@ -7,7 +7,6 @@
 #include "ir_text.h"
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct pass_info {
   const char *name, *desc;
@@ -75,12 +74,6 @@ static void print_ir(FILE *f, const ir_graph *g, const char *when, const char *p
   free(text);
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 kn_status pm_run(ir_graph *g, const pm_options *o) {
   KN_TRY(pm_check(g->ctx, o));
   FILE *out = o->out ? o->out : stderr;
@@ -96,9 +89,9 @@ kn_status pm_run(ir_graph *g, const pm_options *o) {
     if (listed(o->print_before, o->nprint_before, pi->name)) print_ir(out, g, "before", pi->name);
     int32_t before = ir_graph_live_nodes(g);
     pass_result r = {.opt = o};
-    double t0 = now_ms();
+    double t0 = kn_now_ms();
     st = pi->run(g, &r);
-    double ms = now_ms() - t0;
+    double ms = kn_now_ms() - t0;
     if (st != KN_OK) {
       kn_prefix(g->ctx, "pass %s: ", pi->name);
       break;

@@ -14,17 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 static bool file_exists(const char *p) {
   struct stat st;
   return stat(p, &st) == 0;
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static void set(kt_case_report *rep, kt_result r, const char *msg) {
@@ -164,9 +157,9 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       st = ref_plan_new(kn, g, &plan);
     }
     for (int pass = 0; st == KN_OK && pass < 2 && rep->result == KT_PASS; pass++) {
-      double t0 = now_ms();
+      double t0 = kn_now_ms();
       st = jit ? cg_run(jit, ins, nin, got, g->noutputs) : ref_plan_run(plan, ins, nin, got, g->noutputs);
-      if (pass == 1) rep->run_ms += now_ms() - t0;
+      if (pass == 1) rep->run_ms += kn_now_ms() - t0;
       if (st != KN_OK) set(rep, status_result(st), kn_errmsg(kn));
       for (int i = 0; st == KN_OK && i < nout && rep->result == KT_PASS; i++) {
         kt_compare cmp;
