@@ -205,7 +205,10 @@ int main(int argc, char **argv) {
     return 77;
   }
   list expected = {0}, results = {0};
-  if (expect && !load_expect(expect, &expected)) return 2;
+  if (expect && !load_expect(expect, &expected)) {
+    free(expected.v);
+    return 2;
+  }
   int worse = 0, better = 0, changed = 0, total = 0;
   for (int s = 0; s < nsuites; s++) {
     char sdir[4096];
