@@ -56,7 +56,7 @@ kn_status mv_lower_gather(cg_ctx *c, const ir_node *n) {
   size_t es = kn_dtype_size(xt->dtype);
   if (es == 0 || yt->dtype != xt->dtype || (it->dtype != KN_I32 && it->dtype != KN_I64) || xt->rank < 1)
     return KN_EUNSUPPORTED;
-  int64_t a = ir_attr_int(n, "axis", 0);
+  int64_t a = ir_op_axis(n);
   if (a < -xt->rank || a >= xt->rank) return KN_EUNSUPPORTED;
   int axis = (int)(a < 0 ? a + xt->rank : a);
   /* the output type must be the one this view produces */

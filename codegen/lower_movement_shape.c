@@ -73,7 +73,7 @@ kn_status mv_lower_concat(cg_ctx *c, const ir_node *n) {
   ir_id y = n->out[0];
   const ir_type *yt = mv_type(c, y);
   size_t es = elem_size(c, y);
-  int axis = norm_axis(ir_attr_int(n, "axis", 0), yt->rank);
+  int axis = norm_axis(ir_op_axis(n), yt->rank);
   if (es == 0 || axis < 0 || axis >= yt->rank) return KN_EUNSUPPORTED;
   int64_t outer = kn_dims_prod(yt->dims, 0, axis), inner = kn_dims_prod(yt->dims, axis + 1, yt->rank);
   int64_t row = yt->dims[axis] * inner, total = 0;
@@ -106,7 +106,7 @@ kn_status mv_lower_split(cg_ctx *c, const ir_node *n) {
   ir_id x = n->in[0];
   const ir_type *xt = mv_type(c, x);
   size_t es = elem_size(c, x);
-  int axis = norm_axis(ir_attr_int(n, "axis", 0), xt->rank);
+  int axis = norm_axis(ir_op_axis(n), xt->rank);
   if (es == 0 || axis < 0 || axis >= xt->rank) return KN_EUNSUPPORTED;
   int64_t outer = kn_dims_prod(xt->dims, 0, axis), inner = kn_dims_prod(xt->dims, axis + 1, xt->rank);
   int64_t row = xt->dims[axis] * inner, total = 0;

@@ -113,7 +113,7 @@ kn_status cg_lower_axis_op(cg_ctx *c, const ir_node *n) {
   if (n->op == IR_OP_LpNormalization && p != 1 && p != 2) return KN_EUNSUPPORTED;
   /* the (outer, len, inner) view of the reference adapter */
   bool legacy = n->op != IR_OP_LpNormalization && ir_attr_int(n, "legacy_coerce_2d", 0) != 0;
-  int64_t axis = ir_attr_int(n, "axis", legacy ? 1 : -1), r = xt->rank, outer, len, inner;
+  int64_t axis = ir_op_axis(n), r = xt->rank, outer, len, inner;
   if (axis < 0) axis += r;
   if (legacy) {
     if (axis < 0 || axis > r) return KN_EUNSUPPORTED;
@@ -225,7 +225,7 @@ kn_status cg_lower_layernorm(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = cg_vtype(c, n->in[0]);
   int dt = xt->dtype;
   if (dt != KN_F32 && dt != KN_F64) return KN_EUNSUPPORTED;
-  int64_t axis = ir_attr_int(n, "axis", -1);
+  int64_t axis = ir_op_axis(n);
   if (axis < 0) axis += xt->rank;
   if (axis < 0 || axis >= xt->rank) return KN_EUNSUPPORTED;
   int64_t outer = kn_dims_prod(xt->dims, 0, (int)axis), len = kn_dims_prod(xt->dims, (int)axis, xt->rank);
@@ -353,7 +353,7 @@ kn_status cg_lower_arg(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = cg_vtype(c, n->in[0]);
   const char *sfx = reduce_suffix(xt->dtype);
   if (!sfx || n->out[0] == IR_NONE || cg_vtype(c, n->out[0])->dtype != KN_I64 || xt->rank == 0) return KN_EUNSUPPORTED;
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_op_axis(n);
   if (axis < -xt->rank || axis >= xt->rank) return KN_EUNSUPPORTED;
   if (axis < 0) axis += xt->rank;
   int64_t outer = kn_dims_prod(xt->dims, 0, (int)axis), len = xt->dims[axis], inner = kn_dims_prod(xt->dims, (int)axis + 1, xt->rank);

@@ -46,7 +46,7 @@ kn_status ir_infer_gather(ir_infer_ctx *c) {
   const ir_type *data = c->in[0], *idx = c->in[1];
   if (data->rank < 1) return ir_infer_fail(c, KN_ESHAPE, "data must have rank >= 1");
   int axis = 0;
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), data->rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), data->rank, &axis));
   int rank = data->rank - 1 + idx->rank;
   if (rank > KN_MAX_RANK) return ir_infer_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK);
   /* constant indices against a known axis size: report a bad index at compile time */
@@ -80,7 +80,7 @@ kn_status ir_infer_gather_elements(ir_infer_ctx *c) {
     return ir_infer_fail(c, KN_ESHAPE, "data (rank %d) and indices (rank %d) must have the same rank >= 1",
                          data->rank, idx->rank);
   int axis = 0;
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), data->rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), data->rank, &axis));
   for (int d = 0; d < data->rank; d++)
     if (d != axis && !IR_DIM_IS_SYM(idx->dims[d]) && !IR_DIM_IS_SYM(data->dims[d]) &&
         idx->dims[d] > data->dims[d])
@@ -146,7 +146,7 @@ kn_status ir_infer_one_hot(ir_infer_ctx *c) {
     return ir_infer_fail(c, KN_ESHAPE, "values must be a 2-element tensor [off_value, on_value]");
   int rank = idx->rank + 1, axis;
   if (rank > KN_MAX_RANK) return ir_infer_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK);
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", -1), rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), rank, &axis));
   int64_t d = ir_infer_unknown_dim(c);
   if (c->val[1]) {
     if (kn_tensor_numel(c->val[1]) != 1) return ir_infer_fail(c, KN_ESHAPE, "depth must have exactly one element");
@@ -237,7 +237,7 @@ kn_status ir_infer_compress(ir_infer_ctx *c) {
   o->dtype = x->dtype;
   int axis = -1;
   if (ir_attr_get(c->node, "axis")) {
-    KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
+    KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
     *o = *x;
   } else {
     o->rank = 1;

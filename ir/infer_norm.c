@@ -103,7 +103,7 @@ kn_status ir_infer_softmax(ir_infer_ctx *c) {
   KN_TRY(need_float(c, 0));
   bool legacy = ir_attr_int(c->node, "legacy_coerce_2d", 0) != 0;
   int rank = c->in[0]->rank, axis;
-  int64_t a = ir_attr_int(c->node, "axis", legacy ? 1 : -1);
+  int64_t a = ir_op_axis(c->node);
   /* the pre-13 form coerces to 2-D at axis, so axis == rank (empty tail) is legal */
   if (legacy && (a == rank || (rank == 0 && a == 1))) axis = rank;
   else KN_TRY(ir_infer_axis(c, a, rank, &axis));
@@ -148,7 +148,7 @@ kn_status ir_infer_layer_norm(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   if (x->rank < 1) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
   int axis;
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", -1), x->rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
   int64_t stash = ir_attr_int(c->node, "stash_type", KN_F32);
   if (stash <= 0 || stash >= KN_DTYPE_END || !kn_dtype_is_float((int)stash))
     return ir_infer_fail(c, KN_EINVAL, "stash_type %lld is not a float dtype", (long long)stash);

@@ -85,7 +85,7 @@ kn_status ir_infer_argreduce(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   int axis;
   if (x->rank == 0) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
   if (x->dims[axis] == 0) return ir_infer_fail(c, KN_ESHAPE, "cannot take the arg-extremum of an empty axis");
   int64_t keepdims = ir_attr_int(c->node, "keepdims", 1);
   ir_type *out = &c->out[0];
@@ -104,7 +104,7 @@ kn_status ir_infer_topk(ir_infer_ctx *c) {
   const ir_type *x = c->in[0], *kt = c->in[1];
   if (x->rank == 0) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
   int axis;
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", -1), x->rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
   if (kt->dtype != KN_I64) return ir_infer_fail(c, KN_ETYPE, "k must be int64, got %s", kn_dtype_name(kt->dtype));
   if (kt->rank > 1 || (kt->rank == 1 && kt->dims[0] >= 0 && kt->dims[0] != 1))
     return ir_infer_fail(c, KN_ESHAPE, "k must be a 1-element 1-D tensor");
@@ -161,7 +161,7 @@ static kn_status check_qparams(ir_infer_ctx *c) {
   if (s->rank > 1) return ir_infer_fail(c, KN_ESHAPE, "scale must be a scalar or 1-D, got rank %d", s->rank);
   if (s->rank == 1 && s->dims[0] != 1) {
     int axis;
-    KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 1), x->rank, &axis));
+    KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
     if (s->dims[0] >= 0 && x->dims[axis] >= 0 && s->dims[0] != x->dims[axis])
       return ir_infer_fail(c, KN_ESHAPE, "scale has %lld entries but axis %d has length %lld",
                            (long long)s->dims[0], axis, (long long)x->dims[axis]);

@@ -168,7 +168,7 @@ kn_status ir_infer_flatten(ir_infer_ctx *c) {
   ir_type *o = &c->out[0];
   o->dtype = x->dtype;
   o->rank = 2;
-  int64_t axis = ir_attr_int(c->node, "axis", 1);
+  int64_t axis = ir_op_axis(c->node);
   if (x->rank < 0) {
     set_unknown_dims(c, o);
     return KN_OK;
@@ -305,7 +305,7 @@ kn_status ir_infer_concat(ir_infer_ctx *c) {
   ir_type *o = &c->out[0];
   o->dtype = first->dtype;
   if (!ir_attr_get(c->node, "axis")) return ir_infer_fail(c, KN_EINVAL, "attribute axis is required");
-  int64_t axis_attr = ir_attr_int(c->node, "axis", 0);
+  int64_t axis_attr = ir_op_axis(c->node);
   if (r < 0) return KN_OK; /* rank unknown */
   if (r == 0) return ir_infer_fail(c, KN_ESHAPE, "cannot concatenate scalars");
   int axis;
@@ -352,7 +352,7 @@ kn_status ir_infer_split(ir_infer_ctx *c) {
   if (x->rank < 0) return KN_OK;
   if (x->rank == 0) return ir_infer_fail(c, KN_ESHAPE, "cannot split a scalar");
   int axis;
-  KN_TRY(ir_infer_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
+  KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
   int64_t dim = x->dims[axis];
   const ir_attr *nattr = ir_attr_get(c->node, "num_outputs");
   if (opt_in(c, 1)) {

@@ -433,6 +433,10 @@ int64_t ir_plan_memory(const ir_graph *g, const int64_t *size, bool share, int64
 /* epsilon of the normalizations (LayerNormalization, Batch/Instance/
  * GroupNormalization): default 1e-5 */
 float ir_norm_epsilon(const ir_node *n);
+/* the `axis` attribute with the op's ONNX default (-1 for the softmax family
+ * (1 in their pre-13 form), LayerNormalization, LpNormalization, TopK,
+ * OneHot; 1 for Flatten and (De)QuantizeLinear; 0 for the others) */
+int64_t ir_op_axis(const ir_node *n);
 /* the float parameters p[0..2] of a unary activation (LeakyRelu alpha, Selu
  * alpha and gamma, HardSigmoid alpha and beta, Shrink lambd and bias, ...),
  * in the order the kernel library's unary kernels take them; 0 for others */

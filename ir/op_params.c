@@ -10,6 +10,24 @@
 
 float ir_norm_epsilon(const ir_node *n) { return ir_attr_float(n, "epsilon", 1e-5f); }
 
+int64_t ir_op_axis(const ir_node *n) {
+  int64_t dflt = 0; /* Concat (required), Split, Gather*, Scatter*, ArgMax/ArgMin, Compress */
+  switch (n->op) {
+  case IR_OP_Softmax:
+  case IR_OP_LogSoftmax:
+  case IR_OP_Hardmax: dflt = ir_attr_int(n, "legacy_coerce_2d", 0) ? 1 : -1; break; /* opset < 13 forms */
+  case IR_OP_LpNormalization:
+  case IR_OP_LayerNormalization:
+  case IR_OP_TopK:
+  case IR_OP_OneHot: dflt = -1; break;
+  case IR_OP_Flatten:
+  case IR_OP_QuantizeLinear:
+  case IR_OP_DequantizeLinear: dflt = 1; break;
+  default: break;
+  }
+  return ir_attr_int(n, "axis", dflt);
+}
+
 void ir_unary_params(const ir_node *n, double p[3]) {
   p[0] = p[1] = p[2] = 0;
   switch (n->op) {

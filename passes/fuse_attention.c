@@ -269,7 +269,7 @@ static kn_status try_fuse(att_match *m, ir_node *sm, bool *fused) {
   const ir_id x = sm->in[0], p = sm->out[0];
   const ir_type *xt = ir_vtype(g, x);
   if (xt->dtype != KN_F32 || !ir_type_is_concrete(xt) || (xt->rank != 3 && xt->rank != 4)) return KN_OK;
-  const int64_t axis = ir_attr_int(sm, "axis", ir_attr_int(sm, "legacy_coerce_2d", 0) ? 1 : -1);
+  const int64_t axis = ir_op_axis(sm);
   if (axis != -1 && axis != xt->rank - 1) return KN_OK;
   /* Softmax -> MatMul(P, V') */
   if (!pat_fusable(g, m->uses, p) || m->user[p] == IR_NONE) return KN_OK;

@@ -326,7 +326,7 @@ static bool pool_ok(const nchwc *s, const ir_node *n) {
  * partial block: its padding is then the result's). */
 static bool concat_ok(const nchwc *s, const ir_node *n, ir_id *in) {
   if (n->op != IR_OP_Concat || n->nin > 64 || !is_nchw_f32(&s->g->values[n->out[0]].type)) return false;
-  const int64_t axis = ir_attr_int(n, "axis", 0);
+  const int64_t axis = ir_op_axis(n);
   if (axis != 1 && axis != -3) return false;
   for (int k = 0; k < n->nin; k++) {
     if (!has_twin(s, n->in[k])) return false;

@@ -37,7 +37,7 @@ static kn_status elements_view(kn_ctx *kn, const ir_node *n, const ir_type *x, c
   size_t es = x ? kn_dtype_size(x->dtype) : 0;
   if (!x || es == 0 || !is_index(ix)) return kc_decline(kn, n, "needs sized data and int32/int64 indices");
   int r = x->rank;
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_op_axis(n);
   if (r < 1 || ix->rank != r || axis < -r || axis >= r)
     return kc_decline(kn, n, "data and indices need one rank >= 1 and an axis within it");
   int a = (int)(axis < 0 ? axis + r : axis);

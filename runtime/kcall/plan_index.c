@@ -39,7 +39,7 @@ kn_status kc_plan_OneHot(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
       !kc_native(dt->dtype) || dt->dtype == KN_BOOL)
     return kc_decline(kn, n, "OneHot needs numeric indices and depth (not f16)");
   int rank = ix->rank + 1;
-  int64_t axis = ir_attr_int(n, "axis", -1);
+  int64_t axis = ir_op_axis(n);
   if (y->rank != rank || axis < -rank || axis >= rank || kn_dims_numel(vals->rank, vals->dims) != 2)
     return kc_decline(kn, n, "axis or values do not fit the output");
   int a = (int)(axis < 0 ? axis + rank : axis);

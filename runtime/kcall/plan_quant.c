@@ -21,7 +21,7 @@ static kn_status plan_common(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc
   const int64_t ns = kc_numel(s);
   int64_t outer = 1, ch = 1, inner = kc_numel(x);
   if (z && kc_numel(z) != ns) return kc_decline(kn, n, "zero point and scale sizes differ");
-  if (ns != 1 && (s->rank != 1 || !kc_axis_view(x, ir_attr_int(n, "axis", 1), &outer, &ch, &inner) || ch != ns))
+  if (ns != 1 && (s->rank != 1 || !kc_axis_view(x, ir_op_axis(n), &outer, &ch, &inner) || ch != ns))
     return kc_decline(kn, n, "the scale does not fit the axis");
   kk_quant_params *q = kc_params(kn, p, dequantize ? "kk_call_dequantize" : "kk_call_quantize", sizeof *q);
   if (!q) return KN_ENOMEM;

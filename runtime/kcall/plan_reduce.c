@@ -11,7 +11,7 @@ kn_status kc_plan_TopK(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan 
   const ir_type *x = kc_in(g, n, 0), *kt = kc_in(g, n, 1), *v = kc_out(g, n, 0), *ix = kc_out(g, n, 1);
   if (!x || !kt || !v || !ix || !numeric(x->dtype) || v->dtype != x->dtype || ix->dtype != KN_I64)
     return kc_decline(kn, n, "TopK needs a numeric input (not f16), its values and int64 indices");
-  int64_t outer, len, inner, axis = ir_attr_int(n, "axis", -1);
+  int64_t outer, len, inner, axis = ir_op_axis(n);
   if (!kc_axis_view(x, axis, &outer, &len, &inner) || v->rank != x->rank)
     return kc_decline(kn, n, "axis out of range");
   int a = (int)(axis < 0 ? axis + x->rank : axis);

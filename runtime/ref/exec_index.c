@@ -60,7 +60,7 @@ kn_status ref_exec_Gather(ref_ctx *c) {
   KN_TRY(elem_size(c, x->dtype, &es));
   KN_TRY(need_indices(c, ix, "indices"));
   if (x->rank < 1) return ref_fail(c, KN_ESHAPE, "data must have rank >= 1");
-  KN_TRY(norm_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
+  KN_TRY(norm_axis(c, ir_op_axis(c->node), x->rank, &axis));
   int rank = x->rank - 1 + ix->rank;
   if (rank > KN_MAX_RANK) return ref_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK);
   int64_t dims[KN_MAX_RANK];
@@ -83,7 +83,7 @@ static kn_status elements_offsets(ref_ctx *c, const kn_tensor *x, const kn_tenso
   if (x->rank < 1 || ix->rank != x->rank)
     return ref_fail(c, KN_ESHAPE, "data (rank %d) and indices (rank %d) must have the same rank >= 1", x->rank,
                     ix->rank);
-  KN_TRY(norm_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
+  KN_TRY(norm_axis(c, ir_op_axis(c->node), x->rank, &axis));
   int64_t strides[KN_MAX_RANK];
   int64_t s = 1;
   for (int d = x->rank - 1; d >= 0; d--) {
@@ -304,7 +304,7 @@ kn_status ref_exec_OneHot(ref_ctx *c) {
   if (depth <= 0) return ref_fail(c, KN_EINVAL, "depth must be positive, got %lld", (long long)depth);
   int rank = ix->rank + 1;
   if (rank > KN_MAX_RANK) return ref_fail(c, KN_ESHAPE, "output rank %d exceeds %d", rank, KN_MAX_RANK);
-  KN_TRY(norm_axis(c, ir_attr_int(c->node, "axis", -1), rank, &axis));
+  KN_TRY(norm_axis(c, ir_op_axis(c->node), rank, &axis));
   int64_t dims[KN_MAX_RANK];
   for (int i = 0, j = 0; i < rank; i++) dims[i] = i == axis ? depth : ix->dims[j++];
   KN_TRY(prep_out(c, 0, vals->dtype, rank, dims));
@@ -410,7 +410,7 @@ kn_status ref_exec_Compress(ref_ctx *c) {
   int64_t outer = 1, extent = kn_tensor_numel(x), inner = 1, dims[KN_MAX_RANK];
   int rank = 1, axis = 0;
   if (ir_attr_get(c->node, "axis")) {
-    KN_TRY(norm_axis(c, ir_attr_int(c->node, "axis", 0), x->rank, &axis));
+    KN_TRY(norm_axis(c, ir_op_axis(c->node), x->rank, &axis));
     outer = kn_dims_prod(x->dims, 0, axis);
     extent = x->dims[axis];
     inner = kn_dims_prod(x->dims, axis + 1, x->rank);

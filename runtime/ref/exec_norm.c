@@ -221,7 +221,7 @@ static kn_status expand_to_inner(ref_ctx *c, const norm_io *io, int i, int axis,
 
 kn_status ref_exec_LayerNormalization(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
-  int64_t axis = ir_attr_int(c->node, "axis", -1);
+  int64_t axis = ir_op_axis(c->node);
   if (axis < 0) axis += x->rank;
   if (axis < 0 || (axis >= x->rank && !(x->rank == 0 && axis == 0)))
     return ref_fail(c, KN_EINVAL, "axis is out of range for rank %d", x->rank);
@@ -301,7 +301,7 @@ kn_status ref_exec_MeanVarianceNormalization(ref_ctx *c) {
 static kn_status axis_view(ref_ctx *c, int64_t *outer, int64_t *n, int64_t *inner) {
   const kn_tensor *x = c->in[0];
   bool legacy = c->node->op != IR_OP_LpNormalization && ir_attr_int(c->node, "legacy_coerce_2d", 0) != 0;
-  int64_t axis = ir_attr_int(c->node, "axis", legacy ? 1 : -1), r = x->rank;
+  int64_t axis = ir_op_axis(c->node), r = x->rank;
   if (axis < 0) axis += r;
   if (legacy) {
     if (axis < 0 || axis > r) return ref_fail(c, KN_EINVAL, "axis is out of range for rank %d", x->rank);

@@ -178,7 +178,7 @@ static kn_status exec_arg(ref_ctx *c, int is_min) {
   kn_tensor *y = &c->out[0];
   int64_t outer, n, inner;
   KN_TRY(need_output(c, 0));
-  KN_TRY(axis_view(c, x, ir_attr_int(c->node, "axis", 0), &outer, &n, &inner));
+  KN_TRY(axis_view(c, x, ir_op_axis(c->node), &outer, &n, &inner));
   if (y->dtype != KN_I64) return ref_fail(c, KN_EINTERNAL, "output must be int64");
   if (outer * inner == 0) return KN_OK;
   if (n == 0) return ref_fail(c, KN_ESHAPE, "cannot take the arg-extremum of an empty axis");
@@ -202,7 +202,7 @@ kn_status ref_exec_TopK(ref_ctx *c) {
   int64_t outer, n, inner;
   KN_TRY(need_output(c, 0));
   KN_TRY(need_output(c, 1));
-  KN_TRY(axis_view(c, x, ir_attr_int(c->node, "axis", -1), &outer, &n, &inner));
+  KN_TRY(axis_view(c, x, ir_op_axis(c->node), &outer, &n, &inner));
   if (kn_tensor_numel(kt) != 1) return ref_fail(c, KN_ESHAPE, "k must have exactly one element");
   int64_t k = kn_tensor_get_i64(kt, 0);
   if (k < 0 || k > n) return ref_fail(c, KN_ESHAPE, "k = %lld is outside [0, %lld]", (long long)k, (long long)n);
@@ -287,7 +287,7 @@ static kn_status quant_view(ref_ctx *c, int64_t *outer, int64_t *ch, int64_t *in
     return KN_OK;
   }
   if (s->rank != 1) return ref_fail(c, KN_ESHAPE, "per-axis scale must be 1-D");
-  KN_TRY(axis_view(c, x, ir_attr_int(c->node, "axis", 1), outer, ch, inner));
+  KN_TRY(axis_view(c, x, ir_op_axis(c->node), outer, ch, inner));
   if (*ch != ns)
     return ref_fail(c, KN_ESHAPE, "scale has %lld entries but the axis has length %lld", (long long)ns, (long long)*ch);
   return KN_OK;

@@ -106,7 +106,7 @@ kn_status ref_exec_Concat(ref_ctx *c) {
   kn_tensor *o = &c->out[0];
   size_t es;
   KN_TRY(elem_size(c, o->dtype, &es));
-  int axis = norm_axis(ir_attr_int(c->node, "axis", 0), o->rank);
+  int axis = norm_axis(ir_op_axis(c->node), o->rank);
   if (axis < 0 || axis >= o->rank) return ref_fail(c, KN_EINVAL, "bad axis");
   int64_t outer = kn_dims_prod(o->dims, 0, axis), inner = kn_dims_prod(o->dims + axis + 1, 0, o->rank - axis - 1);
   int64_t row = o->dims[axis] * inner, off = 0;
@@ -129,7 +129,7 @@ kn_status ref_exec_Split(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
   size_t es;
   KN_TRY(elem_size(c, x->dtype, &es));
-  int axis = norm_axis(ir_attr_int(c->node, "axis", 0), x->rank);
+  int axis = norm_axis(ir_op_axis(c->node), x->rank);
   if (axis < 0 || axis >= x->rank) return ref_fail(c, KN_EINVAL, "bad axis");
   int64_t outer = kn_dims_prod(x->dims, 0, axis), inner = kn_dims_prod(x->dims + axis + 1, 0, x->rank - axis - 1);
   int64_t row = x->dims[axis] * inner, off = 0;
