@@ -46,7 +46,7 @@ typedef struct cli_session {
   ir_graph *g;        /* ref engine: the graph; jit: owned by the compiled model */
   cg_model *jit;
   ref_plan *plan;
-  kn_artifact *aot;   /* an AOT-built .so (frontend/artifact.c) */
+  kn_artifact *aot;   /* an AOT-built .so (runtime/loader/artifact.c) */
   const ir_graph *view; /* the graph to read names/types from */
   kn_tensor *ins, *outs;
   int nin, nout;

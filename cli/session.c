@@ -3,7 +3,7 @@
  * ../shared/vlmodels/ort_run.mjs, so runs are comparable), and prepare the
  * engine: the JIT compiles for the inputs' shapes; the reference executor runs
  * through a run plan (one workspace from the second run on). A shared
- * library built by `kiln compile --emit so` is loaded instead (frontend/artifact.c). */
+ * library built by `kiln compile --emit so` is loaded instead (runtime/loader/artifact.c). */
 #include "cli.h"
 #include <math.h>
 #include <stdlib.h>
