@@ -107,6 +107,12 @@ void cg_jit_dispose(cg_model *m);
 /* Node n calls its op's kernel as `plan` plans it (KN_EUNSUPPORTED, before
  * emitting anything, when the plan declines). */
 kn_status cg_lower_kernel_call(cg_ctx *c, const ir_node *n, kc_plan_fn plan);
+/* Branches (as the unlikely path) on the i1 is_bad a kernel computed from
+ * the run-time data: the JIT then runs the node's reference kernel and
+ * returns its status if it fails (its message names the bad value), else
+ * goes on with the outputs it computed; an AOT entry returns KN_EINVAL. The
+ * builder continues on the good path. */
+void cg_emit_bad_value_check(cg_ctx *c, LLVMValueRef is_bad);
 
 /* ===== cg_lower.c ===== */
 /* Emits the entry function into c->m (c->b, types, loc set). */

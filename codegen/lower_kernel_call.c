@@ -20,13 +20,13 @@ static int64_t unplaced_output_bytes(cg_ctx *c, const ir_node *n, int k) {
   ir_id v = n->out[k];
   if (v == IR_NONE || c->loc[v].kind != CG_LOC_NONE) return 0;
   const ir_type *t = &c->g->values[v].type;
-  return align64(kn_dims_numel(t->rank, t->dims) * (int64_t)kn_dtype_size(t->dtype));
+  return align64(ir_type_numel(t) * (int64_t)kn_dtype_size(t->dtype));
 }
 
-static void emit_failure_check(cg_ctx *c, LLVMValueRef result) {
-  LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(c->c, c->entry, "kcall_bad");
-  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->c, c->entry, "kcall_next");
-  LLVMValueRef br = LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, result, cg_i64(c, KK_CALL_OK), ""), bad, next);
+void cg_emit_bad_value_check(cg_ctx *c, LLVMValueRef is_bad) {
+  LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(c->c, c->entry, "bad_value");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->c, c->entry, "next");
+  LLVMValueRef br = LLVMBuildCondBr(c->b, is_bad, bad, next);
   /* a bad input value is the exceptional path */
   unsigned kind = LLVMGetMDKindIDInContext(c->c, "prof", 4);
   LLVMValueRef md[3] = {LLVMMDStringInContext(c->c, "branch_weights", 14), cg_i32(c, 1), cg_i32(c, 1 << 20)};
@@ -38,7 +38,7 @@ static void emit_failure_check(cg_ctx *c, LLVMValueRef result) {
   } else {
     LLVMValueRef args[2] = {c->rt, cg_i32(c, c->node)};
     LLVMValueRef status = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fb), fb, args, 2, "status");
-    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(c->c, c->entry, "kcall_fail");
+    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(c->c, c->entry, "fail");
     LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, status, cg_i32(c, 0), ""), fail, next);
     LLVMPositionBuilderAtEnd(c->b, fail);
     LLVMBuildRet(c->b, status);
@@ -73,11 +73,7 @@ kn_status cg_lower_kernel_call(cg_ctx *c, const ir_node *n, kc_plan_fn plan) {
   int64_t scratch = align64(p.scratch_bytes);
   for (int k = 0; k < n->nout; k++) scratch += unplaced_output_bytes(c, n, k);
   LLVMValueRef base = scratch > 0 ? cg_scratch(c, scratch) : LLVMConstNull(c->ptr);
-  /* a slot for every input and output the op can have (k_call.h) */
-  const ir_op_info *info = &ir_op_table[n->op];
-  int nin = info->max_in < KN_VARIADIC && info->max_in > n->nin ? info->max_in : n->nin;
-  int nout = info->max_out < KN_VARIADIC && info->max_out > n->nout ? info->max_out : n->nout;
-  int nbuf = nin + nout + 1;
+  const int nin = kc_in_slots(n), nout = kc_out_slots(n), nbuf = nin + nout + 1;
   LLVMValueRef buf = cg_entry_alloca(c, LLVMArrayType(c->ptr, (unsigned)nbuf));
   int64_t at = align64(p.scratch_bytes);
   for (int i = 0; i < nbuf; i++) {
@@ -100,7 +96,8 @@ kn_status cg_lower_kernel_call(cg_ctx *c, const ir_node *n, kc_plan_fn plan) {
     LLVMBuildStore(c->b, v, slot);
   }
   LLVMValueRef args[2] = {params, buf};
-  emit_failure_check(c, cg_call(c, fn, args, 2));
+  LLVMValueRef result = cg_call(c, fn, args, 2);
+  cg_emit_bad_value_check(c, LLVMBuildICmp(c->b, LLVMIntNE, result, cg_i64(c, KK_CALL_OK), ""));
   kc_plan_free(&p);
   return KN_OK;
 }

@@ -25,28 +25,7 @@ static kn_status emit_gather_call(cg_ctx *c, const ir_node *n, LLVMValueRef idx,
                           cg_i64(c, outer),          cg_i64(c, axis_dim), cg_i64(c, nidx), cg_i64(c, inner),
                           cg_i64(c, (int64_t)es)};
   LLVMValueRef bad = cg_call(c, fn, args, 9);
-  LLVMBasicBlockRef report = LLVMAppendBasicBlockInContext(c->c, c->entry, "bad_index");
-  LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(c->c, c->entry, "fail");
-  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->c, c->entry, "next");
-  LLVMValueRef is_bad = LLVMBuildICmp(c->b, LLVMIntSGE, bad, cg_i64(c, 0), "");
-  /* bad indices are the exceptional path: keep it out of the hot layout */
-  LLVMValueRef br = LLVMBuildCondBr(c->b, is_bad, report, next);
-  unsigned kind = LLVMGetMDKindIDInContext(c->c, "prof", 4);
-  LLVMValueRef md[3] = {LLVMMDStringInContext(c->c, "branch_weights", 14), cg_i32(c, 1), cg_i32(c, 1 << 20)};
-  LLVMSetMetadata(br, kind, LLVMMDNodeInContext(c->c, md, 3));
-  LLVMPositionBuilderAtEnd(c->b, report);
-  if (!fb) {
-    LLVMBuildRet(c->b, cg_i32(c, KN_EINVAL));
-    LLVMDeleteBasicBlock(fail);
-    LLVMPositionBuilderAtEnd(c->b, next);
-    return KN_OK;
-  }
-  LLVMValueRef fargs[2] = {c->rt, cg_i32(c, c->node)};
-  LLVMValueRef status = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fb), fb, fargs, 2, "status");
-  LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, status, cg_i32(c, 0), ""), fail, next);
-  LLVMPositionBuilderAtEnd(c->b, fail);
-  LLVMBuildRet(c->b, status);
-  LLVMPositionBuilderAtEnd(c->b, next);
+  cg_emit_bad_value_check(c, LLVMBuildICmp(c->b, LLVMIntSGE, bad, cg_i64(c, 0), ""));
   return KN_OK;
 }
 

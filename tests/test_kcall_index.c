@@ -74,9 +74,7 @@ static int64_t run(const char *text, const char *want_fn) {
   kc_plan p = {0};
   if (plan(kn, g, n, &p) != KN_OK) fail_msg("plan: %s", kn_errmsg(kn));
   assert_string_equal(p.fn, want_fn);
-  const ir_op_info *info = &ir_op_table[n->op];
-  int nin = info->max_in < KN_VARIADIC && info->max_in > n->nin ? info->max_in : n->nin;
-  int nout = info->max_out < KN_VARIADIC && info->max_out > n->nout ? info->max_out : n->nout;
+  int nin = kc_in_slots(n), nout = kc_out_slots(n);
   void *buf[KN_MAX_RANK + 8] = {0};
   assert_true(nin + nout + 1 <= (int)(sizeof buf / sizeof buf[0]));
   for (int i = 0; i < n->nin; i++) {

@@ -27,6 +27,18 @@ typedef kn_status (*kc_plan_fn)(kn_ctx *kn, const ir_graph *g, const ir_node *n,
 kc_plan_fn kc_plan_for(ir_op op);
 void kc_plan_free(kc_plan *p);
 
+/* The buffer block's input and output slots of node n (k_call.h: the op's
+ * most inputs/outputs unless it is variadic): inputs are buf[0..in_slots),
+ * outputs follow, then the scratch pointer. */
+static inline int kc_in_slots(const ir_node *n) {
+  const ir_op_info *info = &ir_op_table[n->op];
+  return info->max_in < KN_VARIADIC && info->max_in > n->nin ? info->max_in : n->nin;
+}
+static inline int kc_out_slots(const ir_node *n) {
+  const ir_op_info *info = &ir_op_table[n->op];
+  return info->max_out < KN_VARIADIC && info->max_out > n->nout ? info->max_out : n->nout;
+}
+
 /* ---- for the plans (kcall.c) ---- */
 /* Zeroed params of `bytes` for thunk fn; NULL (message set) on OOM. */
 void *kc_params(kn_ctx *kn, kc_plan *p, const char *fn, size_t bytes);

@@ -1,7 +1,7 @@
 /* plan_cvt.h: host-side helpers of the plans of k_call_nn.h's thunks:
  * laying out scratch (64-byte aligned pieces), the kk_cvt of an operand the
  * thunk converts to or from the compute dtype, the dtype the reference
- * adapters compute a float tensor in, and the buffer slot of an output. */
+ * adapters compute a float tensor in. */
 #ifndef KILN_PLAN_CVT_H
 #define KILN_PLAN_CVT_H
 
@@ -25,15 +25,8 @@ static inline kk_cvt kc_cvt(kc_plan *p, int dt, int ct, int64_t n) {
 static inline bool kc_half(int dt) { return dt == KN_F16 || dt == KN_BF16; }
 /* The dtype the adapters compute dt in: half precision widens to f32. */
 static inline int kc_widen(int dt) { return kc_half(dt) ? KN_F32 : dt; }
-static inline int64_t kc_numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
 
 /* A type the thunk can be planned for: known rank, dims and dtype size. */
 static inline bool kc_concrete(const ir_type *t) { return t && ir_type_is_concrete(t) && kn_dtype_size(t->dtype) > 0; }
-
-/* Buffer slots of the node's inputs (k_call.h: max_in unless variadic). */
-static inline int kc_in_slots(const ir_node *n) {
-  const ir_op_info *info = &ir_op_table[n->op];
-  return info->max_in < KN_VARIADIC && info->max_in > n->nin ? info->max_in : n->nin;
-}
 
 #endif

@@ -41,9 +41,9 @@ kn_status kc_plan_binary(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
   const int ct = compute_dtype(g, n, op, y->dtype), nin = n->nin;
   if (!ct) return kc_decline(kn, n, "the inputs' dtypes differ from the output's");
   if (kc_in_slots(n) != nin) return kc_decline(kn, n, "an optional input is absent"); /* y is buf[nin] */
-  const int64_t count = kc_numel(y);
+  const int64_t count = ir_type_numel(y);
   const ir_type *in0 = kc_in(g, n, 0);
-  if (nin == 1 && (in0->dtype != y->dtype || kc_numel(in0) != count))
+  if (nin == 1 && (in0->dtype != y->dtype || ir_type_numel(in0) != count))
     return kc_decline(kn, n, "the single input does not match the output");
   kk_binary_params *q = kc_params(kn, p, "kk_call_binary", sizeof *q + (size_t)nin * sizeof q->in[0]);
   if (!q) return KN_ENOMEM;
@@ -55,7 +55,7 @@ kn_status kc_plan_binary(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
   if (count == 0) return KN_OK; /* nothing to compute, and nothing to plan */
   for (int i = 0; i < nin; i++) {
     const ir_type *t = kc_in(g, n, i), *a = i == 1 ? in0 : y;
-    q->in[i].cv = kc_cvt(p, t->dtype, ct, kc_numel(t));
+    q->in[i].cv = kc_cvt(p, t->dtype, ct, ir_type_numel(t));
     if (i == 0) continue;
     ir_bcast_plan bp;
     const int ranks[2] = {a->rank, t->rank};
@@ -78,7 +78,7 @@ kn_status kc_plan_binary(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
 kn_status kc_plan_Dropout(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
   const ir_type *x = kc_in(g, n, 0), *y = kc_out(g, n, 0), *r = kc_in(g, n, 1), *t = kc_in(g, n, 2);
   const ir_type *m = kc_out(g, n, 1);
-  if (!kc_concrete(x) || !kc_concrete(y) || x->dtype != y->dtype || kc_numel(x) != kc_numel(y))
+  if (!kc_concrete(x) || !kc_concrete(y) || x->dtype != y->dtype || ir_type_numel(x) != ir_type_numel(y))
     return kc_decline(kn, n, "the output does not match the input");
   if ((r && (!kc_concrete(r) || !(kc_native(r->dtype) || kc_half(r->dtype)))) ||
       (t && (!kc_concrete(t) || !(kc_native(t->dtype) || kc_half(t->dtype)))))
@@ -86,10 +86,10 @@ kn_status kc_plan_Dropout(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pl
   if (m && (!kc_concrete(m) || m->dtype != KN_BOOL)) return kc_decline(kn, n, "the mask must be bool");
   kk_dropout_params *q = kc_params(kn, p, "kk_call_dropout", sizeof *q);
   if (!q) return KN_ENOMEM;
-  *q = (kk_dropout_params){.ratio_dt = r && kc_numel(r) >= 1 ? r->dtype : 0,
-                           .train_dt = t && kc_numel(t) >= 1 ? t->dtype : 0,
+  *q = (kk_dropout_params){.ratio_dt = r && ir_type_numel(r) >= 1 ? r->dtype : 0,
+                           .train_dt = t && ir_type_numel(t) >= 1 ? t->dtype : 0,
                            .mask = m != NULL,
-                           .nbytes = kc_numel(x) * (int64_t)kn_dtype_size(x->dtype),
-                           .mask_n = m ? kc_numel(m) : 0};
+                           .nbytes = ir_type_numel(x) * (int64_t)kn_dtype_size(x->dtype),
+                           .mask_n = m ? ir_type_numel(m) : 0};
   return KN_OK;
 }

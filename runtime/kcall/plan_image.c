@@ -9,10 +9,10 @@ kn_status kc_plan_RoiAlign(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_p
   if (!kc_concrete(x) || !kc_concrete(r) || !kc_concrete(bi) || !kc_concrete(y) || x->dtype != KN_F32 ||
       r->dtype != KN_F32 || bi->dtype != KN_I64 || y->dtype != KN_F32)
     return kc_decline(kn, n, "RoiAlign needs static f32 data and rois, int64 batch indices");
-  if (x->rank != 4 || r->rank != 2 || r->dims[1] != 4 || kc_numel(bi) != r->dims[0] || y->rank != 4 ||
+  if (x->rank != 4 || r->rank != 2 || r->dims[1] != 4 || ir_type_numel(bi) != r->dims[0] || y->rank != 4 ||
       y->dims[0] != r->dims[0] || y->dims[1] != x->dims[1])
     return kc_decline(kn, n, "RoiAlign's shapes do not match");
-  if (kc_numel(y) > 0 && (x->dims[2] == 0 || x->dims[3] == 0)) return kc_decline(kn, n, "an empty feature map");
+  if (ir_type_numel(y) > 0 && (x->dims[2] == 0 || x->dims[3] == 0)) return kc_decline(kn, n, "an empty feature map");
   kk_roi_align_params *q = kc_params(kn, p, "kk_call_roi_align", sizeof *q);
   if (!q) return KN_ENOMEM;
   *q = (kk_roi_align_params){

@@ -47,10 +47,10 @@ kn_status kc_plan_Gemm(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan 
   if (!q) return KN_ENOMEM;
   *q = (kk_gemm_params){.ct = ct, .ta = ta, .tb = tb, .fill_c = fill_c, .alpha = alpha, .beta = beta,
                         .ialpha = ialpha, .ibeta = ibeta, .M = M, .N = N, .K = K, .crs = crs, .ccs = ccs};
-  q->a = kc_cvt(p, a->dtype, ct, kc_numel(a));
-  q->b = kc_cvt(p, b->dtype, ct, kc_numel(b));
-  q->c = kc_cvt(p, fill_c ? c->dtype : 0, ct, fill_c ? kc_numel(c) : 0);
-  q->y = kc_cvt(p, y->dtype, ct, kc_numel(y));
+  q->a = kc_cvt(p, a->dtype, ct, ir_type_numel(a));
+  q->b = kc_cvt(p, b->dtype, ct, ir_type_numel(b));
+  q->c = kc_cvt(p, fill_c ? c->dtype : 0, ct, fill_c ? ir_type_numel(c) : 0);
+  q->y = kc_cvt(p, y->dtype, ct, ir_type_numel(y));
   if (tb) q->bt_off = kc_scratch(p, K * N * (int64_t)kn_dtype_size(ct));
   return KN_OK;
 }
@@ -73,7 +73,7 @@ kn_status kc_plan_ConvTranspose(kn_ctx *kn, const ir_graph *g, const ir_node *n,
   const int64_t group = ir_attr_int(n, "group", 1), C = x->dims[1];
   if (group < 1 || C % group || w->dims[0] != C) return kc_decline(kn, n, "channels do not match the weight");
   const int64_t M = w->dims[1] * group;
-  if (b && kc_numel(b) != M) return kc_decline(kn, n, "bad bias size");
+  if (b && ir_type_numel(b) != M) return kc_decline(kn, n, "bad bias size");
   kk_conv_transpose_params *q = kc_params(kn, p, "kk_call_conv_transpose", sizeof *q);
   if (!q) return KN_ENOMEM;
   *q = (kk_conv_transpose_params){.ct = ct, .has_bias = b != NULL, .N = x->dims[0], .C = C, .M = M,
@@ -87,11 +87,11 @@ kn_status kc_plan_ConvTranspose(kn_ctx *kn, const ir_graph *g, const ir_node *n,
     q->osz *= q->w.in[i];
     q->kprod *= q->w.k[i];
   }
-  if (kc_numel(w) != C * (M / group) * q->kprod) return kc_decline(kn, n, "the weight does not match the kernel");
-  q->x = kc_cvt(p, x->dtype, ct, kc_numel(x));
-  q->wt = kc_cvt(p, w->dtype, ct, kc_numel(w));
+  if (ir_type_numel(w) != C * (M / group) * q->kprod) return kc_decline(kn, n, "the weight does not match the kernel");
+  q->x = kc_cvt(p, x->dtype, ct, ir_type_numel(x));
+  q->wt = kc_cvt(p, w->dtype, ct, ir_type_numel(w));
   q->b = kc_cvt(p, b ? b->dtype : 0, ct, b ? M : 0);
-  q->y = kc_cvt(p, y->dtype, ct, kc_numel(y));
+  q->y = kc_cvt(p, y->dtype, ct, ir_type_numel(y));
   q->col_off = kc_scratch(p, (M / group) * q->kprod * q->isz * (int64_t)kn_dtype_size(ct));
   return KN_OK;
 }

@@ -18,17 +18,17 @@ static void nc_view(const ir_type *x, int64_t *n, int64_t *ch, int64_t *sp) {
 
 kn_status kc_plan_BatchNormalization(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
   const ir_type *x = kc_in(g, n, 0), *y = kc_out(g, n, 0);
-  if (!float_type(x) || x->rank < 1 || !float_type(y) || kc_numel(y) != kc_numel(x))
+  if (!float_type(x) || x->rank < 1 || !float_type(y) || ir_type_numel(y) != ir_type_numel(x))
     return kc_decline(kn, n, "BatchNormalization needs static float data");
   int64_t b, ch, sp;
   nc_view(x, &b, &ch, &sp);
   for (int i = 1; i < 5; i++) {
     const ir_type *t = kc_in(g, n, i);
-    if (!float_type(t) || kc_numel(t) != ch) return kc_decline(kn, n, "the statistics must be [C] floats");
+    if (!float_type(t) || ir_type_numel(t) != ch) return kc_decline(kn, n, "the statistics must be [C] floats");
   }
   for (int k = 1; k < 3; k++) {
     const ir_type *t = kc_out(g, n, k);
-    if (t && (!float_type(t) || kc_numel(t) != ch)) return kc_decline(kn, n, "running statistics must be [C] floats");
+    if (t && (!float_type(t) || ir_type_numel(t) != ch)) return kc_decline(kn, n, "running statistics must be [C] floats");
   }
   kk_batchnorm_params *q = kc_params(kn, p, "kk_call_batchnorm", sizeof *q);
   if (!q) return KN_ENOMEM;
@@ -36,10 +36,10 @@ kn_status kc_plan_BatchNormalization(kn_ctx *kn, const ir_graph *g, const ir_nod
   *q = (kk_batchnorm_params){.ct = ct, .training = ir_attr_int(n, "training_mode", 0) != 0,
                              .eps = ir_attr_float(n, "epsilon", 1e-5f), .momentum = ir_attr_float(n, "momentum", 0.9f),
                              .n = b, .ch = ch, .sp = sp};
-  for (int i = 0; i < 5; i++) q->in[i] = kc_cvt(p, kc_in(g, n, i)->dtype, ct, i == 0 ? kc_numel(x) : ch);
+  for (int i = 0; i < 5; i++) q->in[i] = kc_cvt(p, kc_in(g, n, i)->dtype, ct, i == 0 ? ir_type_numel(x) : ch);
   for (int k = 0; k < 3; k++) {
     const ir_type *t = kc_out(g, n, k);
-    q->out[k] = kc_cvt(p, t ? t->dtype : 0, ct, t ? kc_numel(t) : 0);
+    q->out[k] = kc_cvt(p, t ? t->dtype : 0, ct, t ? ir_type_numel(t) : 0);
   }
   if (q->training) q->stats_off = kc_scratch(p, 2 * ch * (int64_t)kn_dtype_size(ct));
   return KN_OK;
@@ -47,7 +47,7 @@ kn_status kc_plan_BatchNormalization(kn_ctx *kn, const ir_graph *g, const ir_nod
 
 kn_status kc_plan_LRN(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
   const ir_type *x = kc_in(g, n, 0), *y = kc_out(g, n, 0);
-  if (!float_type(x) || x->rank < 2 || !float_type(y) || kc_numel(y) != kc_numel(x))
+  if (!float_type(x) || x->rank < 2 || !float_type(y) || ir_type_numel(y) != ir_type_numel(x))
     return kc_decline(kn, n, "LRN needs static float data of rank >= 2");
   const int64_t size = ir_attr_int(n, "size", 0);
   if (size <= 0) return kc_decline(kn, n, "size must be > 0");
@@ -57,14 +57,14 @@ kn_status kc_plan_LRN(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *
   *q = (kk_lrn_params){.ct = ct, .alpha = ir_attr_float(n, "alpha", 1e-4f), .beta = ir_attr_float(n, "beta", 0.75f),
                        .bias = ir_attr_float(n, "bias", 1.0f), .size = size};
   nc_view(x, &q->n, &q->ch, &q->sp);
-  q->x = kc_cvt(p, x->dtype, ct, kc_numel(x));
-  q->y = kc_cvt(p, y->dtype, ct, kc_numel(y));
+  q->x = kc_cvt(p, x->dtype, ct, ir_type_numel(x));
+  q->y = kc_cvt(p, y->dtype, ct, ir_type_numel(y));
   return KN_OK;
 }
 
 kn_status kc_plan_MeanVarianceNormalization(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
   const ir_type *x = kc_in(g, n, 0), *y = kc_out(g, n, 0);
-  if (!float_type(x) || !float_type(y) || kc_numel(y) != kc_numel(x))
+  if (!float_type(x) || !float_type(y) || ir_type_numel(y) != ir_type_numel(x))
     return kc_decline(kn, n, "MeanVarianceNormalization needs static float data");
   const ir_attr *ax = ir_attr_get(n, "axes");
   static const int64_t def_axes[] = {0, 2, 3};
@@ -79,7 +79,7 @@ kn_status kc_plan_MeanVarianceNormalization(kn_ctx *kn, const ir_graph *g, const
     q->reduce[a] = 1;
   }
   const int ct = compute_dtype(x);
-  q->ct = ct, q->rank = x->rank, q->numel = kc_numel(x);
+  q->ct = ct, q->rank = x->rank, q->numel = ir_type_numel(x);
   int64_t kept = 1;
   for (int d = 0; d < x->rank; d++) {
     q->dims[d] = x->dims[d];

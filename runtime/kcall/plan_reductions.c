@@ -40,7 +40,7 @@ kn_status kc_plan_reduce(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
     return kc_decline(kn, n, "the input must be numeric and the output of its dtype, both static");
   if (at && (!kc_concrete(at) || !kn_dtype_is_int(at->dtype))) return kc_decline(kn, n, "axes must be static integers");
   const int rank = x->rank;
-  const int64_t naxes = at ? kc_numel(at) : 0;
+  const int64_t naxes = at ? ir_type_numel(at) : 0;
   const bool keep = ir_attr_int(n, "keepdims", 1) != 0;
   bool mask[KN_MAX_RANK] = {false};
   if (naxes > rank || rank > KN_MAX_RANK) return kc_decline(kn, n, "more axes than dims");
@@ -49,9 +49,9 @@ kn_status kc_plan_reduce(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
   q->kind = kind, q->ct = ct, q->rank = rank, q->naxes = naxes;
   if (naxes == 0) {
     if (ir_attr_int(n, "noop_with_empty_axes", 0)) { /* a copy */
-      if (kc_numel(y) != kc_numel(x)) return kc_decline(kn, n, "the copy's output differs from the input");
+      if (ir_type_numel(y) != ir_type_numel(x)) return kc_decline(kn, n, "the copy's output differs from the input");
       q->copy = 1;
-      q->nbytes = kc_numel(x) * (int64_t)kn_dtype_size(x->dtype);
+      q->nbytes = ir_type_numel(x) * (int64_t)kn_dtype_size(x->dtype);
       return KN_OK;
     }
     for (int d = 0; d < rank; d++) mask[d] = true;
@@ -69,12 +69,12 @@ kn_status kc_plan_reduce(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
   for (int d = 0; d < rank; d++) q->dims[d] = x->dims[d], q->mask[d] = mask[d];
   ir_reduce_plan rp;
   ir_reduce_plan_make(rank, x->dims, mask, &rp);
-  if (kc_numel(y) == 0) return KN_OK; /* outer * inner == 0: nothing to do */
+  if (ir_type_numel(y) == 0) return KN_OK; /* outer * inner == 0: nothing to do */
   q->outer = rp.outer, q->red = rp.red, q->inner = rp.inner, q->np = rp.np;
   memcpy(q->pdim, rp.pdim, sizeof q->pdim);
   memcpy(q->pstride, rp.pstride, sizeof q->pstride);
-  q->x = kc_cvt(p, x->dtype, ct, kc_numel(x));
-  q->y = kc_cvt(p, y->dtype, ct, kc_numel(y));
+  q->x = kc_cvt(p, x->dtype, ct, ir_type_numel(x));
+  q->y = kc_cvt(p, y->dtype, ct, ir_type_numel(y));
   if (rp.np) q->gather_off = kc_scratch(p, rp.outer * rp.red * (int64_t)kn_dtype_size(ct));
   return KN_OK;
 }

@@ -1,8 +1,8 @@
 /* call_cvt.h: what the thunks of k_call_nn.h share: moving an operand into
  * and out of its compute dtype through scratch (kk_cvt), with the kernel
  * library's cast (f16/bf16 widen exactly and narrow rounding to nearest even,
- * as the reference adapters do), byte copies and fills, and the dispatch of
- * a call over the compute dtypes. */
+ * as the reference adapters do), byte copies and fills (the dispatch over
+ * the compute dtypes is call_util.h's). */
 #ifndef KILN_CALL_CVT_H
 #define KILN_CALL_CVT_H
 
@@ -44,27 +44,5 @@ static inline double kk_get_f64(const void *p, int dt) {
   kk_elementwise_cast(1, p, dt, &d, KK_F64);
   return d;
 }
-
-/* CALL(T, S) for the compute dtype dt: floats only, or every numeric type */
-#define KK_FLOAT_DISPATCH(dt, CALL, FAIL)                                                          \
-  switch (dt) {                                                                                    \
-  case KK_F32: CALL(float, f32); break;                                                            \
-  case KK_F64: CALL(double, f64); break;                                                           \
-  default: FAIL;                                                                                   \
-  }
-#define KK_NUMERIC_DISPATCH(dt, CALL, FAIL)                                                        \
-  switch (dt) {                                                                                    \
-  case KK_F32: CALL(float, f32); break;                                                            \
-  case KK_F64: CALL(double, f64); break;                                                           \
-  case KK_I8: CALL(int8_t, i8); break;                                                             \
-  case KK_I16: CALL(int16_t, i16); break;                                                          \
-  case KK_I32: CALL(int32_t, i32); break;                                                          \
-  case KK_I64: CALL(int64_t, i64); break;                                                          \
-  case KK_U8: CALL(uint8_t, u8); break;                                                            \
-  case KK_U16: CALL(uint16_t, u16); break;                                                         \
-  case KK_U32: CALL(uint32_t, u32); break;                                                         \
-  case KK_U64: CALL(uint64_t, u64); break;                                                         \
-  default: FAIL;                                                                                   \
-  }
 
 #endif

@@ -4,21 +4,6 @@
 #include "call_util.h"
 #include "k_reduce.h"
 
-#define AXIS_DISPATCH(dt, CALL)                                                                    \
-  switch (dt) {                                                                                    \
-  case KK_F32: CALL(float, f32); break;                                                            \
-  case KK_F64: CALL(double, f64); break;                                                           \
-  case KK_I32: CALL(int32_t, i32); break;                                                          \
-  case KK_I64: CALL(int64_t, i64); break;                                                          \
-  case KK_U32: CALL(uint32_t, u32); break;                                                         \
-  case KK_U64: CALL(uint64_t, u64); break;                                                         \
-  case KK_I8: CALL(int8_t, i8); break;                                                             \
-  case KK_U8: CALL(uint8_t, u8); break;                                                            \
-  case KK_I16: CALL(int16_t, i16); break;                                                          \
-  case KK_U16: CALL(uint16_t, u16); break;                                                         \
-  default: return 0;                                                                               \
-  }
-
 int64_t kk_call_topk(const void *params, void *const *buf) {
   const kk_topk_params *p = params;
   if (p->k_dt && kk_get_i64(buf[1], p->k_dt, 0) != p->k) return 0;
@@ -29,7 +14,7 @@ int64_t kk_call_topk(const void *params, void *const *buf) {
 #define CALL_TOPK(T, S)                                                                            \
   kk_reduce_topk_##S((const T *)buf[0], (T *)buf[2], (int64_t *)buf[3], p->outer, p->n, p->inner, p->k, \
                      p->largest, (T *)vbuf, ibuf)
-  AXIS_DISPATCH(p->dt, CALL_TOPK)
+  KK_NUMERIC_DISPATCH(p->dt, CALL_TOPK, return 0)
 #undef CALL_TOPK
   return KK_CALL_OK;
 }
@@ -39,7 +24,7 @@ int64_t kk_call_cumsum(const void *params, void *const *buf) {
   if (p->outer * p->n * p->inner == 0) return KK_CALL_OK;
 #define CALL_CUMSUM(T, S)                                                                          \
   kk_reduce_cumsum_##S((const T *)buf[0], (T *)buf[2], p->outer, p->n, p->inner, p->exclusive, p->reverse)
-  AXIS_DISPATCH(p->dt, CALL_CUMSUM)
+  KK_NUMERIC_DISPATCH(p->dt, CALL_CUMSUM, return 0)
 #undef CALL_CUMSUM
   return KK_CALL_OK;
 }
