@@ -111,11 +111,15 @@ int cmd_compile(int argc, char **argv) {
   rc = cli_load(kn, &o, &g);
   int *ranks = NULL;
   int64_t(*dims)[KN_MAX_RANK] = NULL;
+  kn_tensor *values = NULL; /* -i DIR's inputs: the values of inputs that shape the graph are bound */
+  int nvalues = 0;
   kn_status st = KN_OK;
   if (rc == EXIT_OK) {
+    nvalues = g->ninputs;
     ranks = calloc((size_t)g->ninputs + 1, sizeof *ranks);
     dims = calloc((size_t)g->ninputs + 1, sizeof *dims);
-    if (!ranks || !dims) st = kn_fail(kn, KN_ENOMEM, "out of memory");
+    values = calloc((size_t)g->ninputs + 1, sizeof *values);
+    if (!ranks || !dims || !values) st = kn_fail(kn, KN_ENOMEM, "out of memory");
     char path[4200];
     for (int i = 0; st == KN_OK && i < g->ninputs; i++) {
       snprintf(path, sizeof path, "%s/input_%d.pb", in_dir ? in_dir : "", i);
@@ -125,7 +129,7 @@ int cmd_compile(int argc, char **argv) {
         if (st != KN_OK) break;
         ranks[i] = t.rank;
         memcpy(dims[i], t.dims, sizeof dims[i]);
-        kn_tensor_free(&t);
+        values[i] = t;
       } else if (g->values[g->inputs[i]].constant) {
         ranks[i] = -1; /* an input with a default keeps its initializer's shape */
       } else {
@@ -133,6 +137,8 @@ int cmd_compile(int argc, char **argv) {
       }
     }
   }
+  ao.cg.input_values = values;
+  ao.cg.ninput_values = nvalues;
   cg_aot_report rep;
   if (rc == EXIT_OK && st == KN_OK) {
     st = cg_aot_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &ao, &rep);
@@ -153,6 +159,8 @@ int cmd_compile(int argc, char **argv) {
              rep.llvm_ms, rep.emit_ms, rep.runtime_ms, rep.cc[0] ? ", C compiler " : "", rep.cc);
   }
   ir_graph_free(g);
+  for (int i = 0; values && i < nvalues; i++) kn_tensor_free(&values[i]);
+  free(values);
   free(ranks);
   free(dims);
   kn_ctx_free(kn);

@@ -117,7 +117,8 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
   if (st == KN_OK && !strcmp(o->engine, "jit")) {
     cg_options co = {.opt_level = o->opt_level, .cpu = o->cpu, .features = o->features, .dump_llvm = o->dump_llvm,
                      .dump_asm = o->dump_asm, .no_cache = o->no_cache, .cache_dir = o->cache_dir,
-                     .model_hash = model_identity(o->model), .threads = o->threads, .passes = &o->passes};
+                     .model_hash = model_identity(o->model), .threads = o->threads, .passes = &o->passes,
+                     .input_values = s->ins, .ninput_values = s->nin};
     st = cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &co, &s->jit);
     s->g = NULL; /* owned by the compiled model (or freed on failure) */
     if (st == KN_OK) s->view = cg_model_graph(s->jit);

@@ -263,7 +263,10 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
   } else {
     offsets = i64_array(a, w->offset, n, "const_offsets");
   }
-  for (int i = 0; i < g->ninputs; i++) ins[i] = io_info(a, g, g->inputs[i], KILN_SRC_CODE, 0);
+  for (int i = 0; i < g->ninputs; i++) {
+    int32_t bound = m->bound_const ? m->bound_const[i] : -1; /* specialized to this value */
+    ins[i] = io_info(a, g, g->inputs[i], bound >= 0 ? KILN_SRC_CONST : KILN_SRC_CODE, bound >= 0 ? bound : 0);
+  }
   for (int k = 0; k < g->noutputs; k++) {
     int kind, index;
     output_source(m, k, &kind, &index);

@@ -48,6 +48,12 @@ typedef struct cg_options {
   uint64_t model_hash;   /* identity of the model file (informational) */
   int threads;           /* worker threads for parallel loops (<= 1: run on the caller's thread) */
   const pm_options *passes; /* kiln's pass pipeline after specialization (NULL: the -O level's) */
+  /* the values the model will run with, per graph input (data NULL: not
+   * known). A graph that input shapes leave dynamic is specialized to the
+   * values of the inputs that shape it (passes/bind_values.c); the compiled
+   * model then accepts only those values for them (cg_run, AOT: kiln_rt_run). */
+  const kn_tensor *input_values;
+  int ninput_values;
 } cg_options;
 
 /* ===== the code generation context (lowering functions use it) ===== */

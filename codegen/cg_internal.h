@@ -44,6 +44,8 @@ struct cg_model {
   cg_entry_fn entry;
   int64_t scratch_bytes; /* largest scratch any node asked for */
   rt_pool *pool;
+  kn_tensor *bound;     /* per graph input: the value it is specialized to (data NULL: none) */
+  int32_t *bound_const; /* per graph input: its bound value's index in consts, or -1 */
   cg_custom_fn *custom; /* functions of Custom nodes the code calls */
   int32_t ncustom;
 };
@@ -72,6 +74,9 @@ kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what);
  * the constants table; the workspace size goes to m->stats. */
 kn_status cg_place_values(cg_model *m);
 /* The constant's index became part of the compiled code. */
+/* Appends a constant (not owned) to m's table, marked used; its index, or -1
+ * when out of memory. */
+int32_t cg_add_model_const(struct cg_model *m, const void *data, int64_t bytes);
 void cg_note_const_use(struct cg_model *m, int32_t index);
 /* Workspace bytes the entry needs: the planned values, then (64-byte
  * aligned) the largest scratch region. */

@@ -143,6 +143,44 @@ static bool graph_has_control_flow(const ir_graph *g) {
   return false;
 }
 
+/* A graph the input shapes leave dynamic: bind the inputs whose values shape
+ * it (keeping a copy of each value for the run-time check) and fold again. */
+static kn_status bind_shaping_values(cg_model *m, const cg_options *opt, const char **unbound, int32_t *folded) {
+  ir_graph *g = m->g;
+  bool *bound = calloc((size_t)g->ninputs + 1, sizeof *bound);
+  if (!bound) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  kn_status st =
+      pass_bind_input_values(g, opt->input_values, opt->input_values ? opt->ninput_values : 0, bound, unbound);
+  int32_t n = 0;
+  for (int32_t i = 0; i < g->ninputs; i++) n += bound[i];
+  if (st == KN_OK && n > 0) {
+    m->bound = calloc((size_t)g->ninputs, sizeof *m->bound);
+    if (!m->bound) st = kn_fail(m->kn, KN_ENOMEM, "out of memory");
+    for (int32_t i = 0; st == KN_OK && i < g->ninputs; i++)
+      if (bound[i]) st = kn_tensor_clone(m->kn, &m->bound[i], &opt->input_values[i]);
+    int32_t more = 0;
+    if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &more);
+    *folded += more;
+  }
+  free(bound);
+  return st;
+}
+
+/* The bound values join the constant table: the checks compare with them. */
+static kn_status place_bound_values(cg_model *m) {
+  ir_graph *g = m->g;
+  m->bound_const = malloc(sizeof *m->bound_const * ((size_t)g->ninputs + 1));
+  if (!m->bound_const) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  for (int32_t i = 0; i < g->ninputs; i++) {
+    m->bound_const[i] = -1;
+    if (!m->bound[i].data) continue;
+    int32_t k = cg_add_model_const(m, m->bound[i].data, m->bound[i].nbytes);
+    if (k < 0) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
+    m->bound_const[i] = k;
+  }
+  return KN_OK;
+}
+
 kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                      const cg_options *opt, cg_model **out) {
   *out = NULL;
@@ -157,6 +195,8 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   kn_status st = pass_bind_input_shapes(g, ranks, dims);
   int32_t folded = 0;
   if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
+  const char *why = NULL, *unbound = NULL;
+  if (st == KN_OK && !pass_graph_is_static(g, &why)) st = bind_shaping_values(m, opt, &unbound, &folded);
   if (st == KN_OK) {
     pm_options po = opt->passes ? *opt->passes : (pm_options){.level = opt->opt_level};
     if (po.nchwc_block <= 0) po.nchwc_block = cg_target_vec_bytes(opt) / 4; /* layout-nchwc's block */
@@ -166,15 +206,19 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   m->stats.folded_nodes = folded;
   m->stats.live_nodes = ir_graph_live_nodes(g);
   m->stats.specialize_ms = kn_now_ms() - t0;
-  const char *why = NULL;
   if (st == KN_OK && graph_has_control_flow(g)) {
     m->stats.whole_graph_ref = true;
     snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "the graph has control flow (If/Loop)");
   } else if (st == KN_OK && !pass_graph_is_static(g, &why)) {
     m->stats.whole_graph_ref = true;
-    snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "node %s has a data-dependent output shape", why);
+    if (unbound)
+      snprintf(m->stats.why_ref, sizeof m->stats.why_ref,
+               "node %s has a data-dependent output shape: the value of input '%s' shapes it (give that value "
+               "to specialize the model to it)", why, unbound);
+    else snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "node %s has a data-dependent output shape", why);
   }
   if (st == KN_OK && !m->stats.whole_graph_ref) st = cg_place_values(m);
+  if (st == KN_OK && m->bound) st = place_bound_values(m);
   if (st != KN_OK) {
     cg_model_free(m);
     return st;
@@ -222,6 +266,9 @@ void cg_model_free(cg_model *m) {
   free(m->const_bytes);
   free(m->const_used);
   free(m->custom);
+  for (int32_t i = 0; m->bound && i < m->g->ninputs; i++) kn_tensor_free(&m->bound[i]);
+  free(m->bound);
+  free(m->bound_const);
   for (int32_t i = 0; i < m->nowned; i++) kn_aligned_free(m->owned[i]);
   free(m->owned);
   ir_graph_free(m->g);

@@ -152,6 +152,12 @@ kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *o
       st = kn_fail(m->kn, KN_ESHAPE, "input '%s' does not match the compiled type %s (compile again for new shapes)",
                    v->name, want);
     }
+    if (st == KN_OK && m->bound_const && m->bound_const[i] >= 0 &&
+        memcmp(t->data, m->consts[m->bound_const[i]], (size_t)t->nbytes) != 0)
+      st = kn_fail(m->kn, KN_EINVAL,
+                   "input '%s' differs from the value the model was compiled for: that input shapes the graph, "
+                   "so the compiled code is specialized to its value (compile again for another value)",
+                   v->name);
     io[i] = t->data;
   }
   for (int k = 0; st == KN_OK && k < g->noutputs; k++) {

@@ -30,6 +30,8 @@ void mv_emit_copy(cg_ctx *c, mv_copy *cp, LLVMValueRef dst, int dalign, LLVMValu
 /* Fills dst[0..n) (elements of es bytes, base aligned to align) with the
  * element at value (es bytes, known at compile time). */
 void mv_emit_fill(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, const void *value, size_t es);
+/* The same with the element read at run time from src (a value of the graph). */
+void mv_emit_fill_from(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, LLVMValueRef src, size_t es);
 
 /* Starts the function a movement lowering generates (llvm_kit.c's
  * cg_fn_begin_ptrs with noalias pointers: the copies' buffers are distinct),

@@ -311,3 +311,17 @@ void mv_emit_fill(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, const void 
   loop_end(&G, &l);
   cg_fn_end_call(c, fn, G.b, &dst, 1);
 }
+
+void mv_emit_fill_from(cg_ctx *c, LLVMValueRef dst, int align, int64_t n, LLVMValueRef src, size_t es) {
+  if (n <= 0) return;
+  gen G = {.c = c, .es = (int64_t)es};
+  G.et = LLVMIntTypeInContext(c->c, (unsigned)(8 * es));
+  LLVMValueRef fn = mv_node_fn(c, "fill_from", 2, &G.b);
+  LLVMValueRef v = cg_load(G.b, G.et, LLVMGetParam(fn, 1), 1);
+  loop l = loop_begin(&G, n, "fill");
+  LLVMValueRef p = cg_gep_inbounds(G.b, G.et, LLVMGetParam(fn, 0), l.iv);
+  cg_store(G.b, v, p, (unsigned)(align < (int)es ? align : (int)es));
+  loop_end(&G, &l);
+  LLVMValueRef args[2] = {dst, src};
+  cg_fn_end_call(c, fn, G.b, args, 2);
+}

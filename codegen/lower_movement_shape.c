@@ -194,8 +194,9 @@ kn_status mv_lower_tile(cg_ctx *c, const ir_node *n) {
 /* ---- Pad ---- */
 /* Constant mode: fill the border (when there is one), then copy the part of
  * the input that survives (negative pads crop) into the interior window. */
+/* cval: the fill value, or (cval_at non-NULL) read at run time from there */
 static kn_status pad_constant(cg_ctx *c, const ir_node *n, const int64_t *before, const unsigned char *cval,
-                              size_t es) {
+                              LLVMValueRef cval_at, size_t es) {
   ir_id x = n->in[0], y = n->out[0];
   const ir_type *xt = mv_type(c, x), *yt = mv_type(c, y);
   int r = yt->rank;
@@ -219,7 +220,8 @@ static kn_status pad_constant(cg_ctx *c, const ir_node *n, const int64_t *before
     cp.soff += (lo - before[d]) * xs[d];
   }
   int64_t yn = kn_dims_numel(r, yt->dims);
-  if (border || empty) mv_emit_fill(c, cg_value_ptr(c, y), mv_value_align(c, y), yn, cval, es);
+  if ((border || empty) && cval_at) mv_emit_fill_from(c, cg_value_ptr(c, y), mv_value_align(c, y), yn, cval_at, es);
+  else if (border || empty) mv_emit_fill(c, cg_value_ptr(c, y), mv_value_align(c, y), yn, cval, es);
   if (empty) return KN_OK;
   mv_emit_copy(c, &cp, cg_value_ptr(c, y), mv_value_align(c, y), cg_value_ptr(c, x), mv_value_align(c, x));
   return KN_OK;
@@ -258,10 +260,14 @@ kn_status mv_lower_pad(cg_ctx *c, const ir_node *n) {
     if (yt->dims[d] < 0) return KN_EUNSUPPORTED;
   /* constant value converted to the data dtype (legacy imports store it as f32) */
   _Alignas(16) unsigned char cval[16] = {0};
+  LLVMValueRef cval_at = NULL;
   if (n->nin > 2 && n->in[2] != IR_NONE) {
     const kn_tensor *cv = mv_const_input(c, n, 2);
-    if (!cv) return KN_EUNSUPPORTED;
-    if (kn_dims_numel(cv->rank, cv->dims) == 1) {
+    const ir_type *ct = mv_type(c, n->in[2]);
+    if (!cv && mode == KK_SHAPE_PAD_CONSTANT && ct->dtype == xt->dtype && kn_dims_numel(ct->rank, ct->dims) == 1)
+      cval_at = cg_value_ptr(c, n->in[2]); /* a value known at run time */
+    else if (!cv) return KN_EUNSUPPORTED;
+    else if (kn_dims_numel(cv->rank, cv->dims) == 1) {
       if (cv->dtype == xt->dtype) memcpy(cval, cv->data, es);
       else {
         kn_tensor tmp = {.dtype = xt->dtype, .rank = 0, .data = cval, .nbytes = (int64_t)es};
@@ -271,7 +277,7 @@ kn_status mv_lower_pad(cg_ctx *c, const ir_node *n) {
   }
   int64_t yn = kn_dims_numel(r, yt->dims);
   if (yn == 0) return KN_OK;
-  if (mode == KK_SHAPE_PAD_CONSTANT) return pad_constant(c, n, before, cval, es);
+  if (mode == KK_SHAPE_PAD_CONSTANT) return pad_constant(c, n, before, cval, cval_at, es);
   /* reflect/edge/wrap: index maps built now, one kernel call with them baked in */
   if (r == 0 || mv_numel(c, x) == 0) return KN_EUNSUPPORTED;
   LLVMValueRef fn = cg_kernel(c, "kk_shape_pad");

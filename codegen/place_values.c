@@ -80,8 +80,7 @@ LLVMValueRef cg_value_ptr(cg_ctx *c, ir_id v) {
   }
 }
 
-LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
-  cg_model *m = c->model;
+int32_t cg_add_model_const(cg_model *m, const void *data, int64_t bytes) {
   if (m->nconsts == m->cap_consts) {
     int32_t cap = m->cap_consts * 2 + 16;
     const void **nc = realloc(m->consts, sizeof *nc * (size_t)cap);
@@ -90,17 +89,24 @@ LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
     if (nb) m->const_bytes = nb;
     bool *nu = realloc(m->const_used, sizeof *nu * (size_t)cap);
     if (nu) m->const_used = nu;
-    if (!nc || !nb || !nu) return LLVMConstNull(c->ptr);
+    if (!nc || !nb || !nu) return -1;
     m->cap_consts = cap;
   }
+  int32_t idx = m->nconsts++;
+  m->consts[idx] = data;
+  m->const_bytes[idx] = bytes;
+  m->const_used[idx] = true;
+  return idx;
+}
+
+LLVMValueRef cg_add_const(cg_ctx *c, kn_tensor *t) {
+  cg_model *m = c->model;
   void **no = realloc(m->owned, sizeof *no * (size_t)(m->nowned + 1));
   if (!no) return LLVMConstNull(c->ptr);
   m->owned = no;
+  int32_t idx = cg_add_model_const(m, t->data, t->nbytes);
+  if (idx < 0) return LLVMConstNull(c->ptr);
   m->owned[m->nowned++] = t->data;
-  int32_t idx = m->nconsts++;
-  m->consts[idx] = t->data;
-  m->const_bytes[idx] = t->nbytes;
-  m->const_used[idx] = true;
   memset(t, 0, sizeof *t);
   return cg_load_slot(c, c->b, c->consts, idx);
 }

@@ -122,6 +122,9 @@ int ir_op_from_name(const char *name); /* -1 if unknown */
  * message (naming the node) when kiln has no such ONNX op, the op is
  * kiln-internal, or the model's opset predates it. */
 int ir_op_from_onnx(kn_ctx *kn, const char *node, const char *op_type, int opset);
+/* Bit k set: operand k's value (not only its type) shapes the op's outputs
+ * (ops.def's SHAPED_BY rows). */
+extern const uint32_t ir_op_shape_inputs[IR_OP_COUNT];
 static inline bool ir_op_is_view(ir_op op) { return ir_op_table[op].pattern == IR_PAT_VIEW; }
 
 /* ===== types: dtype + rank + dims (symbolic dims are negative ids) ===== */

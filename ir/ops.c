@@ -28,6 +28,15 @@ const ir_op_info ir_op_table[IR_OP_COUNT] = {
 #include "ops.def"
 #undef OP
 
+/* the operands whose values shape each op's outputs (SHAPED_BY rows) */
+const uint32_t ir_op_shape_inputs[IR_OP_COUNT] = {
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf)
+#define SHAPED_BY(name, mask) [IR_OP_##name] = (mask),
+#include "ops.def"
+#undef SHAPED_BY
+#undef OP
+};
+
 const char *const ir_op_domain_names[IR_NDOMAINS] = {"ai.onnx", "internal"};
 const char *const ir_op_pattern_names[IR_NPATTERNS] = {"elemwise", "broadcast", "convert", "view",
                                                         "move",     "reduce",    "opaque",  "control"};

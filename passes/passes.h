@@ -18,6 +18,13 @@ kn_status pass_bind_input_shapes(ir_graph *g, const int *ranks, const int64_t (*
  * Folded results larger than max_bytes are left to run time. Returns the
  * number of folded nodes in *folded. */
 kn_status pass_fold_constants(ir_graph *g, int64_t max_bytes, int32_t *folded);
+/* (bind_values.c) Binds the graph inputs whose values shape live nodes
+ * (ops.def SHAPED_BY, walking back through their producers) to values[i]
+ * (data NULL: not given): each becomes a constant its readers use, and
+ * bound[i] is set. The input stays in the graph's signature. *missing names
+ * the first such input without a value (NULL if none). Fold afterwards. */
+kn_status pass_bind_input_values(ir_graph *g, const kn_tensor *values, int nvalues, bool *bound,
+                                 const char **missing);
 /* True when every live value has a concrete type (a fully static graph). */
 bool pass_graph_is_static(const ir_graph *g, const char **why_node);
 

@@ -54,18 +54,26 @@ static kn_status fold_node(ir_graph *g, ir_node *n, int64_t max_bytes, bool *fol
       in[i] = &shape_in;
     } else all_const = false;
   }
+  /* outputs whose shape only the values decide (NonZero, NonMaxSuppression)
+   * are evaluated too, and kept if they turn out small enough */
   int64_t bytes = 0;
+  bool shapes_known = true;
   for (int k = 0; all_const && k < n->nout; k++) {
     ir_id v = n->out[k];
     if (v == IR_NONE) continue;
     const ir_type *t = &g->values[v].type;
     int64_t ne = ir_type_is_concrete(t) ? kn_dims_numel(t->rank, t->dims) : -1;
-    if (ne < 0) all_const = false;
+    if (ne < 0) shapes_known = false;
     else bytes += ne * (int64_t)kn_dtype_size(t->dtype);
   }
   if (all_const && bytes <= max_bytes) {
     st = ref_eval_node(g->ctx, g, n, in, out, false);
-    if (st == KN_OK) {
+    if (st == KN_OK && !shapes_known) {
+      bytes = 0;
+      for (int k = 0; k < n->nout; k++) bytes += n->out[k] != IR_NONE ? out[k].nbytes : 0;
+      if (bytes > max_bytes) all_const = false;
+    }
+    if (st == KN_OK && all_const) {
       for (int k = 0; k < n->nout; k++) {
         ir_id v = n->out[k];
         if (v == IR_NONE) {
@@ -81,6 +89,10 @@ static kn_status fold_node(ir_graph *g, ir_node *n, int64_t max_bytes, bool *fol
         memset(&out[k], 0, sizeof out[k]);
         ir_graph_own_data(g, c->data);
         g->values[v].constant = c;
+        ir_type *t = &g->values[v].type; /* the shape the values gave */
+        t->dtype = c->dtype;
+        t->rank = c->rank;
+        memcpy(t->dims, c->dims, sizeof(int64_t) * (size_t)c->rank);
       }
       n->dead = st == KN_OK;
       *folded = n->dead;

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 1u
+#define KILN_ABI_VERSION 2u
 /* "KILNART1" read as a little-endian 64-bit word */
 #define KILN_ARTIFACT_MAGIC 0x315452414e4c494bull
 /* "KILNWTS1": the first 8 bytes of a NAME.weights file */
@@ -40,7 +40,9 @@ enum kiln_dtype {
   KILN_BFLOAT16 = 16
 };
 
-/* Where an output's bytes come from. */
+/* Where an output's bytes come from. For an input, KILN_SRC_CONST means the
+ * model was specialized to the value of constant src_index (the input shapes
+ * the graph): a run with any other value fails with KILN_EINVAL. */
 enum kiln_src {
   KILN_SRC_CODE = 0,   /* the compiled code writes the output buffer */
   KILN_SRC_CONST = 1,  /* a copy of constant src_index */
@@ -56,7 +58,7 @@ typedef struct kiln_io_info {
   const int64_t *dims;
   int64_t numel;
   int64_t nbytes;
-  int32_t src_kind; /* outputs: enum kiln_src */
+  int32_t src_kind; /* enum kiln_src: outputs, where the bytes come from; inputs, CODE or CONST */
   int32_t src_index;
 } kiln_io_info;
 

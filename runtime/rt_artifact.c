@@ -168,6 +168,13 @@ int kiln_rt_run(const kiln_artifact_meta *m, kiln_rt_ctx *c, void **io) {
   for (int32_t i = 0; i < m->ninputs + m->noutputs; i++) {
     const kiln_io_info *t = i < m->ninputs ? &m->inputs[i] : &m->outputs[i - m->ninputs];
     if (!io[i] && t->nbytes > 0) return fail(KILN_EINVAL, "%s '%s' is NULL", i < m->ninputs ? "input" : "output", t->name);
+    if (i < m->ninputs && t->src_kind == KILN_SRC_CONST && t->nbytes > 0 &&
+        (t->src_index < 0 || t->src_index >= m->nconsts || !c->consts[t->src_index] ||
+         memcmp(io[i], c->consts[t->src_index], (size_t)t->nbytes) != 0))
+      return fail(KILN_EINVAL,
+                  "input '%s' of model '%s' differs from the value it was compiled for (that input shapes the "
+                  "graph, so the build is specialized to its value: compile again for another)",
+                  t->name, m->name);
   }
   int32_t r = m->entry(io, c->ws, c->consts, c);
   if (r != 0)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # aot_cli_test.sh: `kiln compile`'s contract on bad input (unknown triple, CPU
-# or feature, a node with no compiled code, a dynamic graph, a missing or
+# or feature, a node with no compiled code, a dynamic graph without the
+# values that shape it, a bound input run with another value, a missing or
 # wrong C compiler, a bad name) and the artifact's on bad weights files; and
 # that what it writes is usable: the header compiles cleanly as C and C++,
 # the README's link line links, and the program runs and matches the JIT.
@@ -32,7 +33,18 @@ expect 1 "Det.*cannot be built ahead of time" "$kiln" compile "$tmp/det.kir" -o 
 printf 'graph g {\n  input x: f32[3, 3]\n  y = Det(x)\n  output y\n}\n' > "$tmp/det32.kir"
 expect 0 "compiled" "$kiln" compile "$tmp/det32.kir" -o "$o" --no-runtime
 printf 'graph g {\n  input x: f32[4]\n  y = NonZero(x)\n  output y\n}\n' > "$tmp/nz.kir"
-expect 1 "data-dependent output shape" "$kiln" compile "$tmp/nz.kir" -o "$o" --no-runtime
+expect 1 "data-dependent output shape: the value of input 'x' shapes it" "$kiln" compile "$tmp/nz.kir" -o "$o" --no-runtime
+# with -i DIR the inputs that shape the graph are bound to DIR's values, and checked on every run
+nt=/usr/share/libonnx-testdata/data/node
+if [ -d "$nt/test_reshape_reordered_all_dims" ] && command -v cc >/dev/null; then
+  expect 0 "compiled" "$kiln" compile "$nt/test_reshape_reordered_all_dims/model.onnx" \
+    -i "$nt/test_reshape_reordered_all_dims/test_data_set_0" -o "$tmp/rs" --name rs --emit so
+  expect 0 "" "$kiln" run "$tmp/rs/rs.so" -i "$nt/test_reshape_reordered_all_dims/test_data_set_0"
+  expect 1 "input 'shape' of model 'rs' differs from the value it was compiled for" \
+    "$kiln" run "$tmp/rs/rs.so" -i "$nt/test_reshape_reordered_last_dims/test_data_set_0"
+else
+  echo "note: the reshape binding check needs libonnx-testdata and cc; skipped"
+fi
 # every emit kind writes its artifact; --no-runtime needs no compiler
 for e in obj asm llvm; do
   expect 0 "compiled" "$kiln" compile "$m" -o "$tmp/$e" --emit $e --no-runtime --target aarch64-linux-gnu --cc /nonexistent

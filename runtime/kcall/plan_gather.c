@@ -1,5 +1,5 @@
 /* plan_gather.c: kernel-call plans (kcall.h) of GatherElements, GatherND,
- * ScatterElements, ScatterND and ReverseSequence. Each re-derives, from the
+ * ScatterElements, ScatterND, ReverseSequence and Compress. Each re-derives, from the
  * static types, the flat views the reference adapters (runtime/ref/
  * exec_index.c) compute at run time, checks the same shape rules, and
  * declines what they would reject, so the thunk (call_gather.c) only has
@@ -156,5 +156,37 @@ kn_status kc_plan_ReverseSequence(kn_ctx *kn, const ir_graph *g, const ir_node *
   if (!q) return KN_ENOMEM;
   *q = (kk_reverse_seq_params){.lens64 = lens->dtype == KN_I64, .time_major = ta == 0, .d0 = x->dims[0],
                                .d1 = x->dims[1], .inner = kn_dims_numel(x->rank - 2, x->dims + 2), .es = (int64_t)es};
+  return KN_OK;
+}
+
+/* ---- Compress: the output's extent along the axis was fixed at compile
+ * time (the condition is a constant, or bound with the input it comes from) */
+
+kn_status kc_plan_Compress(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *p) {
+  const ir_type *x = kc_in(g, n, 0), *cond = kc_in(g, n, 1), *y = kc_out(g, n, 0);
+  size_t es = x ? kn_dtype_size(x->dtype) : 0;
+  if (!x || es == 0 || x->rank < 1 || !cond || cond->dtype != KN_BOOL || cond->rank != 1 || !y ||
+      y->dtype != x->dtype)
+    return kc_decline(kn, n, "needs sized data of rank >= 1 and a 1-D bool condition");
+  kk_compress_params v = {.outer = 1, .extent = ir_type_numel(x), .inner = 1, .ncond = cond->dims[0],
+                          .es = (int64_t)es};
+  int axis = 0;
+  if (ir_attr_get(n, "axis")) {
+    axis = (int)ir_op_axis(n);
+    if (axis < 0) axis += x->rank;
+    if (axis < 0 || axis >= x->rank) return kc_decline(kn, n, "axis out of range");
+    v.outer = kn_dims_prod(x->dims, 0, axis);
+    v.extent = x->dims[axis];
+    v.inner = kn_dims_prod(x->dims, axis + 1, x->rank);
+    if (y->rank != x->rank) return kc_decline(kn, n, "the output rank differs from the input's");
+    for (int d = 0; d < x->rank; d++)
+      if (d != axis && y->dims[d] != x->dims[d]) return kc_decline(kn, n, "the output shape does not fit");
+  } else if (y->rank != 1) {
+    return kc_decline(kn, n, "without an axis the output is 1-D");
+  }
+  v.kept = y->dims[axis];
+  kk_compress_params *q = kc_params(kn, p, "kk_call_compress", sizeof *q);
+  if (!q) return KN_ENOMEM;
+  *q = v;
   return KN_OK;
 }

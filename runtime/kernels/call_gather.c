@@ -1,5 +1,5 @@
 /* call_gather.c: kernel-call thunks (k_call_index.h) of GatherElements,
- * GatherND, ScatterElements, ScatterND and ReverseSequence. As the
+ * GatherND, ScatterElements, ScatterND, ReverseSequence and Compress. As the
  * reference executor does (runtime/ref/exec_index.c), addressing and data
  * movement are split: an offsets kernel of k_index.h checks every index and
  * writes one int64 offset per addressed slice into scratch (or returns the
@@ -91,4 +91,18 @@ int64_t kk_call_reverse_sequence(const void *params, void *const *buf) {
   int64_t bad = kk_index_reverse_sequence(buf[0], buf[2], buf[1], p->lens64, p->time_major, p->d0, p->d1,
                                           p->inner, (size_t)p->es);
   return bad >= 0 ? bad : KK_CALL_OK;
+}
+
+int64_t kk_call_compress(const void *params, void *const *buf) {
+  const kk_compress_params *p = params;
+  const uint8_t *cond = buf[1];
+  int64_t kept = 0;
+  for (int64_t i = 0; i < p->ncond; i++)
+    if (cond[i]) {
+      if (i >= p->extent) return 1;
+      kept++;
+    }
+  if (kept != p->kept) return 1;
+  kk_index_compress(buf[0], cond, p->ncond, p->outer, p->extent, p->inner, buf[2], (size_t)p->es);
+  return KK_CALL_OK;
 }

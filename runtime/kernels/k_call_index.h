@@ -43,6 +43,15 @@ typedef struct kk_reverse_seq_params {
 } kk_reverse_seq_params;
 int64_t kk_call_reverse_sequence(const void *params, void *const *buf);
 
+/* buf: x, condition (bool), y, scratch; x viewed as [outer, extent, inner]
+ * (axis absent: [1, numel, 1]). The condition must select exactly `kept`
+ * positions, all below extent (the output was sized for that at compile
+ * time); otherwise the condition (position 1) is the bad input. */
+typedef struct kk_compress_params {
+  int64_t outer, extent, inner, ncond, kept, es;
+} kk_compress_params;
+int64_t kk_call_compress(const void *params, void *const *buf);
+
 /* ---- losses: x viewed as [n, c, d], target [n, d] ---- */
 /* NegativeLogLikelihoodLoss buf: x, target, weight?, loss, scratch;
  * SoftmaxCrossEntropyLoss buf: x, target, weight?, loss, log_prob?, scratch.

@@ -98,6 +98,9 @@ static kn_status check_meta(kn_ctx *kn, const char *path, const kiln_artifact_me
     const kiln_io_info *t = i < m->ninputs ? &m->inputs[i] : &m->outputs[i - m->ninputs];
     if (t->rank < 0 || t->rank > KN_MAX_RANK || !kn_dtype_size(t->dtype))
       return kn_fail(kn, KN_EUNSUPPORTED, "%s: I/O '%s' has a rank or dtype kiln does not know", path, t->name);
+    if (i < m->ninputs && t->src_kind != KILN_SRC_CODE &&
+        (t->src_kind != KILN_SRC_CONST || t->src_index < 0 || t->src_index >= m->nconsts))
+      return kn_fail(kn, KN_EPARSE, "%s: input '%s' names a bad constant for its value", path, t->name);
   }
   return KN_OK;
 }

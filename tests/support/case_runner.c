@@ -131,7 +131,8 @@ static void run_set(kn_ctx *kn, ir_graph *g, const char *setdir, const kt_tolera
       }
       cg_options opt = {.opt_level = 2, .no_cache = true, /* tests must not fill ~/.cache */
                         .passes = jit_passes, .no_lower = (flags & KT_NO_LOWER) != 0,
-                        .no_fallback = (flags & KT_NO_FALLBACK) != 0};
+                        .no_fallback = (flags & KT_NO_FALLBACK) != 0, .input_values = ins,
+                        .ninput_values = nin};
       if (st == KN_OK) st = cg_compile(kn, fresh, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &opt, &jit);
       else ir_graph_free(fresh);
       free(ranks);
