@@ -10,6 +10,10 @@
 kn_status onnx_tensor_from_proto(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir,
                                  kn_tensor *t);
 
+/* Reads tp's external data from a regular file inside the folder dir into t
+ * (allocated to tp's shape); external_data.c. */
+kn_status onnx_read_external(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir, kn_tensor *t);
+
 /* Fills tp to hold t (dims and raw_data point into t, nothing is copied);
  * kiln's tensors are host order, and kiln runs on little-endian hosts only. */
 void onnx_tensor_to_proto(const kn_tensor *t, const char *name, KilnOnnx__TensorProto *tp);
