@@ -1,4 +1,5 @@
-/* onnx_import.c: ONNX ModelProto -> kiln IR graph. Decodes with protobuf-c,
+/* onnx_import.c: ONNX ModelProto -> kiln IR graph. Bounds the nesting of the
+ * bytes (onnx_wire_depth.c), decodes with protobuf-c,
  * checks the opset and domains, turns initializers and Constant nodes into
  * constant values, maps each node through the importer table (legacy opset
  * forms are upgraded in onnx_legacy.c), imports subgraphs recursively with
@@ -321,6 +322,7 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
 kn_status onnx_import_buffer_with(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir, const char *display,
                                   const ir_custom_ops *custom, ir_graph **out) {
   *out = NULL;
+  KN_TRY(onnx_wire_check_model(ctx, buf, len, display)); /* before protobuf-c's recursion */
   KilnOnnx__ModelProto *m = kiln_onnx__model_proto__unpack(NULL, len, buf);
   if (!m) return kn_fail(ctx, KN_EPARSE, "%s: not a valid ONNX model (truncated or corrupt protobuf)", display);
   import_state s = {.ctx = ctx, .dir = dir, .custom = custom};

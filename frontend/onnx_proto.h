@@ -10,6 +10,12 @@
 kn_status onnx_tensor_from_proto(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir,
                                  kn_tensor *t);
 
+/* Checks a serialized ModelProto's wire format (tags, varints, lengths) and
+ * refuses subgraphs or types nested past fixed bounds, so protobuf-c's
+ * recursive unpack cannot overflow the stack; onnx_wire_depth.c. Call it on
+ * every ModelProto before kiln_onnx__model_proto__unpack. */
+kn_status onnx_wire_check_model(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *display);
+
 /* Reads tp's external data from a regular file inside the folder dir into t
  * (allocated to tp's shape); external_data.c. */
 kn_status onnx_read_external(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir, kn_tensor *t);
