@@ -3,7 +3,8 @@
  * checks the opset and domains, turns initializers and Constant nodes into
  * constant values, maps each node through the importer table (legacy opset
  * forms are upgraded in onnx_legacy.c), imports subgraphs recursively with
- * outer-scope references, then sorts and infers types. Every error names the
+ * outer-scope references, then sorts and infers types. Each graph's value
+ * names are checked to be defined once (onnx_names.c). Every error names the
  * model file and, where there is one, the node. */
 #include "onnx_proto.h"
 #include <stdio.h>
@@ -173,9 +174,8 @@ static kn_status import_constant(import_state *s, ir_graph *g, const KilnOnnx__N
 
 static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeProto *np, int index) {
   const char *op_type = np->op_type ? np->op_type : "";
-  char fallback[64];
-  snprintf(fallback, sizeof fallback, "%s_%d", *op_type ? op_type : "node", index);
-  const char *nn = np->name && *np->name ? np->name : fallback;
+  char fallback[96];
+  const char *nn = onnx_node_label(np, (size_t)index, fallback, sizeof fallback);
   /* an op type registered with --custom-op becomes a Custom node, whatever its domain */
   bool custom = ir_custom_registered(s->custom, op_type);
   if (!custom && np->domain && *np->domain && strcmp(np->domain, "ai.onnx") != 0)
@@ -225,6 +225,7 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
 
 static kn_status import_graph(import_state *s, const KilnOnnx__GraphProto *gp, ir_graph *g) {
   g->opset = s->opset;
+  KN_TRY(onnx_check_value_names(s->ctx, gp, g->name));
   for (size_t i = 0; i < gp->n_initializer; i++) {
     kn_tensor t;
     KN_TRY(onnx_tensor_from_proto(s->ctx, gp->initializer[i], s->dir, &t));

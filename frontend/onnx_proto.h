@@ -16,6 +16,13 @@ kn_status onnx_tensor_from_proto(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, c
  * every ModelProto before kiln_onnx__model_proto__unpack. */
 kn_status onnx_wire_check_model(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *display);
 
+/* The name errors give node np (the index-th of its graph): its name, or
+ * OPTYPE_INDEX for an unnamed node (formatted into buf); onnx_names.c. */
+const char *onnx_node_label(const KilnOnnx__NodeProto *np, size_t index, char *buf, size_t size);
+/* Refuses a graph that defines a value name twice: a graph input listed
+ * twice, or a node output named like a graph input, an initializer or an
+ * earlier output (an initializer listed as an input is valid); onnx_names.c. */
+kn_status onnx_check_value_names(kn_ctx *ctx, const KilnOnnx__GraphProto *gp, const char *graph_name);
 /* Reads tp's external data from a regular file inside the folder dir into t
  * (allocated to tp's shape); external_data.c. */
 kn_status onnx_read_external(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir, kn_tensor *t);
