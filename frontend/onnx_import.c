@@ -4,7 +4,8 @@
  * constant values, maps each node through the importer table (legacy opset
  * forms are upgraded in onnx_legacy.c), imports subgraphs recursively with
  * outer-scope references, then sorts and infers types. Each graph's value
- * names are checked to be defined once (onnx_names.c). Every error names the
+ * names are checked to be defined once (onnx_names.c) and each node's
+ * attribute types against ONNX's (onnx_attr_kinds.c). Every error names the
  * model file and, where there is one, the node. */
 #include "onnx_proto.h"
 #include <stdio.h>
@@ -144,6 +145,15 @@ static kn_status import_constant(import_state *s, ir_graph *g, const KilnOnnx__N
     return kn_fail(s->ctx, KN_EINVAL, "node %s (Constant): needs exactly one output and one value attribute", nn);
   const KilnOnnx__AttributeProto *ap = np->attribute[0];
   const char *an = ap->name ? ap->name : "";
+  int want = strcmp(an, "value") == 0          ? IR_ATTR_TENSOR
+             : strcmp(an, "value_float") == 0  ? IR_ATTR_FLOAT
+             : strcmp(an, "value_int") == 0    ? IR_ATTR_INT
+             : strcmp(an, "value_floats") == 0 ? IR_ATTR_FLOATS
+             : strcmp(an, "value_ints") == 0   ? IR_ATTR_INTS
+                                               : 0;
+  if (want && ap->has_type && (int)ap->type != want)
+    return kn_fail(s->ctx, KN_EINVAL, "node %s (Constant): attribute '%s' is %s, but Constant expects %s", nn, an,
+                   onnx_attr_kind_name((int)ap->type), onnx_attr_kind_name(want));
   kn_tensor t;
   memset(&t, 0, sizeof t);
   if (strcmp(an, "value") == 0 && ap->t) {
@@ -216,6 +226,7 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
     st = import_attr(s, g, &g->nodes[id], np->attribute[i]);
     if (st != KN_OK) kn_prefix(s->ctx, "node %s (%s): ", nn, op_type);
   }
+  if (st == KN_OK && !custom) st = onnx_check_attr_kinds(s->ctx, &g->nodes[id], nn, op_type, s->opset);
   if (st == KN_OK && custom) st = ir_custom_make_node(g, &g->nodes[id], s->custom, op_type);
   else if (st == KN_OK) st = onnx_upgrade_node(g, id, op_type, s->opset);
   free(ins);

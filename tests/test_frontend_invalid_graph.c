@@ -1,10 +1,11 @@
 /* test_frontend_invalid_graph.c: well-formed protobuf that is invalid ONNX,
  * which ONNX Runtime refuses, is refused on import with an error naming the
- * node and the value: a value name defined twice (two nodes with
+ * node and the value or attribute: a value name defined twice (two nodes with
  * one output name, a node output named like a graph input or an initializer,
- * a graph input listed twice, in the main graph or a subgraph); while the
- * valid look-alikes (an initializer listed as a graph input, several absent
- * optional outputs) import and compute what they should.
+ * a graph input listed twice, in the main graph or a subgraph) and attributes
+ * of the wrong type (a Softmax axis given as FLOAT or STRING); while the valid
+ * look-alikes (an initializer listed as a graph input, several absent optional
+ * outputs, attributes of the right type) import and compute what they should.
  * Models are built in memory with the generated protobuf-c structs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -333,6 +334,43 @@ static void test_valid_lookalikes_import(void **state) {
   kn_tensor_free(&y);
 }
 
+/* Softmax over [[1,2,3],[4,5,6]]: axis 0 gives 1/(1+e^3) at [0][0], axis -1
+ * (the default) gives 1/(1+e+e^2) */
+static void test_attribute_types(void **state) {
+  (void)state;
+  graph_spec s = {.inputs = {"X"},
+                  .outputs = {"Y"},
+                  .nodes = {{"sm", "Softmax", {"X"}, {"Y"}, {INT_ATTR("axis", 0)}}}};
+  kn_tensor y;
+  import_and_run(&s, &y);
+  assert_float_equal(((float *)y.data)[0], 1.0 / (1.0 + exp(3.0)), 1e-6);
+  kn_tensor_free(&y);
+  s.nodes[0].attrs[0] = (attr_spec)FLOAT_ATTR("axis", 0.0f);
+  expect_refused(&s, "node sm (Softmax): attribute 'axis' is FLOAT, but Softmax expects INT");
+  s.nodes[0].attrs[0] = (attr_spec)STRING_ATTR("axis", "0");
+  expect_refused(&s, "node sm (Softmax): attribute 'axis' is STRING, but Softmax expects INT");
+  graph_spec gemm = {.inputs = {"A", "B"},
+                     .outputs = {"Y"},
+                     .nodes = {{"mm", "Gemm", {"A", "B"}, {"Y"}, {INT_ATTR("transB", 1), INT_ATTR("alpha", 2)}}}};
+  expect_refused(&gemm, "node mm (Gemm): attribute 'alpha' is INT, but Gemm expects FLOAT");
+  gemm.nodes[0].attrs[0] = (attr_spec)FLOAT_ATTR("transB", 1.0f);
+  gemm.nodes[0].attrs[1] = (attr_spec)FLOAT_ATTR("alpha", 2.0f);
+  expect_refused(&gemm, "node mm (Gemm): attribute 'transB' is FLOAT, but Gemm expects INT");
+  graph_spec cast = {.inputs = {"X"},
+                     .outputs = {"Y"},
+                     .nodes = {{"c", "Cast", {"X"}, {"Y"}, {STRING_ATTR("to", "INT64")}}}};
+  expect_refused(&cast, "node c (Cast): attribute 'to' is STRING, but Cast expects INT");
+  graph_spec k = {.inputs = {"X"},
+                  .outputs = {"Y"},
+                  .nodes = {{"k", "Constant", {NULL}, {"K"}, {INT_ATTR("value_float", 3)}},
+                            {"add", "Add", {"X", "K"}, {"Y"}}}};
+  expect_refused(&k, "node k (Constant): attribute 'value_float' is INT, but Constant expects FLOAT");
+  k.nodes[0].attrs[0] = (attr_spec)FLOAT_ATTR("value_float", 3.0f);
+  import_and_run(&k, &y);
+  assert_float_equal(((float *)y.data)[5], 9.0f, 0.0f);
+  kn_tensor_free(&y);
+}
+
 KT_MAIN(cmocka_unit_test(test_duplicate_node_outputs), cmocka_unit_test(test_output_named_like_input_or_initializer),
         cmocka_unit_test(test_duplicate_graph_inputs), cmocka_unit_test(test_duplicates_in_subgraph),
-        cmocka_unit_test(test_valid_lookalikes_import))
+        cmocka_unit_test(test_valid_lookalikes_import), cmocka_unit_test(test_attribute_types))
