@@ -10,9 +10,10 @@
  *
  * Two IR-only spellings become ONNX: Softmax/LogSoftmax/Hardmax with
  * legacy_coerce_2d (imported from opset < 13) become Flatten, the op on axis 1
- * and a Reshape back (or just the op when the axis is the last one), and
- * LpPool's opset-1 float p becomes an int, and a Split into equal parts gets
- * the num_outputs attribute opset 18 wants. Graph outputs listed twice, and
+ * and a Reshape back (or just the op when the axis is the last one), and a
+ * Split into equal parts gets the num_outputs attribute opset 18 wants. A
+ * number attribute held as the other type than ONNX gives it (LpPool-1's
+ * float p, a .kir's alpha=1) is written as ONNX's type (onnx_attr_kinds.c). Graph outputs listed twice, and
  * subgraph outputs that are values of an enclosing graph, get an Identity. */
 #include "onnx_proto.h"
 #include <errno.h>
@@ -264,15 +265,26 @@ static kn_status attr_proto(exporter *ex, const scope *sc, const ir_node *n, con
                             KilnOnnx__AttributeProto **out) {
   *out = NULL;
   KilnOnnx__AttributeProto *ap = NULL;
+  /* a number of the other type than ONNX's (LpPool-1's float p, a .kir's
+   * alpha=1 or axis=0.0) is written as ONNX's type, with the value the IR's
+   * getters read (ir_attr_int truncates) */
+  int want = onnx_attr_expected_kind(a->name, ir_op_table[n->op].name, ex->opset);
   switch (a->kind) {
   case IR_ATTR_FLOAT:
-    if (n->op == IR_OP_LpPool && !strcmp(a->name, "p")) { /* opset 1 had a float p */
-      ap = int_attr(ex, a->name, (int64_t)llroundf(a->f));
+    if (want == IR_ATTR_INT) {
+      ap = int_attr(ex, a->name, isfinite(a->f) && fabsf(a->f) < 9.2e18f ? (int64_t)a->f : 0);
       break;
     }
     if ((ap = new_attr(ex, a->name, KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT))) ap->has_f = 1, ap->f = a->f;
     break;
-  case IR_ATTR_INT: ap = int_attr(ex, a->name, a->i); break;
+  case IR_ATTR_INT:
+    if (want == IR_ATTR_FLOAT) {
+      if ((ap = new_attr(ex, a->name, KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT)))
+        ap->has_f = 1, ap->f = (float)a->i;
+      break;
+    }
+    ap = int_attr(ex, a->name, a->i);
+    break;
   case IR_ATTR_STRING:
     if ((ap = new_attr(ex, a->name, KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING))) {
       ap->has_s = 1;

@@ -1,8 +1,11 @@
-/* onnx_import.c: ONNX ModelProto -> kiln IR graph. Decodes with protobuf-c,
+/* onnx_import.c: ONNX ModelProto -> kiln IR graph. Bounds the nesting of the
+ * bytes (onnx_wire_depth.c), decodes with protobuf-c,
  * checks the opset and domains, turns initializers and Constant nodes into
  * constant values, maps each node through the importer table (legacy opset
  * forms are upgraded in onnx_legacy.c), imports subgraphs recursively with
- * outer-scope references, then sorts and infers types. Every error names the
+ * outer-scope references, then sorts and infers types. Each graph's value
+ * names are checked to be defined once (onnx_names.c) and each node's
+ * attribute types against ONNX's (onnx_attr_kinds.c). Every error names the
  * model file and, where there is one, the node. */
 #include "onnx_proto.h"
 #include <stdio.h>
@@ -142,6 +145,15 @@ static kn_status import_constant(import_state *s, ir_graph *g, const KilnOnnx__N
     return kn_fail(s->ctx, KN_EINVAL, "node %s (Constant): needs exactly one output and one value attribute", nn);
   const KilnOnnx__AttributeProto *ap = np->attribute[0];
   const char *an = ap->name ? ap->name : "";
+  int want = strcmp(an, "value") == 0          ? IR_ATTR_TENSOR
+             : strcmp(an, "value_float") == 0  ? IR_ATTR_FLOAT
+             : strcmp(an, "value_int") == 0    ? IR_ATTR_INT
+             : strcmp(an, "value_floats") == 0 ? IR_ATTR_FLOATS
+             : strcmp(an, "value_ints") == 0   ? IR_ATTR_INTS
+                                               : 0;
+  if (want && ap->has_type && (int)ap->type != want)
+    return kn_fail(s->ctx, KN_EINVAL, "node %s (Constant): attribute '%s' is %s, but Constant expects %s", nn, an,
+                   onnx_attr_kind_name((int)ap->type), onnx_attr_kind_name(want));
   kn_tensor t;
   memset(&t, 0, sizeof t);
   if (strcmp(an, "value") == 0 && ap->t) {
@@ -172,9 +184,8 @@ static kn_status import_constant(import_state *s, ir_graph *g, const KilnOnnx__N
 
 static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeProto *np, int index) {
   const char *op_type = np->op_type ? np->op_type : "";
-  char fallback[64];
-  snprintf(fallback, sizeof fallback, "%s_%d", *op_type ? op_type : "node", index);
-  const char *nn = np->name && *np->name ? np->name : fallback;
+  char fallback[96];
+  const char *nn = onnx_node_label(np, (size_t)index, fallback, sizeof fallback);
   /* an op type registered with --custom-op becomes a Custom node, whatever its domain */
   bool custom = ir_custom_registered(s->custom, op_type);
   if (!custom && np->domain && *np->domain && strcmp(np->domain, "ai.onnx") != 0)
@@ -215,6 +226,7 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
     st = import_attr(s, g, &g->nodes[id], np->attribute[i]);
     if (st != KN_OK) kn_prefix(s->ctx, "node %s (%s): ", nn, op_type);
   }
+  if (st == KN_OK && !custom) st = onnx_check_attr_kinds(s->ctx, &g->nodes[id], nn, op_type, s->opset);
   if (st == KN_OK && custom) st = ir_custom_make_node(g, &g->nodes[id], s->custom, op_type);
   else if (st == KN_OK) st = onnx_upgrade_node(g, id, op_type, s->opset);
   free(ins);
@@ -224,6 +236,7 @@ static kn_status import_node(import_state *s, ir_graph *g, const KilnOnnx__NodeP
 
 static kn_status import_graph(import_state *s, const KilnOnnx__GraphProto *gp, ir_graph *g) {
   g->opset = s->opset;
+  KN_TRY(onnx_check_value_names(s->ctx, gp, g->name));
   for (size_t i = 0; i < gp->n_initializer; i++) {
     kn_tensor t;
     KN_TRY(onnx_tensor_from_proto(s->ctx, gp->initializer[i], s->dir, &t));
@@ -321,6 +334,7 @@ kn_status onnx_import_buffer(kn_ctx *ctx, const uint8_t *buf, size_t len, const 
 kn_status onnx_import_buffer_with(kn_ctx *ctx, const uint8_t *buf, size_t len, const char *dir, const char *display,
                                   const ir_custom_ops *custom, ir_graph **out) {
   *out = NULL;
+  KN_TRY(onnx_wire_check_model(ctx, buf, len, display)); /* before protobuf-c's recursion */
   KilnOnnx__ModelProto *m = kiln_onnx__model_proto__unpack(NULL, len, buf);
   if (!m) return kn_fail(ctx, KN_EPARSE, "%s: not a valid ONNX model (truncated or corrupt protobuf)", display);
   import_state s = {.ctx = ctx, .dir = dir, .custom = custom};

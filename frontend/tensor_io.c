@@ -1,8 +1,8 @@
 /* tensor_io.c: ONNX TensorProto decoding and encoding (input/output files and
  * the ONNX writer's initializers). All of the checks that
  * keep a malformed or hostile file from crashing kiln live here: dtype, rank,
- * element count overflow, memory limit, data length, and external-data paths
- * that must stay inside the model's folder and inside the file. */
+ * element count overflow, memory limit and data length (external data, which
+ * must stay inside the model's folder, is read by external_data.c). */
 #include "onnx_proto.h"
 #include <errno.h>
 #include <stdio.h>
@@ -41,61 +41,6 @@ kn_status onnx_read_file(kn_ctx *ctx, const char *path, uint8_t **data, size_t *
   return KN_OK;
 }
 
-/* External data must name a relative path with no ".." component. */
-static bool safe_relative_path(const char *p) {
-  if (!*p || p[0] == '/') return false;
-  const char *s = p;
-  while (*s) {
-    const char *e = strchr(s, '/');
-    size_t n = e ? (size_t)(e - s) : strlen(s);
-    if (n == 2 && s[0] == '.' && s[1] == '.') return false;
-    if (!e) break;
-    s = e + 1;
-  }
-  return true;
-}
-
-static kn_status read_external(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, const char *dir, kn_tensor *t) {
-  const char *loc = NULL;
-  int64_t offset = 0, length = -1;
-  for (size_t i = 0; i < tp->n_external_data; i++) {
-    const KilnOnnx__StringStringEntryProto *e = tp->external_data[i];
-    if (!e->key || !e->value) continue;
-    if (strcmp(e->key, "location") == 0) loc = e->value;
-    else if (strcmp(e->key, "offset") == 0) offset = strtoll(e->value, NULL, 10);
-    else if (strcmp(e->key, "length") == 0) length = strtoll(e->value, NULL, 10);
-  }
-  const char *tn = tp->name ? tp->name : "?";
-  if (!loc) return kn_fail(ctx, KN_EINVAL, "tensor %s: external data without a location", tn);
-  if (!dir) return kn_fail(ctx, KN_EINVAL, "tensor %s: external data but no model folder to resolve it", tn);
-  if (!safe_relative_path(loc))
-    return kn_fail(ctx, KN_EINVAL, "tensor %s: external data location '%s' points outside the model folder", tn, loc);
-  if (offset < 0 || (length >= 0 && length != t->nbytes))
-    return kn_fail(ctx, KN_EINVAL, "tensor %s: external data offset %lld / length %lld do not match %lld bytes", tn,
-                   (long long)offset, (long long)length, (long long)t->nbytes);
-  size_t plen = strlen(dir) + strlen(loc) + 2;
-  char *path = malloc(plen);
-  if (!path) return kn_fail(ctx, KN_ENOMEM, "out of memory");
-  snprintf(path, plen, "%s/%s", dir, loc);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    kn_status st = kn_fail(ctx, KN_EIO, "tensor %s: cannot open external data %s: %s", tn, path, strerror(errno));
-    free(path);
-    return st;
-  }
-  struct stat sb;
-  kn_status st = KN_OK;
-  if (fstat(fileno(f), &sb) != 0 || (uint64_t)offset + (uint64_t)t->nbytes > (uint64_t)sb.st_size)
-    st = kn_fail(ctx, KN_EINVAL, "tensor %s: external data %s is too short (needs %lld bytes at offset %lld)", tn,
-                 path, (long long)t->nbytes, (long long)offset);
-  else if (fseeko(f, (off_t)offset, SEEK_SET) != 0 ||
-           (t->nbytes && fread(t->data, 1, (size_t)t->nbytes, f) != (size_t)t->nbytes))
-    st = kn_fail(ctx, KN_EIO, "tensor %s: read error in %s", tn, path);
-  fclose(f);
-  free(path);
-  return st;
-}
-
 #define COPY_TYPED(field, count, ctype, conv)                                                      \
   do {                                                                                             \
     if ((int64_t)tp->count != n)                                                                   \
@@ -126,7 +71,7 @@ kn_status onnx_tensor_from_proto(kn_ctx *ctx, const KilnOnnx__TensorProto *tp, c
   }
   int64_t n = kn_tensor_numel(t);
   if (tp->has_data_location && tp->data_location == KILN_ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-    st = read_external(ctx, tp, dir, t);
+    st = onnx_read_external(ctx, tp, dir, t);
   } else if (tp->has_raw_data) {
     if ((int64_t)tp->raw_data.len != t->nbytes)
       st = kn_fail(ctx, KN_EINVAL, "tensor %s: raw_data has %zu bytes, shape needs %lld", tn, tp->raw_data.len,

@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli_test.sh: the kiln CLI's contract: exit codes (0 ok, 1 model error,
-# 2 usage error), one clear error line naming the file for bad models, help for
+# 2 usage error), one clear error line naming the file for bad models (and the
+# node for invalid ONNX: a value name defined twice, a mistyped attribute), help for
 # every command, the option parser (did-you-mean, --opt=value and --opt value,
 # missing and bad values, unknown passes and targets: all usage errors), a
 # run/inspect round trip through input/output .pb files, and export: its
@@ -80,6 +81,24 @@ expect 1 "Frob" "$kiln" run "$tmp/unknown_op.kir"
 printf 'graph g {\n  input x: f32[99999999999, 99999999999]\n  y = Relu(x)\n  output y\n}\n' > "$tmp/huge.kir"
 expect 1 "64 bits" "$kiln" run "$tmp/huge.kir"
 expect 1 "memory limit" "$kiln" run "$src/models/clip_vit_tiny.kir" --mem-limit 1K
+# invalid ONNX that ONNX Runtime refuses (issue 11): exit 1 naming the node and the value or
+# attribute. A node test's Softmax with its axis retyped in place, and a written model with names
+# of one length swapped
+if [ -f "$sm" ] && command -v perl >/dev/null 2>&1; then
+  perl -0777 -pe 's/axis\x18\x00\xa0\x01\x02/axis\x18\x00\xa0\x01\x01/' "$sm" >"$tmp/axis_float.onnx"
+  expect 1 "node Softmax_0 (Softmax): attribute 'axis' is FLOAT, but Softmax expects INT" "$kiln" run "$tmp/axis_float.onnx"
+  perl -0777 -pe 's/axis\x18\x00\xa0\x01\x02/axis\x18\x00\xa0\x01\x03/' "$sm" >"$tmp/axis_string.onnx"
+  expect 1 "attribute 'axis' is STRING, but Softmax expects INT" "$kiln" run "$tmp/axis_string.onnx"
+  printf 'graph g {\n  input xin1: f32[2]\n  input ina2: f32[2]\n  hid1 = Relu(xin1)\n  hid2 = Neg(ina2)\n  tmp1 = Add(hid1, hid2)\n  output tmp1\n}\n' >"$tmp/names.kir"
+  expect 0 "wrote" "$kiln" export "$tmp/names.kir" -o "$tmp/names.onnx"
+  expect 0 "tmp1" "$kiln" run "$tmp/names.onnx"
+  perl -0777 -pe 's/hid2/hid1/g' "$tmp/names.onnx" >"$tmp/dup_output.onnx"
+  expect 1 "output 'hid1' is already the output of node Relu_0 (Relu)" "$kiln" run "$tmp/dup_output.onnx"
+  perl -0777 -pe 's/hid1/xin1/g' "$tmp/names.onnx" >"$tmp/output_is_input.onnx"
+  expect 1 "node Relu_0 (Relu): output 'xin1' has the name of a graph input" "$kiln" run "$tmp/output_is_input.onnx"
+  perl -0777 -pe 's/ina2/xin1/g' "$tmp/names.onnx" >"$tmp/input_twice.onnx"
+  expect 1 "graph g: input 'xin1' is listed twice" "$kiln" run "$tmp/input_twice.onnx"
+fi
 # the main job, and outputs that read back as inputs of an identical run
 expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --save-inputs "$tmp/in" -o "$tmp/out1"
 expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" -i "$tmp/in" -o "$tmp/out2"

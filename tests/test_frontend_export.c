@@ -9,7 +9,8 @@
  *    NAME__1 (ONNX wants one assignment per name across scopes);
  *  - outputs listed twice, and subgraph outputs that are outer values, get an
  *    Identity; legacy_coerce_2d Softmax becomes Flatten/Softmax/Reshape;
- *    a Split into equal parts gets num_outputs (opset 18 wants it).
+ *    a Split into equal parts gets num_outputs (opset 18 wants it);
+ *  - a number attribute of the other type than ONNX's is written as ONNX's.
  * Both graphs must also compute the same on the reference executor. The tests
  * also check what the bytes hold: names, value_info, opset choice, and the
  * clear error for kiln-internal ops. */
@@ -503,6 +504,37 @@ static void test_names_outputs_value_info(void **state) {
   assert_same_outputs(state, g, back, 0);
 }
 
+/* The attribute type of `name` in node k of m. */
+static int attr_type(const KilnOnnx__ModelProto *m, size_t k, const char *name) {
+  const KilnOnnx__NodeProto *np = m->graph->node[k];
+  for (size_t i = 0; i < np->n_attribute; i++)
+    if (!strcmp(np->attribute[i]->name, name)) return (int)np->attribute[i]->type;
+  fail_msg("node %zu has no attribute %s", k, name);
+  return -1;
+}
+
+/* Numbers written in the text form with the other type than ONNX gives the
+ * attribute are written as ONNX's type (the importer refuses the other, as
+ * ONNX Runtime does), and the model still computes the same. */
+static void test_attribute_types_written_as_onnx(void **state) {
+  ir_graph *g = kt_load(state, "graph kinds opset 17 {\n"
+                               "  input x: f32[2, 3]\n"
+                               "  a = LeakyRelu(x) {alpha=2}\n"
+                               "  b = Softmax(a) {axis=0.0}\n"
+                               "  c = Gemm(b, x) {transB=1.0, beta=1}\n"
+                               "  output c\n"
+                               "}\n");
+  KilnOnnx__ModelProto *m = written(state, g, NULL);
+  assert_int_equal(attr_type(m, 0, "alpha"), KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+  assert_float_equal(m->graph->node[0]->attribute[0]->f, 2.0f, 0.0f);
+  assert_int_equal(attr_type(m, 1, "axis"), KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  assert_int_equal(m->graph->node[1]->attribute[0]->i, 0);
+  assert_int_equal(attr_type(m, 2, "transB"), KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  assert_int_equal(attr_type(m, 2, "beta"), KILN_ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+  ir_graph *back = round_trip(state, g, NULL, NULL);
+  assert_same_outputs(state, g, back, 0);
+}
+
 /* onnx_export_file writes what kn_load_graph reads; a bad path is an error. */
 static void test_file(void **state) {
   kn_ctx *kn = kt_kn(state);
@@ -537,4 +569,5 @@ KT_MAIN(
     KT_TEST(test_legacy_softmax),
     KT_TEST(test_split_equal_parts),
     KT_TEST(test_names_outputs_value_info),
+    KT_TEST(test_attribute_types_written_as_onnx),
     KT_TEST(test_file))
