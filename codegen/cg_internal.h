@@ -66,6 +66,17 @@ kn_status cg_module_finalize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
 kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level);
 /* Formats an LLVM error into kn (consuming e) and returns KN_EINTERNAL. */
 kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what);
+/* Errors LLVM reports through a context's diagnostic handler while it
+ * optimizes and generates code (e.g. "SSE register return with SSE
+ * disabled" for --features -sse). Without a handler LLVM prints them and
+ * exits the process; cg_diag_watch installs one on c that keeps the first
+ * error (warnings go to stderr), cg_diag_check turns it into a kiln error. */
+typedef struct cg_diag {
+  bool error;
+  char msg[512];
+} cg_diag;
+void cg_diag_watch(LLVMContextRef c, cg_diag *d);
+kn_status cg_diag_check(kn_ctx *kn, const cg_diag *d, LLVMTargetMachineRef tm);
 
 /* ===== place_values.c: where each value lives ===== */
 /* Fills m->loc (every value: a constant, graph I/O or a workspace offset) and

@@ -23,6 +23,34 @@ kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what) {
   return st;
 }
 
+static void diag_handler(LLVMDiagnosticInfoRef di, void *ctx) {
+  cg_diag *d = ctx;
+  LLVMDiagnosticSeverity sev = LLVMGetDiagInfoSeverity(di);
+  if (sev != LLVMDSError && sev != LLVMDSWarning) return; /* remarks and notes: nothing asked for them */
+  char *desc = LLVMGetDiagInfoDescription(di);
+  if (sev == LLVMDSWarning) fprintf(stderr, "kiln: LLVM warning: %s\n", desc);
+  else if (!d->error) {
+    d->error = true;
+    snprintf(d->msg, sizeof d->msg, "%s", desc);
+  }
+  LLVMDisposeMessage(desc);
+}
+
+void cg_diag_watch(LLVMContextRef c, cg_diag *d) {
+  memset(d, 0, sizeof *d);
+  LLVMContextSetDiagnosticHandler(c, diag_handler, d);
+}
+
+kn_status cg_diag_check(kn_ctx *kn, const cg_diag *d, LLVMTargetMachineRef tm) {
+  if (!d->error) return KN_OK;
+  char *cpu = LLVMGetTargetMachineCPU(tm), *feat = LLVMGetTargetMachineFeatureString(tm);
+  kn_status st = kn_fail(kn, KN_EINVAL, "LLVM cannot compile the model for CPU %s with features '%.300s': %s", cpu,
+                         feat, d->msg);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(feat);
+  return st;
+}
+
 /* ---- the LLVM module: build, finalize, optimize ---- */
 kn_status cg_module_build(cg_model *m, const cg_options *opt, LLVMTargetMachineRef tm, int vec_bytes, bool aot,
                           LLVMContextRef c, LLVMModuleRef *out) {
@@ -100,6 +128,8 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   double t0 = kn_now_ms();
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
   LLVMContextRef c = LLVMOrcThreadSafeContextGetContext(tsc);
+  cg_diag diag;
+  cg_diag_watch(c, &diag);
   LLVMModuleRef mod = NULL;
   kn_status st = cg_module_build(m, opt, tm, vec_bytes, false, c, &mod);
   m->stats.lower_ms = kn_now_ms() - t0;
@@ -125,8 +155,9 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
     char *err = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &err, &obj) != 0)
       st = kn_fail(kn, KN_EINTERNAL, "LLVM code generation failed: %s", err ? err : "?");
-    else if (cacheable) cg_cache_store(cpath, obj);
     LLVMDisposeMessage(err);
+    if (st == KN_OK) st = cg_diag_check(kn, &diag, tm); /* before the object is kept */
+    if (st == KN_OK && cacheable) cg_cache_store(cpath, obj);
   }
   if (mod) LLVMDisposeModule(mod);
   LLVMOrcDisposeThreadSafeContext(tsc);
