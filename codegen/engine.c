@@ -120,6 +120,28 @@ kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
 
 /* ---- the JIT: the module for this machine, optimized (or its object taken
  * from the cache), emitted into memory and linked (jit_orc.c) ---- */
+/* Optimizes mod and generates its object (writing --dump-asm first). */
+static kn_status emit_object(kn_ctx *kn, const cg_options *opt, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+                             const cg_diag *diag, LLVMMemoryBufferRef *obj) {
+  *obj = NULL;
+  KN_TRY(cg_module_optimize(kn, mod, tm, opt->opt_level));
+  kn_status st = KN_OK;
+  char *err = NULL;
+  if (opt->dump_asm && LLVMTargetMachineEmitToFile(tm, mod, (char *)opt->dump_asm, LLVMAssemblyFile, &err) != 0)
+    st = kn_fail(kn, KN_EIO, "--dump-asm %s: %s", opt->dump_asm, err ? err : "failed");
+  LLVMDisposeMessage(err);
+  err = NULL;
+  if (st == KN_OK && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &err, obj) != 0)
+    st = kn_fail(kn, KN_EINTERNAL, "LLVM code generation failed: %s", err ? err : "?");
+  LLVMDisposeMessage(err);
+  if (st == KN_OK) st = cg_diag_check(kn, diag, tm); /* before the object is kept */
+  if (st != KN_OK && *obj) {
+    LLVMDisposeMemoryBuffer(*obj);
+    *obj = NULL;
+  }
+  return st;
+}
+
 static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   kn_ctx *kn = m->kn;
   LLVMTargetMachineRef tm = NULL;
@@ -135,35 +157,33 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   m->stats.lower_ms = kn_now_ms() - t0;
   t0 = kn_now_ms();
   LLVMMemoryBufferRef obj = NULL;
-  char cpath[4200];
-  bool cacheable = false;
+  cg_cache cache = {.dirfd = -1};
   const char *keep[1] = {CG_ENTRY_NAME};
   if (st == KN_OK) st = cg_module_finalize(kn, mod, tm, keep, 1);
-  if (st == KN_OK) {
-    cacheable = !opt->no_cache && !opt->dump_asm && cg_cache_path(opt, mod, tm, cpath, sizeof cpath);
-    if (cacheable) obj = cg_cache_load(cpath);
-    m->stats.cache_hit = obj != NULL;
-    if (!obj) st = cg_module_optimize(kn, mod, tm, opt->opt_level);
-  }
-  if (st == KN_OK && opt->dump_asm) {
-    char *err = NULL;
-    if (LLVMTargetMachineEmitToFile(tm, mod, (char *)opt->dump_asm, LLVMAssemblyFile, &err) != 0)
-      st = kn_fail(kn, KN_EIO, "--dump-asm %s: %s", opt->dump_asm, err ? err : "failed");
-    LLVMDisposeMessage(err);
-  }
+  bool cached = st == KN_OK && !opt->no_cache && !opt->dump_asm && cg_cache_open(&cache, kn, opt, mod, tm);
+  if (cached) obj = cg_cache_load(&cache);
+  m->stats.cache_hit = obj != NULL;
   if (st == KN_OK && !obj) {
-    char *err = NULL;
-    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &err, &obj) != 0)
-      st = kn_fail(kn, KN_EINTERNAL, "LLVM code generation failed: %s", err ? err : "?");
-    LLVMDisposeMessage(err);
-    if (st == KN_OK) st = cg_diag_check(kn, &diag, tm); /* before the object is kept */
-    if (st == KN_OK && cacheable) cg_cache_store(cpath, obj);
+    st = emit_object(kn, opt, mod, tm, &diag, &obj);
+    if (st == KN_OK && cached) cg_cache_store(&cache, obj);
   }
+  if (st == KN_OK) st = cg_jit_link(m, obj); /* takes obj */
+  if (st != KN_OK && m->stats.cache_hit) {
+    /* an entry that verified but does not link (written by a broken kiln,
+     * say): drop it and compile after all */
+    char why[600];
+    snprintf(why, sizeof why, "it does not link (%.500s)", kn_errmsg(kn));
+    cg_cache_drop(&cache, why);
+    cg_jit_dispose(m);
+    m->stats.cache_hit = false;
+    st = emit_object(kn, opt, mod, tm, &diag, &obj);
+    if (st == KN_OK) cg_cache_store(&cache, obj);
+    if (st == KN_OK) st = cg_jit_link(m, obj);
+  }
+  cg_cache_close(&cache);
   if (mod) LLVMDisposeModule(mod);
   LLVMOrcDisposeThreadSafeContext(tsc);
   LLVMDisposeTargetMachine(tm);
-  if (st == KN_OK) st = cg_jit_link(m, obj);
-  else if (obj) LLVMDisposeMemoryBuffer(obj);
   m->stats.llvm_ms = kn_now_ms() - t0;
   return st;
 }
