@@ -32,6 +32,7 @@ typedef struct cli_common {
   int opt_level;      /* -O0..-O3, default 2 */
   const char *cpu, *features, *dump_llvm, *dump_asm, *cache_dir;
   bool no_cache;
+  uint64_t cache_max; /* --cache-max (0: $KILN_CACHE_MAX or 1 GiB) */
   int threads; /* --threads N, default 1 */
   bool level_given; /* an explicit -O: the reference engine runs kiln's passes only then */
   pm_options passes;

@@ -139,6 +139,14 @@ static int set_mem_limit(const cli_parser *p, const cli_opt *opt, const char *na
   return CLI_GO_ON;
 }
 
+static int set_cache_max(const cli_parser *p, const cli_opt *opt, const char *name, const char *v) {
+  if (!(p->o->cache_max = cg_cache_parse_size(v))) {
+    fprintf(stderr, "kiln %s: --cache-max wants a size such as 512M or 2G, got '%s'\n", p->cmd, v);
+    return EXIT_USAGE;
+  }
+  return CLI_GO_ON;
+}
+
 /* NAME=DxDx... (or D,D,...): the name is copied, freed by cli_common_free */
 static int add_shape(const cli_parser *p, const cli_opt *opt, const char *name, const char *v) {
   cli_common *o = p->o;
@@ -198,6 +206,8 @@ int cli_common_opts(cli_common *o, cli_opt t[CLI_MAX_COMMON]) {
       {{"--no-cache"}, NULL, "compile even if the compile cache has this model", .flag = &o->no_cache},
       {{"--cache-dir"}, "DIR", "compile cache folder (default $KILN_CACHE_DIR or ~/.cache/kiln)",
        .str = &o->cache_dir},
+      {{"--cache-max"}, "SIZE", "size cap of the compile cache, least recently used entries go\n"
+                                "first (default $KILN_CACHE_MAX or 1G; suffixes K M G)", .fn = set_cache_max},
       {{"--mem-limit"}, "BYTES", "largest single allocation allowed (default 8G; suffixes K M G)",
        .fn = set_mem_limit},
       {{"--config"}, "NAME", ".kir models: use the file's `config NAME { ... }` params", .fn = set_config},

@@ -1,6 +1,25 @@
-/* main.c: the `kiln` command-line tool: dispatches subcommands. */
+/* main.c: the `kiln` command-line tool: dispatches subcommands. It also
+ * installs LLVM's fatal-error handler: LLVM reports some failures it cannot
+ * recover from (e.g. "Cannot select" in instruction selection) by aborting
+ * the process with a dump of its internals; the handler prints one kiln error
+ * line instead and exits with 1. The process cannot go on after such an error,
+ * so the exit is here in the tool, not in the library. */
 #include "cli.h"
+#include <llvm-c/ErrorHandling.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static void llvm_fatal(const char *reason) {
+  size_t n = strcspn(reason, "\n"); /* the first line: "Cannot select: ..." dumps the DAG after it */
+  fflush(stdout);
+  fprintf(stderr,
+          "kiln: error: LLVM failed and cannot continue: %.*s%s\n"
+          "kiln: (a kiln bug, or a --cpu/--features combination LLVM cannot compile for)\n",
+          (int)(n > 400 ? 400 : n), reason, n > 400 ? "..." : "");
+  fflush(stderr);
+  _exit(EXIT_MODEL); /* LLVM's state is broken: no atexit handlers or static destructors */
+}
 
 static const char main_help[] =
     "kiln " KN_VERSION ": a dataflow graph compiler and runtime for vision-language models\n"
@@ -15,6 +34,7 @@ static const char main_help[] =
     "exit codes: 0 ok, 1 model error, 2 usage error\n";
 
 int main(int argc, char **argv) {
+  LLVMInstallFatalErrorHandler(llvm_fatal);
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     fputs(main_help, argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : EXIT_OK;

@@ -25,18 +25,6 @@ static kn_status synthesize(kn_ctx *kn, const cli_common *o, const ir_graph *g, 
   return KN_OK;
 }
 
-/* Identity of the model file for the compile cache: path, size and mtime. */
-static uint64_t model_identity(const char *path) {
-  struct stat st;
-  if (stat(path, &st) != 0) return 0;
-  char real[4096];
-  if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
-  uint64_t h = kn_fnv1a(KN_FNV_OFFSET, real, strlen(real));
-  uint64_t parts[3] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
-  for (int i = 0; i < 3; i++) h = kn_fnv1a_word(h, parts[i]);
-  return h ? h : 1;
-}
-
 static int64_t graph_macs(const ir_graph *g) {
   int64_t macs = 0;
   for (int32_t i = 0; i < g->nnodes; i++)
@@ -117,7 +105,7 @@ int cli_session_open(cli_session *s, kn_ctx *kn, const cli_common *o, const char
   if (st == KN_OK && !strcmp(o->engine, "jit")) {
     cg_options co = {.opt_level = o->opt_level, .cpu = o->cpu, .features = o->features, .dump_llvm = o->dump_llvm,
                      .dump_asm = o->dump_asm, .no_cache = o->no_cache, .cache_dir = o->cache_dir,
-                     .model_hash = model_identity(o->model), .threads = o->threads, .passes = &o->passes,
+                     .cache_max = o->cache_max, .threads = o->threads, .passes = &o->passes,
                      .input_values = s->ins, .ninput_values = s->nin};
     st = cg_compile(kn, g, ranks, (const int64_t(*)[KN_MAX_RANK])dims, &co, &s->jit);
     s->g = NULL; /* owned by the compiled model (or freed on failure) */

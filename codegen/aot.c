@@ -162,6 +162,8 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
                  m->stats.why_ref);
   double t0 = kn_now_ms();
   LLVMContextRef c = LLVMContextCreate();
+  cg_diag diag;
+  cg_diag_watch(c, &diag);
   LLVMModuleRef mod = NULL;
   aot_weights w = {0};
   const char *keep[8];
@@ -180,6 +182,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
   snprintf(obj, sizeof obj, "%s/%s.%s", o->outdir, o->name, o->emit == CG_EMIT_SO ? "so.o" : emit_ext[o->emit]);
   t0 = kn_now_ms();
   if (st == KN_OK) st = emit_module(kn, mod, tm, o->emit, obj);
+  if (st == KN_OK && (st = cg_diag_check(kn, &diag, tm)) != KN_OK) unlink(obj); /* not a usable object */
   rep->emit_ms = kn_now_ms() - t0;
   if (mod) LLVMDisposeModule(mod);
   LLVMContextDispose(c);

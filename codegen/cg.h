@@ -45,7 +45,7 @@ typedef struct cg_options {
                             call) is a compile error instead of a call of its reference kernel */
   bool no_cache;
   const char *cache_dir; /* NULL: $KILN_CACHE_DIR or ~/.cache/kiln */
-  uint64_t model_hash;   /* identity of the model file (informational) */
+  uint64_t cache_max;    /* size cap of the cache's entries in bytes (0: $KILN_CACHE_MAX or 1 GiB) */
   int threads;           /* worker threads for parallel loops (<= 1: run on the caller's thread) */
   const pm_options *passes; /* kiln's pass pipeline after specialization (NULL: the -O level's) */
   /* the values the model will run with, per graph input (data NULL: not
@@ -55,6 +55,9 @@ typedef struct cg_options {
   const kn_tensor *input_values;
   int ninput_values;
 } cg_options;
+/* A --cache-max or $KILN_CACHE_MAX size: "512M", "2G", "1048576" (K, M, G
+ * are powers of 1024); 0 when it is not one (compile_cache.c). */
+uint64_t cg_cache_parse_size(const char *s);
 
 /* ===== the code generation context (lowering functions use it) ===== */
 typedef struct cg_ctx {

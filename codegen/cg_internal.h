@@ -68,6 +68,17 @@ kn_status cg_module_finalize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
 kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level);
 /* Formats an LLVM error into kn (consuming e) and returns KN_EINTERNAL. */
 kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what);
+/* Errors LLVM reports through a context's diagnostic handler while it
+ * optimizes and generates code (e.g. "SSE register return with SSE
+ * disabled" for --features -sse). Without a handler LLVM prints them and
+ * exits the process; cg_diag_watch installs one on c that keeps the first
+ * error (warnings go to stderr), cg_diag_check turns it into a kiln error. */
+typedef struct cg_diag {
+  bool error;
+  char msg[512];
+} cg_diag;
+void cg_diag_watch(LLVMContextRef c, cg_diag *d);
+kn_status cg_diag_check(kn_ctx *kn, const cg_diag *d, LLVMTargetMachineRef tm);
 
 /* ===== place_values.c: where each value lives ===== */
 /* Fills m->loc (every value: a constant, graph I/O or a workspace offset) and
@@ -94,13 +105,41 @@ void *cg_value_addr(const cg_model *m, void *const *io, ir_id v);
 #define CG_FNV_OFFSET 1469598103934665603ull
 #define CG_FNV_PRIME 1099511628211ull
 uint64_t cg_fnv1a(uint64_t h, const void *data, size_t n);
-/* The cache file for mod on tm with opt's level (creating the directory);
- * false when there is no cache directory to use. */
-bool cg_cache_path(const cg_options *opt, LLVMModuleRef mod, LLVMTargetMachineRef tm, char *path, size_t n);
-/* The cached object, or NULL. */
-LLVMMemoryBufferRef cg_cache_load(const char *path);
-/* Best effort: a cache that cannot be written only costs time. */
-void cg_cache_store(const char *path, LLVMMemoryBufferRef obj);
+/* One module's entry in the cache directory (docs/jit.md has the layout). */
+typedef struct cg_cache {
+  kn_ctx *kn;          /* its verbose level decides the notes */
+  int dirfd;           /* -1: no cache */
+  char dir[4096];
+  char name[64];       /* kiln-<32 hex digits of the key's SHA-256>.kco */
+  char *key;           /* the full key, stored in the entry and compared on load */
+  size_t key_len;
+  uint64_t max_bytes;  /* the size cap of all entries */
+} cg_cache;
+/* Opens (creating) the directory opt names and makes mod's key on tm;
+ * removes stale temporary files. false when there is no cache: the
+ * directory cannot be made or written (one warning on stderr per process). */
+bool cg_cache_open(cg_cache *c, kn_ctx *kn, const cg_options *opt, LLVMModuleRef mod, LLVMTargetMachineRef tm);
+/* The cached object after it verified, or NULL: a miss, or an entry that did
+ * not verify (reported under -v, with the reason, and removed). */
+LLVMMemoryBufferRef cg_cache_load(cg_cache *c);
+/* Writes obj as the entry (a temporary file, fsync, rename), then evicts
+ * the least recently used entries over the cap. Best effort. */
+void cg_cache_store(cg_cache *c, LLVMMemoryBufferRef obj);
+/* Removes the entry (an object that verified but did not link). */
+void cg_cache_drop(cg_cache *c, const char *why);
+void cg_cache_close(cg_cache *c);
+
+/* sha256.c: SHA-256, for the cache's keys and checksums. */
+typedef struct cg_sha256 {
+  uint32_t h[8];
+  uint64_t len;
+  uint8_t buf[64];
+  size_t nbuf;
+} cg_sha256;
+void cg_sha256_init(cg_sha256 *s);
+void cg_sha256_update(cg_sha256 *s, const void *data, size_t n);
+void cg_sha256_final(cg_sha256 *s, uint8_t out[32]);
+void cg_sha256_of(const void *data, size_t n, uint8_t out[32]);
 
 /* ===== jit_orc.c: linking and running in this process ===== */
 /* Links the object (taking it) into a new LLJIT with kiln's callbacks and

@@ -23,6 +23,34 @@ kn_status cg_llvm_error(kn_ctx *kn, LLVMErrorRef e, const char *what) {
   return st;
 }
 
+static void diag_handler(LLVMDiagnosticInfoRef di, void *ctx) {
+  cg_diag *d = ctx;
+  LLVMDiagnosticSeverity sev = LLVMGetDiagInfoSeverity(di);
+  if (sev != LLVMDSError && sev != LLVMDSWarning) return; /* remarks and notes: nothing asked for them */
+  char *desc = LLVMGetDiagInfoDescription(di);
+  if (sev == LLVMDSWarning) fprintf(stderr, "kiln: LLVM warning: %s\n", desc);
+  else if (!d->error) {
+    d->error = true;
+    snprintf(d->msg, sizeof d->msg, "%s", desc);
+  }
+  LLVMDisposeMessage(desc);
+}
+
+void cg_diag_watch(LLVMContextRef c, cg_diag *d) {
+  memset(d, 0, sizeof *d);
+  LLVMContextSetDiagnosticHandler(c, diag_handler, d);
+}
+
+kn_status cg_diag_check(kn_ctx *kn, const cg_diag *d, LLVMTargetMachineRef tm) {
+  if (!d->error) return KN_OK;
+  char *cpu = LLVMGetTargetMachineCPU(tm), *feat = LLVMGetTargetMachineFeatureString(tm);
+  kn_status st = kn_fail(kn, KN_EINVAL, "LLVM cannot compile the model for CPU %s with features '%.300s': %s", cpu,
+                         feat, d->msg);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(feat);
+  return st;
+}
+
 /* ---- the LLVM module: build, finalize, optimize ---- */
 kn_status cg_module_build(cg_model *m, const cg_options *opt, LLVMTargetMachineRef tm, int vec_bytes, bool aot,
                           LLVMContextRef c, LLVMModuleRef *out) {
@@ -92,6 +120,28 @@ kn_status cg_module_optimize(kn_ctx *kn, LLVMModuleRef mod, LLVMTargetMachineRef
 
 /* ---- the JIT: the module for this machine, optimized (or its object taken
  * from the cache), emitted into memory and linked (jit_orc.c) ---- */
+/* Optimizes mod and generates its object (writing --dump-asm first). */
+static kn_status emit_object(kn_ctx *kn, const cg_options *opt, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+                             const cg_diag *diag, LLVMMemoryBufferRef *obj) {
+  *obj = NULL;
+  KN_TRY(cg_module_optimize(kn, mod, tm, opt->opt_level));
+  kn_status st = KN_OK;
+  char *err = NULL;
+  if (opt->dump_asm && LLVMTargetMachineEmitToFile(tm, mod, (char *)opt->dump_asm, LLVMAssemblyFile, &err) != 0)
+    st = kn_fail(kn, KN_EIO, "--dump-asm %s: %s", opt->dump_asm, err ? err : "failed");
+  LLVMDisposeMessage(err);
+  err = NULL;
+  if (st == KN_OK && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &err, obj) != 0)
+    st = kn_fail(kn, KN_EINTERNAL, "LLVM code generation failed: %s", err ? err : "?");
+  LLVMDisposeMessage(err);
+  if (st == KN_OK) st = cg_diag_check(kn, diag, tm); /* before the object is kept */
+  if (st != KN_OK && *obj) {
+    LLVMDisposeMemoryBuffer(*obj);
+    *obj = NULL;
+  }
+  return st;
+}
+
 static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   kn_ctx *kn = m->kn;
   LLVMTargetMachineRef tm = NULL;
@@ -100,39 +150,40 @@ static kn_status build_and_jit(cg_model *m, const cg_options *opt) {
   double t0 = kn_now_ms();
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
   LLVMContextRef c = LLVMOrcThreadSafeContextGetContext(tsc);
+  cg_diag diag;
+  cg_diag_watch(c, &diag);
   LLVMModuleRef mod = NULL;
   kn_status st = cg_module_build(m, opt, tm, vec_bytes, false, c, &mod);
   m->stats.lower_ms = kn_now_ms() - t0;
   t0 = kn_now_ms();
   LLVMMemoryBufferRef obj = NULL;
-  char cpath[4200];
-  bool cacheable = false;
+  cg_cache cache = {.dirfd = -1};
   const char *keep[1] = {CG_ENTRY_NAME};
   if (st == KN_OK) st = cg_module_finalize(kn, mod, tm, keep, 1);
-  if (st == KN_OK) {
-    cacheable = !opt->no_cache && !opt->dump_asm && cg_cache_path(opt, mod, tm, cpath, sizeof cpath);
-    if (cacheable) obj = cg_cache_load(cpath);
-    m->stats.cache_hit = obj != NULL;
-    if (!obj) st = cg_module_optimize(kn, mod, tm, opt->opt_level);
-  }
-  if (st == KN_OK && opt->dump_asm) {
-    char *err = NULL;
-    if (LLVMTargetMachineEmitToFile(tm, mod, (char *)opt->dump_asm, LLVMAssemblyFile, &err) != 0)
-      st = kn_fail(kn, KN_EIO, "--dump-asm %s: %s", opt->dump_asm, err ? err : "failed");
-    LLVMDisposeMessage(err);
-  }
+  bool cached = st == KN_OK && !opt->no_cache && !opt->dump_asm && cg_cache_open(&cache, kn, opt, mod, tm);
+  if (cached) obj = cg_cache_load(&cache);
+  m->stats.cache_hit = obj != NULL;
   if (st == KN_OK && !obj) {
-    char *err = NULL;
-    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &err, &obj) != 0)
-      st = kn_fail(kn, KN_EINTERNAL, "LLVM code generation failed: %s", err ? err : "?");
-    else if (cacheable) cg_cache_store(cpath, obj);
-    LLVMDisposeMessage(err);
+    st = emit_object(kn, opt, mod, tm, &diag, &obj);
+    if (st == KN_OK && cached) cg_cache_store(&cache, obj);
   }
+  if (st == KN_OK) st = cg_jit_link(m, obj); /* takes obj */
+  if (st != KN_OK && m->stats.cache_hit) {
+    /* an entry that verified but does not link (written by a broken kiln,
+     * say): drop it and compile after all */
+    char why[600];
+    snprintf(why, sizeof why, "it does not link (%.500s)", kn_errmsg(kn));
+    cg_cache_drop(&cache, why);
+    cg_jit_dispose(m);
+    m->stats.cache_hit = false;
+    st = emit_object(kn, opt, mod, tm, &diag, &obj);
+    if (st == KN_OK) cg_cache_store(&cache, obj);
+    if (st == KN_OK) st = cg_jit_link(m, obj);
+  }
+  cg_cache_close(&cache);
   if (mod) LLVMDisposeModule(mod);
   LLVMOrcDisposeThreadSafeContext(tsc);
   LLVMDisposeTargetMachine(tm);
-  if (st == KN_OK) st = cg_jit_link(m, obj);
-  else if (obj) LLVMDisposeMemoryBuffer(obj);
   m->stats.llvm_ms = kn_now_ms() - t0;
   return st;
 }

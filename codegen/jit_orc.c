@@ -124,6 +124,7 @@ kn_status cg_jit_link(cg_model *m, LLVMMemoryBufferRef obj) {
 void cg_jit_dispose(cg_model *m) {
   if (m->jit) LLVMOrcDisposeLLJIT(m->jit);
   m->jit = NULL;
+  m->entry = NULL;
 }
 
 /* ---- running ---- */

@@ -20,6 +20,26 @@ expect 2 "unsupported target 'riscv64-linux-gnu'.*aarch64-linux-gnu" "$kiln" com
 expect 1 "not a recognized processor" "$kiln" compile "$m" -o "$o" --target aarch64-linux-gnu --cpu skylake --no-runtime
 expect 1 "not a recognized feature" "$kiln" compile "$m" -o "$o" --target x86_64-linux-gnu --features +neon --no-runtime
 expect 1 "each feature is +NAME" "$kiln" compile "$m" -o "$o" --features avx2 --no-runtime
+# CPU/feature combinations LLVM accepts and then aborts on (exit 134) are
+# normalized or refused first (codegen/cg_target.c): AVX-512 on a CPU without
+# it gets its 512-bit registers (+evex512), AVX-512 limited to 256 bits needs
+# AVX512VL, 32-bit CPUs are refused; errors LLVM reports while compiling
+# (-sse) are kiln errors, not LLVM exiting the process
+x86="--target x86_64-linux-gnu --no-runtime"
+# shellcheck disable=SC2086
+expect 0 "" "$kiln" compile "$m" -o "$o/v3" $x86 --cpu x86-64-v3 --features +avx512f --emit asm
+grep -q zmm "$o/v3/clip_vit_tiny.s" 2>/dev/null || failed "x86-64-v3 with +avx512f: no zmm in the assembly"
+# shellcheck disable=SC2086
+expect 0 "" "$kiln" compile "$m" -o "$o/v3" $x86 --cpu haswell --features +avx512bw,+avx512dq
+# shellcheck disable=SC2086
+expect 1 "needs AVX512VL" "$kiln" compile "$m" -o "$o" $x86 --cpu x86-64 --features +avx512f,-evex512
+# shellcheck disable=SC2086
+expect 1 "needs AVX512VL" "$kiln" compile "$m" -o "$o" $x86 --cpu knl --features -evex512
+# shellcheck disable=SC2086
+expect 1 "cpu i686: a 32-bit x86 CPU" "$kiln" compile "$m" -o "$o" $x86 --cpu i686
+# shellcheck disable=SC2086
+expect 1 "LLVM cannot compile the model for CPU x86-64 with features '-sse'.*SSE register return with SSE disabled" \
+  "$kiln" compile "$m" -o "$o" $x86 --cpu x86-64 --features -sse
 expect 1 "must be a C identifier" "$kiln" compile "$m" -o "$o" --name 9lives --no-runtime
 expect 1 "is not installed" "$kiln" compile "$m" -o "$o" --cc /nonexistent/aarch64-gcc --target aarch64-linux-gnu
 if command -v cc >/dev/null && [ "$(uname -m)" = x86_64 ]; then

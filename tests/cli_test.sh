@@ -129,6 +129,18 @@ for f in m.ll m.s; do
 done
 grep -q "define.*@kiln_main" "$tmp/m.ll" || failed "no entry in the dumped IR"
 expect 0 '"median_ms"' "$kiln" bench "$src/models/clip_vit_tiny.kir" --iters 3 --warmup 1 --json
+# --cpu/--features that made LLVM abort the process (exit 134): normalized,
+# refused, or a kiln error (codegen/cg_target.c; tests/aot_cli_test.sh has
+# the same for kiln compile)
+if [ "$(uname -m)" = x86_64 ]; then
+  if grep -qw avx512f /proc/cpuinfo; then
+    expect 0 "image_embeds" "$kiln" run "$src/models/clip_vit_tiny.kir" --cpu x86-64-v3 --features +avx512f --no-cache
+  fi
+  expect 1 "needs AVX512VL" "$kiln" run "$src/models/clip_vit_tiny.kir" --cpu x86-64-v4 --features -evex512,-avx512vl
+  expect 1 "a 32-bit x86 CPU" "$kiln" run "$src/models/clip_vit_tiny.kir" --cpu i386
+  expect 1 "SSE register return with SSE disabled" "$kiln" run "$src/models/clip_vit_tiny.kir" --cpu x86-64 \
+    --features -sse --no-cache
+fi
 # .kir params: --config and --define (usage errors when wrong or on an .onnx model)
 expect 0 "image_embeds .*\[1x32\]" "$kiln" run "$src/models/clip_vit_b32.kir" --config tiny
 expect 0 "38 nodes" "$kiln" inspect "$src/models/clip_vit_b32.kir" --config tiny --define layers=1 --engine ref --no-ir
