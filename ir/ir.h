@@ -125,6 +125,9 @@ int ir_op_from_onnx(kn_ctx *kn, const char *node, const char *op_type, int opset
 /* Bit k set: operand k's value (not only its type) shapes the op's outputs
  * (ops.def's SHAPED_BY rows). */
 extern const uint32_t ir_op_shape_inputs[IR_OP_COUNT];
+/* ops.def's OP_FLAGS rows: what the passes may do with an op */
+enum { IR_OPF_FUSED_LOOP = 1u << 0, IR_OPF_BLOCKED_OK = 1u << 1 };
+extern const uint32_t ir_op_flags[IR_OP_COUNT];
 static inline bool ir_op_is_view(ir_op op) { return ir_op_table[op].pattern == IR_PAT_VIEW; }
 
 /* ===== types: dtype + rank + dims (symbolic dims are negative ids) ===== */

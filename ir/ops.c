@@ -37,6 +37,19 @@ const uint32_t ir_op_shape_inputs[IR_OP_COUNT] = {
 #undef OP
 };
 
+/* what the passes may do with each op (OP_FLAGS rows) */
+const uint32_t ir_op_flags[IR_OP_COUNT] = {
+#define OP(name, dom, since, form, pat, lower, mi, ma, mo, mao, inf)
+#define FUSED_LOOP IR_OPF_FUSED_LOOP
+#define BLOCKED_OK IR_OPF_BLOCKED_OK
+#define OP_FLAGS(name, flags) [IR_OP_##name] = (flags),
+#include "ops.def"
+#undef OP_FLAGS
+#undef BLOCKED_OK
+#undef FUSED_LOOP
+#undef OP
+};
+
 const char *const ir_op_domain_names[IR_NDOMAINS] = {"ai.onnx", "internal"};
 const char *const ir_op_pattern_names[IR_NPATTERNS] = {"elemwise", "broadcast", "convert", "view",
                                                         "move",     "reduce",    "opaque",  "control"};

@@ -42,36 +42,23 @@ static bool pow_exponent_ok(double e) { return e == 1 || e == 2 || e == 3 || e =
 
 bool pass_elementwise_fusable_op(const ir_graph *g, const ir_node *n) {
   if (n->dead || n->nout != 1 || n->out[0] == IR_NONE || g->values[n->out[0]].type.dtype != KN_F32) return false;
-  int need = 1; /* inputs that must be present and f32 */
-  switch (n->op) {
-  case IR_OP_Neg: case IR_OP_Abs: case IR_OP_Relu: case IR_OP_Sigmoid: case IR_OP_Tanh: case IR_OP_Exp:
-  case IR_OP_Log: case IR_OP_Sqrt: case IR_OP_Erf: case IR_OP_Reciprocal: case IR_OP_Floor: case IR_OP_Ceil:
-  case IR_OP_Round: case IR_OP_Softsign: case IR_OP_LeakyRelu: case IR_OP_HardSigmoid: case IR_OP_HardSwish:
-  case IR_OP_Identity:
-    break;
-  case IR_OP_Gelu: {
+  if (!(ir_op_flags[n->op] & IR_OPF_FUSED_LOOP)) return false;
+  /* inputs that must be present and f32: the operands of a binary op, else the first */
+  int need = ir_op_table[n->op].pattern == IR_PAT_BROADCAST && n->op != IR_OP_Pow ? 2 : 1;
+  if (need == 2 && n->nin != 2) return false;
+  if (n->op == IR_OP_Gelu) {
     const char *ap = ir_attr_str(n, "approximate", "none");
     if (strcmp(ap, "none") != 0 && strcmp(ap, "tanh") != 0) return false;
-    break;
-  }
-  case IR_OP_Add: case IR_OP_Sub: case IR_OP_Mul: case IR_OP_Div: case IR_OP_PRelu: case IR_OP_Min: case IR_OP_Max:
-    need = 2;
-    if (n->nin != 2) return false;
-    break;
-  case IR_OP_Pow: {
+  } else if (n->op == IR_OP_Pow) {
     double e;
     if (n->nin != 2 || !pat_scalar(g, n->in[1], &e) || !input_f32(g, n->in[1]) || !pow_exponent_ok(e)) return false;
-    break;
-  }
-  case IR_OP_Clip: /* bounds: absent, or one-element f32 (constant or not) */
+  } else if (n->op == IR_OP_Clip) { /* bounds: absent, or one-element f32 (constant or not) */
     for (int i = 1; i < n->nin; i++) {
       ir_id b = n->in[i];
       if (b == IR_NONE) continue;
       const ir_type *t = &g->values[b].type;
       if (t->dtype != KN_F32 || !ir_type_is_concrete(t) || kn_dims_numel(t->rank, t->dims) != 1) return false;
     }
-    break;
-  default: return false;
   }
   if (n->nin < need) return false;
   for (int i = 0; i < need; i++)

@@ -244,24 +244,8 @@ static kn_status convert_conv(nchwc *s, int32_t i, bool depthwise) {
 
 /* ---- what the layout spreads through ---- */
 
-static bool unary_ok(ir_op op) {
-  switch (op) {
-  case IR_OP_Relu: case IR_OP_Sigmoid: case IR_OP_Tanh: case IR_OP_LeakyRelu: case IR_OP_Elu:
-  case IR_OP_Selu: case IR_OP_Celu: case IR_OP_HardSigmoid: case IR_OP_HardSwish: case IR_OP_Gelu:
-  case IR_OP_Softsign: case IR_OP_Softplus: case IR_OP_Neg: case IR_OP_Abs: case IR_OP_Identity:
-  case IR_OP_Erf: case IR_OP_Clip:
-    return true;
-  default: return false;
-  }
-}
-
-static bool binary_ok(ir_op op) {
-  switch (op) {
-  case IR_OP_Add: case IR_OP_Sub: case IR_OP_Mul: case IR_OP_Max: case IR_OP_Min: case IR_OP_PRelu:
-  case IR_OP_Div: return true;
-  default: return false;
-  }
-}
+/* elementwise ops that keep the padding lanes finite (ops.def BLOCKED_OK) */
+static bool blocked_ok(ir_op op) { return (ir_op_flags[op] & IR_OPF_BLOCKED_OK) != 0; }
 
 /* Elementwise node i with a blocked operand: the blocked inputs, or false
  * when an operand does not fit (a tensor not blocked, a broadcast that is not
@@ -359,7 +343,7 @@ static kn_status visit(nchwc *s, int32_t i) {
   ir_id in[64];
   bool depthwise, any;
   if (n->op == IR_OP_Conv && conv_wanted(s, n, &depthwise)) return convert_conv(s, i, depthwise);
-  if ((unary_ok(n->op) || binary_ok(n->op)) && elementwise_inputs(s, n, in, &any)) return convert_elementwise(s, i, in);
+  if (blocked_ok(n->op) && elementwise_inputs(s, n, in, &any)) return convert_elementwise(s, i, in);
   if (pool_ok(s, n)) return convert_pool(s, i);
   if (concat_ok(s, n, in)) return convert_concat(s, i, in);
   if (zero_pad(s, n)) s->blk[n->out[0]] = s->blk[n->in[0]];

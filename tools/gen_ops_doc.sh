@@ -23,21 +23,28 @@ oplist() {
 shaped() {
   sed -n 's/^SHAPED_BY(\([A-Za-z0-9]*\), \(.*\))$/\1 \2/p' "$def" | sed 's/IN(\([0-9]\))/\1/g; s/ | /,/g'
 }
+# "name fuse,blocked" for the OP_FLAGS rows
+flags() {
+  sed -n 's/^OP_FLAGS(\([A-Za-z0-9]*\), \(.*\))$/\1 \2/p' "$def" |
+    sed 's/FUSED_LOOP/fused-loop/; s/BLOCKED_OK/blocked-layout/; s/ | /,/g'
+}
 table() {
-  echo "| op | domain | imported from opset | IR form (opset) | pattern | compiled code runs it as | AOT build | shaped by the values of inputs |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| op | domain | imported from opset | IR form (opset) | pattern | compiled code runs it as | AOT build | shaped by the values of inputs | passes may |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   shaped >"${TMPDIR:-/tmp}/kiln_shaped.$$"
-  rows | sort | awk -v max="$max_opset" -v shaped="${TMPDIR:-/tmp}/kiln_shaped.$$" 'BEGIN {
+  flags >"${TMPDIR:-/tmp}/kiln_flags.$$"
+  rows | sort | awk -v max="$max_opset" -v shaped="${TMPDIR:-/tmp}/kiln_shaped.$$" -v flagf="${TMPDIR:-/tmp}/kiln_flags.$$" 'BEGIN {
     while ((getline line < shaped) > 0) { split(line, f, " "); by[f[1]] = f[2] }
+    while ((getline line < flagf) > 0) { split(line, f, " "); fl[f[1]] = f[2] }
   } {
     dom = $2 == "ONNX" ? "ai.onnx" : "internal"
     imp = $2 == "ONNX" ? $3 " to " max : "never (made by passes)"
     form = $2 == "ONNX" ? $4 : "-"
     how = $6 == "L" ? "generated code" : $6 == "K" ? "kernel call" : $6 == "LK" ? "generated code, else kernel call" : "reference kernel (JIT only)"
     aot = $6 == "L" ? "where generated code takes the node" : $6 != "L0" ? "yes" : $5 == "CONTROL" ? "no" : "when folded (its inputs constant or bound)"
-    printf "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", $1, dom, imp, form, tolower($5), how, aot, ($1 in by) ? by[$1] : ""
+    printf "| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, dom, imp, form, tolower($5), how, aot, ($1 in by) ? by[$1] : "", ($1 in fl) ? fl[$1] : ""
   }'
-  rm -f "${TMPDIR:-/tmp}/kiln_shaped.$$"
+  rm -f "${TMPDIR:-/tmp}/kiln_shaped.$$" "${TMPDIR:-/tmp}/kiln_flags.$$"
 }
 . "$top/tools/doc_tables.sh"
 doc_tables "${1:-}" "$readme" oplist oplist "$doc" ops table || exit 1
