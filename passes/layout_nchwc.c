@@ -368,7 +368,9 @@ static kn_status visit(nchwc *s, int32_t i) {
 
 /* ---- clean-ups ---- */
 
-/* Puts the nodes in s->order (every node exactly once). */
+/* Puts the nodes in s->order (every node exactly once) and records each
+ * node's outputs at its new place, the live nodes' last (should a dead node
+ * still name one, the live node is its producer). */
 static void reorder(nchwc *s) {
   ir_graph *g = s->g;
   ir_node *tmp = malloc(sizeof *tmp * (size_t)g->nnodes);
@@ -376,9 +378,12 @@ static void reorder(nchwc *s) {
   for (int32_t k = 0; k < g->nnodes; k++) tmp[k] = g->nodes[s->order[k]];
   memcpy(g->nodes, tmp, sizeof *tmp * (size_t)g->nnodes);
   free(tmp);
-  for (int32_t k = 0; k < g->nnodes; k++)
-    for (int o = 0; o < g->nodes[k].nout; o++)
-      if (g->nodes[k].out[o] != IR_NONE) g->values[g->nodes[k].out[o]].producer = k;
+  for (int pass = 0; pass < 2; pass++) { /* the dead nodes, then the live ones */
+    const bool dead = pass == 0;
+    for (int32_t k = 0; k < g->nnodes; k++)
+      for (int o = 0; g->nodes[k].dead == dead && o < g->nodes[k].nout; o++)
+        if (g->nodes[k].out[o] != IR_NONE) g->values[g->nodes[k].out[o]].producer = k;
+  }
 }
 
 /* ToNCHWc(FromNCHWc(x)) with the same block is x. */
