@@ -394,7 +394,7 @@ static int32_t cancel_pairs(ir_graph *g) {
     if (t->dead || t->op != IR_OP_ToNCHWc) continue;
     const ir_node *f = pat_def(g, t->in[0], IR_OP_FromNCHWc);
     if (!f || g->values[f->in[0]].type.dims[4] != ir_attr_int(t, "block", 0)) continue;
-    pass_replace_uses(g, t->out[0], f->in[0]);
+    if (!pass_replace_uses(g, t->out[0], f->in[0])) continue; /* a subgraph reads it */
     t->dead = true;
     n++;
   }
@@ -408,7 +408,8 @@ static int32_t fuse_relu(ir_graph *g, const int32_t *uses) {
     ir_node *r = &g->nodes[i];
     if (r->dead || r->op != IR_OP_Relu) continue;
     ir_node *cv = pat_def(g, r->in[0], IR_OP_ConvNCHWc);
-    if (!cv || ir_attr_str(cv, "activation", "")[0] || !pat_fusable(g, uses, r->in[0]) || g->values[r->out[0]].is_output)
+    if (!cv || ir_attr_str(cv, "activation", "")[0] || !pat_fusable(g, uses, r->in[0]) || g->values[r->out[0]].is_output ||
+        pass_value_captured(g, r->out[0]))
       continue;
     if (ir_attr_set_string(g, cv, "activation", "Relu", 4) != KN_OK) break;
     pass_replace_uses(g, r->out[0], r->in[0]);
