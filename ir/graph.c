@@ -444,9 +444,10 @@ kn_status ir_graph_toposort(ir_graph *g) {
   return st;
 }
 
-/* Drops dead nodes and values nothing refers to (graph inputs, outputs and
- * live nodes' operands stay; subgraphs refer to outer values by name, so names
- * are kept), renumbering ids in order. */
+/* Drops dead nodes and values nothing refers to (graph inputs, outputs, live
+ * nodes' operands and the values their subgraphs read by name stay; names are
+ * kept, since subgraphs refer to outer values by name), renumbering ids in
+ * order. */
 kn_status ir_graph_compact(ir_graph *g) {
   ir_id *vmap = malloc(sizeof(ir_id) * ((size_t)g->nvalues + 1));
   bool *keep = calloc((size_t)g->nvalues + 1, 1);
@@ -454,6 +455,15 @@ kn_status ir_graph_compact(ir_graph *g) {
     free(vmap), free(keep);
     return kn_fail(g->ctx, KN_ENOMEM, "out of memory compacting the graph");
   }
+  int32_t *captured = calloc((size_t)g->nvalues + 1, sizeof *captured);
+  if (!captured) {
+    free(vmap), free(keep);
+    return kn_fail(g->ctx, KN_ENOMEM, "out of memory compacting the graph");
+  }
+  /* a value only a subgraph reads (an initializer a branch adds) is used */
+  ir_count_captures(g, captured);
+  for (ir_id v = 0; v < g->nvalues; v++) keep[v] = captured[v] > 0;
+  free(captured);
   for (int32_t i = 0; i < g->ninputs; i++) keep[g->inputs[i]] = true;
   for (int32_t i = 0; i < g->noutputs; i++) keep[g->outputs[i]] = true;
   for (int32_t i = 0; i < g->nnodes; i++) {

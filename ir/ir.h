@@ -255,7 +255,8 @@ float ir_attr_float(const ir_node *n, const char *name, float def);
 const char *ir_attr_str(const ir_node *n, const char *name, const char *def);
 /* Number of live nodes; node order in g->nodes is a valid schedule (topological). */
 int32_t ir_graph_live_nodes(const ir_graph *g);
-/* Removes dead nodes and unreferenced values, renumbering ids (names kept). */
+/* Removes dead nodes and unreferenced values (a value a live node's subgraph
+ * reads by name is referenced), renumbering ids (names kept). */
 kn_status ir_graph_compact(ir_graph *g);
 /* Sorts nodes topologically (imports may be unordered); fails on cycles. */
 kn_status ir_graph_toposort(ir_graph *g);
@@ -263,6 +264,21 @@ kn_status ir_graph_toposort(ir_graph *g);
 kn_tensor *ir_tensor_new(ir_graph *g); /* zeroed kn_tensor struct in arena; data freed with graph */
 /* Takes ownership of t->data (freed with the graph). */
 void ir_graph_own_data(ir_graph *g, void *data);
+
+/* ===== capture.c: values that subgraphs read by name ===== */
+/* Called for each outer reference (is_outer value) of a subgraph, at any
+ * depth, of a node of g that no graph in between defines itself: v is the
+ * value of g it reads, IR_NONE when g has no value of that name (then a graph
+ * enclosing g must). Returning true stops the walk. */
+typedef bool (*ir_capture_fn)(void *arg, const ir_graph *sub, const char *name, ir_id v);
+/* Walks the outer references of node n's subgraphs (those of live nodes
+ * inside them too); true when fn stopped it. */
+bool ir_node_captures(const ir_graph *g, const ir_node *n, ir_capture_fn fn, void *arg);
+/* count[v] += the number of outer references to value v of g made by the
+ * subgraphs of g's live nodes (count: g->nvalues entries). */
+void ir_count_captures(const ir_graph *g, int32_t *count);
+/* True when a subgraph of a live node of g reads value v of g by name. */
+bool ir_value_captured(const ir_graph *g, ir_id v);
 
 /* ===== custom_op.c: user functions for ops kiln does not know ===== */
 #define IR_CUSTOM_MAX_ARGS 16

@@ -2,9 +2,30 @@
  * the executor rely on, so a broken graph is reported where it was produced
  * (importer, parser, a pass) instead of crashing later: ids in range, each
  * value defined once and before use (schedule order), op arity per ops.def,
- * outputs produced, types within kiln's limits, subgraphs recursively. */
+ * outputs produced, values a subgraph reads by name defined before its node,
+ * a dead node not still naming a live node's output, types within kiln's
+ * limits, subgraphs recursively. */
 #include "ir.h"
 #include <stdlib.h>
+
+/* A subgraph's read of a value of g must find it defined before the node
+ * (what the executors look up by name when the node runs). */
+typedef struct capture_check {
+  const ir_graph *g;
+  const int32_t *def_at;
+  int32_t node;
+  const ir_graph *sub; /* the first bad reference */
+  const char *name;
+  bool undefined; /* no graph defines the name (else: not before the node) */
+} capture_check;
+
+static bool bad_capture(void *arg, const ir_graph *sub, const char *name, ir_id v) {
+  capture_check *c = arg;
+  if (v == IR_NONE && c->g->parent) return false; /* a graph enclosing g may define it */
+  if (v != IR_NONE && c->def_at[v] < c->node) return false;
+  c->sub = sub, c->name = name, c->undefined = v == IR_NONE;
+  return true;
+}
 
 static kn_status verify_graph(const ir_graph *g, int depth) {
   kn_ctx *kn = g->ctx;
@@ -42,6 +63,10 @@ static kn_status verify_graph(const ir_graph *g, int depth) {
         st = kn_fail(kn, KN_EINVAL, "node %s (%s): input '%s' is used before it is defined", n->name, oi->name,
                      g->values[v].name);
     }
+    capture_check cc = {.g = g, .def_at = def_at, .node = i};
+    if (st == KN_OK && ir_node_captures(g, n, bad_capture, &cc))
+      st = kn_fail(kn, KN_EINVAL, "node %s (%s): subgraph %s reads '%s', which %s", n->name, oi->name, cc.sub->name,
+                   cc.name, cc.undefined ? "no enclosing graph defines" : "is not defined before the node");
     for (int k = 0; k < n->nout && st == KN_OK; k++) {
       ir_id v = n->out[k];
       if (v == IR_NONE) continue;
@@ -58,6 +83,18 @@ static kn_status verify_graph(const ir_graph *g, int depth) {
         if (!n->attrs[a].g) st = kn_fail(kn, KN_EINVAL, "node %s (%s): empty graph attribute", n->name, oi->name);
         else st = verify_graph(n->attrs[a].g, depth + 1);
       }
+  }
+  /* one producer per value: a pass that hands a node's output to another
+   * node must take it from the dead one (else rebuilding the producer records
+   * from the nodes' outputs may pick the dead one) */
+  for (int32_t i = 0; i < g->nnodes && st == KN_OK; i++) {
+    const ir_node *n = &g->nodes[i];
+    for (int k = 0; n->dead && k < n->nout && st == KN_OK; k++) {
+      ir_id v = n->out[k];
+      if (v != IR_NONE && v >= 0 && v < g->nvalues && def_at[v] >= 0 && def_at[v] != INT32_MAX)
+        st = kn_fail(kn, KN_EINVAL, "node %s (%s) is dead but still names '%s' as its output, which node %s produces",
+                     n->name, ir_op_table[n->op].name, g->values[v].name, g->nodes[def_at[v]].name);
+    }
   }
   for (int32_t i = 0; i < g->noutputs && st == KN_OK; i++) {
     ir_id v = g->outputs[i];

@@ -23,9 +23,6 @@ static bool concrete(const ir_graph *g, ir_id v) { return v != IR_NONE && ir_typ
  * remove-noops deletes */
 static bool is_view(ir_op op) { return ir_op_is_view(op) && op != IR_OP_Identity; }
 
-/* Users of y may be moved to read x instead. */
-static bool removable(const ir_graph *g, ir_id y) { return !g->values[y].is_output && !pass_value_captured(g, y); }
-
 /* n's perm (default: reversed dims); false if it is malformed. */
 static bool get_perm(const ir_graph *g, const ir_node *n, int *perm) {
   int r = g->values[n->in[0]].type.rank;
@@ -83,8 +80,7 @@ static bool same_shape(const ir_type *a, const ir_type *b) {
 /* Drops n when its output can be replaced by x everywhere. */
 static bool bypass(ir_graph *g, ir_node *n, ir_id x) {
   ir_id y = n->out[0];
-  if (!removable(g, y)) return false;
-  pass_replace_uses(g, y, x);
+  if (g->values[y].is_output || !pass_replace_uses(g, y, x)) return false; /* captured: stays */
   n->dead = true;
   return true;
 }

@@ -78,10 +78,10 @@ kn_status pass_run_cse(ir_graph *g, pass_result *r) {
     }
     if (!cse_candidate(g, n)) continue;
     const ir_node *orig = &g->nodes[found];
-    for (int k = 0; k < n->nout; k++)
-      if (n->out[k] != IR_NONE && orig->out[k] != IR_NONE) pass_replace_uses(g, n->out[k], orig->out[k]);
     bool all_rewired = true;
-    for (int k = 0; k < n->nout; k++) all_rewired &= n->out[k] == IR_NONE || orig->out[k] != IR_NONE;
+    for (int k = 0; k < n->nout; k++)
+      if (n->out[k] != IR_NONE)
+        all_rewired &= orig->out[k] != IR_NONE && pass_replace_uses(g, n->out[k], orig->out[k]);
     if (all_rewired) {
       n->dead = true;
       r->changed++;

@@ -161,12 +161,18 @@ kn_status pass_run_fold_batchnorm(ir_graph *g, pass_result *r) {
     }
     free(s);
     if (st != KN_OK || !done) continue;
-    /* the product takes over the BN's output */
+    /* the product takes over the BN's output, which the dead BN gives up:
+     * a value has one producer, and whatever rebuilds the producer records
+     * from the nodes' outputs (layout-nchwc's reordering) must not find the
+     * BN still naming it */
     for (int k = 0; k < bn->nin; k++) uses[bn->in[k]]--;
     ir_id y = bn->out[0];
     p->out[0] = y;
     g->values[y].producer = (ir_id)(p - g->nodes);
     g->values[x].producer = IR_NONE; /* x is gone: nothing produces or uses it */
+    for (int k = 1; k < bn->nout; k++) /* its unused statistics outputs go with it */
+      if (bn->out[k] != IR_NONE) g->values[bn->out[k]].producer = IR_NONE;
+    for (int k = 0; k < bn->nout; k++) bn->out[k] = IR_NONE;
     bn->dead = true;
     r->changed++;
   }

@@ -352,7 +352,9 @@ static kn_status visit(nchwc *s, int32_t i) {
 
 /* ---- clean-ups ---- */
 
-/* Puts the nodes in s->order (every node exactly once). */
+/* Puts the nodes in s->order (every node exactly once) and records each
+ * node's outputs at its new place, the live nodes' last (should a dead node
+ * still name one, the live node is its producer). */
 static void reorder(nchwc *s) {
   ir_graph *g = s->g;
   ir_node *tmp = malloc(sizeof *tmp * (size_t)g->nnodes);
@@ -360,9 +362,12 @@ static void reorder(nchwc *s) {
   for (int32_t k = 0; k < g->nnodes; k++) tmp[k] = g->nodes[s->order[k]];
   memcpy(g->nodes, tmp, sizeof *tmp * (size_t)g->nnodes);
   free(tmp);
-  for (int32_t k = 0; k < g->nnodes; k++)
-    for (int o = 0; o < g->nodes[k].nout; o++)
-      if (g->nodes[k].out[o] != IR_NONE) g->values[g->nodes[k].out[o]].producer = k;
+  for (int pass = 0; pass < 2; pass++) { /* the dead nodes, then the live ones */
+    const bool dead = pass == 0;
+    for (int32_t k = 0; k < g->nnodes; k++)
+      for (int o = 0; g->nodes[k].dead == dead && o < g->nodes[k].nout; o++)
+        if (g->nodes[k].out[o] != IR_NONE) g->values[g->nodes[k].out[o]].producer = k;
+  }
 }
 
 /* ToNCHWc(FromNCHWc(x)) with the same block is x. */
@@ -373,7 +378,7 @@ static int32_t cancel_pairs(ir_graph *g) {
     if (t->dead || t->op != IR_OP_ToNCHWc) continue;
     const ir_node *f = pat_def(g, t->in[0], IR_OP_FromNCHWc);
     if (!f || g->values[f->in[0]].type.dims[4] != ir_attr_int(t, "block", 0)) continue;
-    pass_replace_uses(g, t->out[0], f->in[0]);
+    if (!pass_replace_uses(g, t->out[0], f->in[0])) continue; /* a subgraph reads it */
     t->dead = true;
     n++;
   }
@@ -387,7 +392,8 @@ static int32_t fuse_relu(ir_graph *g, const int32_t *uses) {
     ir_node *r = &g->nodes[i];
     if (r->dead || r->op != IR_OP_Relu) continue;
     ir_node *cv = pat_def(g, r->in[0], IR_OP_ConvNCHWc);
-    if (!cv || ir_attr_str(cv, "activation", "")[0] || !pat_fusable(g, uses, r->in[0]) || g->values[r->out[0]].is_output)
+    if (!cv || ir_attr_str(cv, "activation", "")[0] || !pat_fusable(g, uses, r->in[0]) || g->values[r->out[0]].is_output ||
+        pass_value_captured(g, r->out[0]))
       continue;
     if (ir_attr_set_string(g, cv, "activation", "Relu", 4) != KN_OK) break;
     pass_replace_uses(g, r->out[0], r->in[0]);

@@ -40,12 +40,14 @@ typedef struct pass_result {
 
 /* rewrite.c: shared helpers */
 /* Replaces every use of value `from` by `to` in the live nodes of g (graph
- * outputs are not touched). */
-void pass_replace_uses(ir_graph *g, ir_id from, ir_id to);
-/* True when a subgraph of g refers to value v by name (then v cannot be
- * renamed away). */
+ * outputs are not touched). False, changing nothing, when a subgraph of g
+ * reads `from` by name: it stays, and so must its producer. */
+bool pass_replace_uses(ir_graph *g, ir_id from, ir_id to);
+/* True when a subgraph of a live node of g reads value v by name (then v
+ * cannot be renamed or fused away). */
 bool pass_value_captured(const ir_graph *g, ir_id v);
-/* Number of live-node uses of each value (array of g->nvalues, caller frees). */
+/* Number of uses of each value by live nodes, a subgraph's read by name
+ * counting as one (array of g->nvalues, caller frees). */
 int32_t *pass_use_counts(const ir_graph *g);
 
 /* ===== fuse_elementwise.c ===== */

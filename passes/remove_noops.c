@@ -29,8 +29,7 @@ kn_status pass_run_remove_noops(ir_graph *g, pass_result *r) {
     if (n->op == IR_OP_Identity) noop = true;
     else if (n->op == IR_OP_Dropout) noop = dropout_is_noop(g, n, uses);
     else if (n->op == IR_OP_Cast) noop = ir_attr_int(n, "to", 0) == g->values[x].type.dtype;
-    if (!noop || g->values[y].is_output || pass_value_captured(g, y)) continue;
-    pass_replace_uses(g, y, x);
+    if (!noop || g->values[y].is_output || !pass_replace_uses(g, y, x)) continue; /* captured: stays */
     n->dead = true;
     r->changed++;
   }

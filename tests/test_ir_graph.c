@@ -1,6 +1,7 @@
 /* test_ir_graph.c: the IR core: building graphs, name lookup, attributes,
- * topological sort, symbolic-dim broadcasting in shape inference, and the
- * tensor allocation limits every allocation goes through. */
+ * topological sort, symbolic-dim broadcasting in shape inference, the
+ * verifier (subgraphs' reads of outer values included), and the tensor
+ * allocation limits every allocation goes through. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,12 +117,48 @@ static void test_verifier(void **state) {
   assert_non_null(strstr(kn_errmsg(kn), "value 'b'"));
   g->nodes[n3].dead = true;
   g->values[b].producer = 1; /* the Relu, second after sorting */
+  /* dead, it must still give b up: one node names a value as its output */
+  assert_int_equal(ir_verify(g), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "redefines_b (Abs) is dead but still names 'b'"));
+  g->nodes[n3].out[0] = IR_NONE;
   assert_int_equal(ir_verify(g), KN_OK);
   /* wrong arity: Add with one input */
   ir_id c = ir_value_new(g, "c", NULL);
   ir_node_new(g, IR_OP_Add, "lonely_add", 1, &x, 1, &c);
   assert_int_equal(ir_verify(g), KN_EINVAL);
   assert_non_null(strstr(kn_errmsg(kn), "lonely_add"));
+}
+
+/* A branch reads w, an initializer, and h, computed before the If, by name:
+ * the verifier finds both, and counts them as uses (compaction keeps them);
+ * it fails, naming the node and the value, when the name is gone or h's
+ * producer is dead. A name the branch defines itself is not a read. */
+static void test_verifier_subgraph_reads(void **state) {
+  kn_ctx *kn = kt_kn(state);
+  const char *text = "graph t {\n input x: f32[2]\n input c: bool[]\n const w: f32[2] = [1, 2]\n h = Neg(x)\n"
+                     " y = If(c) {then_branch=graph { a = Add(h, w) output a },\n"
+                     "            else_branch=graph { w = Abs(x) b = Sub(w, h) output b }}\n output y\n}\n";
+  ir_graph *g = kt_load(state, text);
+  assert_int_equal(ir_verify(g), KN_OK);
+  int32_t count[16] = {0};
+  assert_true(g->nvalues <= 16);
+  ir_count_captures(g, count);
+  ir_id w = ir_value_find(g, "w"), h = ir_value_find(g, "h"), x = ir_value_find(g, "x");
+  assert_int_equal(count[w], 1); /* the else branch's w is its own */
+  assert_int_equal(count[h], 2);
+  assert_int_equal(count[x], 1);
+  assert_true(ir_value_captured(g, w));
+  assert_int_equal(ir_graph_compact(g), KN_OK); /* nothing but the If uses w and h */
+  assert_true(ir_value_find(g, "w") != IR_NONE);
+  assert_int_equal(ir_verify(g), KN_OK);
+  h = ir_value_find(g, "h");
+  g->nodes[g->values[h].producer].dead = true;
+  assert_int_equal(ir_verify(g), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "subgraph then_branch reads 'h', which is not defined before the node"));
+  g = kt_load(state, text);
+  assert_int_equal(ir_value_rename(g, ir_value_find(g, "w"), "w2"), KN_OK);
+  assert_int_equal(ir_verify(g), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "reads 'w', which no enclosing graph defines"));
 }
 
 static void test_tensor_limits(void **state) {
@@ -160,5 +197,6 @@ KT_MAIN(
     KT_TEST(test_toposort),
     KT_TEST(test_infer_symbolic_broadcast),
     KT_TEST(test_verifier),
+    KT_TEST(test_verifier_subgraph_reads),
     KT_TEST(test_tensor_limits),
     cmocka_unit_test(test_half_conversions))
