@@ -194,14 +194,20 @@ static bool graph_has_control_flow(const ir_graph *g) {
   return false;
 }
 
-/* A graph the input shapes leave dynamic: bind the inputs whose values shape
- * it (keeping a copy of each value for the run-time check) and fold again. */
-static kn_status bind_shaping_values(cg_model *m, const cg_options *opt, const char **unbound, int32_t *folded) {
+/* The most elements an input may have for compiled code to be specialized to
+ * its value: shapes, axes, sizes and counts are short lists; a larger input
+ * whose values reach a shape (an image before a NonZero) is data, and the
+ * graph runs on the reference executor. */
+#define CG_BIND_MAX_NUMEL 4096
+
+/* Binds the inputs whose values shape the graph (keeping a copy of each value
+ * for the run-time check) and folds again. */
+static kn_status bind_shaping_values(cg_model *m, const cg_options *opt, pass_unbound *unbound, int32_t *folded) {
   ir_graph *g = m->g;
   bool *bound = calloc((size_t)g->ninputs + 1, sizeof *bound);
   if (!bound) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
-  kn_status st =
-      pass_bind_input_values(g, opt->input_values, opt->input_values ? opt->ninput_values : 0, bound, unbound);
+  kn_status st = pass_bind_input_values(g, opt->input_values, opt->input_values ? opt->ninput_values : 0,
+                                        CG_BIND_MAX_NUMEL, bound, unbound);
   int32_t n = 0;
   for (int32_t i = 0; i < g->ninputs; i++) n += bound[i];
   if (st == KN_OK && n > 0) {
@@ -246,8 +252,10 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   kn_status st = pass_bind_input_shapes(g, ranks, dims);
   int32_t folded = 0;
   if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
-  const char *why = NULL, *unbound = NULL;
-  if (st == KN_OK && !pass_graph_is_static(g, &why)) st = bind_shaping_values(m, opt, &unbound, &folded);
+  const char *why = NULL;
+  pass_unbound unbound = {0};
+  bool control = st == KN_OK && graph_has_control_flow(g);
+  if (st == KN_OK && !control) st = bind_shaping_values(m, opt, &unbound, &folded);
   if (st == KN_OK) {
     pm_options po = opt->passes ? *opt->passes : (pm_options){.level = opt->opt_level};
     if (po.nchwc_block <= 0) po.nchwc_block = cg_target_vec_bytes(opt) / 4; /* layout-nchwc's block */
@@ -257,16 +265,24 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   m->stats.folded_nodes = folded;
   m->stats.live_nodes = ir_graph_live_nodes(g);
   m->stats.specialize_ms = kn_now_ms() - t0;
-  if (st == KN_OK && graph_has_control_flow(g)) {
+  if (st == KN_OK && control) {
     m->stats.whole_graph_ref = true;
     snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "the graph has control flow (If/Loop)");
-  } else if (st == KN_OK && !pass_graph_is_static(g, &why)) {
+  } else if (st == KN_OK && unbound.input) {
+    /* even where inference guessed a shape: code sized by the guess would not check the value */
     m->stats.whole_graph_ref = true;
-    if (unbound)
+    if (unbound.too_large)
+      snprintf(m->stats.why_ref, sizeof m->stats.why_ref,
+               "node %s has a data-dependent output shape: the value of input '%s' shapes it, and that input is "
+               "data (over %d elements), not a shape to compile for", unbound.node, unbound.input,
+               CG_BIND_MAX_NUMEL);
+    else
       snprintf(m->stats.why_ref, sizeof m->stats.why_ref,
                "node %s has a data-dependent output shape: the value of input '%s' shapes it (give that value "
-               "to specialize the model to it)", why, unbound);
-    else snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "node %s has a data-dependent output shape", why);
+               "to specialize the model to it)", unbound.node, unbound.input);
+  } else if (st == KN_OK && !pass_graph_is_static(g, &why)) {
+    m->stats.whole_graph_ref = true;
+    snprintf(m->stats.why_ref, sizeof m->stats.why_ref, "node %s has a data-dependent output shape", why);
   }
   if (st == KN_OK && !m->stats.whole_graph_ref) st = cg_place_values(m);
   if (st == KN_OK && m->bound) st = place_bound_values(m);

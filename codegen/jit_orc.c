@@ -128,9 +128,25 @@ void cg_jit_dispose(cg_model *m) {
 }
 
 /* ---- running ---- */
+/* An input the model was specialized to (engine.c, passes/bind_values.c)
+ * must hold that value. */
+static kn_status check_bound_value(cg_model *m, int i, const kn_tensor *t) {
+  const kn_tensor *b = m->bound ? &m->bound[i] : NULL;
+  if (!b || !b->data) return KN_OK;
+  if (t->nbytes == b->nbytes && memcmp(t->data, b->data, (size_t)b->nbytes) == 0) return KN_OK;
+  return kn_fail(m->kn, KN_EINVAL,
+                 "input '%s' differs from the value the model was compiled for: that input shapes the graph, so "
+                 "the compiled code is specialized to its value (compile again for another value)",
+                 m->g->values[m->g->inputs[i]].name);
+}
+
 kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *outputs, int noutputs) {
   ir_graph *g = m->g;
-  if (m->plan) return ref_plan_run(m->plan, inputs, ninputs, outputs, noutputs);
+  if (m->plan) {
+    for (int i = 0; i < ninputs && i < g->ninputs; i++)
+      if (inputs[i].dtype != KN_UNDEF) KN_TRY(check_bound_value(m, i, &inputs[i]));
+    return ref_plan_run(m->plan, inputs, ninputs, outputs, noutputs);
+  }
   for (int i = 0; i < noutputs; i++) memset(&outputs[i], 0, sizeof outputs[i]);
   if (ninputs > g->ninputs || noutputs != g->noutputs)
     return kn_fail(m->kn, KN_EINVAL, "the model takes %d inputs and %d outputs, got %d and %d", g->ninputs,
@@ -153,12 +169,7 @@ kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *o
       st = kn_fail(m->kn, KN_ESHAPE, "input '%s' does not match the compiled type %s (compile again for new shapes)",
                    v->name, want);
     }
-    if (st == KN_OK && m->bound_const && m->bound_const[i] >= 0 &&
-        memcmp(t->data, m->consts[m->bound_const[i]], (size_t)t->nbytes) != 0)
-      st = kn_fail(m->kn, KN_EINVAL,
-                   "input '%s' differs from the value the model was compiled for: that input shapes the graph, "
-                   "so the compiled code is specialized to its value (compile again for another value)",
-                   v->name);
+    if (st == KN_OK) st = check_bound_value(m, i, t);
     io[i] = t->data;
   }
   for (int k = 0; st == KN_OK && k < g->noutputs; k++) {

@@ -20,11 +20,17 @@ kn_status pass_bind_input_shapes(ir_graph *g, const int *ranks, const int64_t (*
 kn_status pass_fold_constants(ir_graph *g, int64_t max_bytes, int32_t *folded);
 /* (bind_values.c) Binds the graph inputs whose values shape live nodes
  * (ops.def SHAPED_BY, walking back through their producers) to values[i]
- * (data NULL: not given): each becomes a constant its readers use, and
- * bound[i] is set. The input stays in the graph's signature. *missing names
- * the first such input without a value (NULL if none). Fold afterwards. */
-kn_status pass_bind_input_values(ir_graph *g, const kn_tensor *values, int nvalues, bool *bound,
-                                 const char **missing);
+ * (data NULL: not given) when they have at most max_numel elements: each
+ * becomes a constant its readers use, and bound[i] is set. The input stays
+ * in the graph's signature. *unbound names the first such input that could
+ * not be bound and the node it shapes (input NULL: none), whatever shape
+ * inference guessed. Fold afterwards. */
+typedef struct pass_unbound {
+  const char *input, *node;
+  bool too_large; /* a value was given, larger than max_numel */
+} pass_unbound;
+kn_status pass_bind_input_values(ir_graph *g, const kn_tensor *values, int nvalues, int64_t max_numel, bool *bound,
+                                 pass_unbound *unbound);
 /* True when every live value has a concrete type (a fully static graph). */
 bool pass_graph_is_static(const ir_graph *g, const char **why_node);
 

@@ -6,7 +6,8 @@
  * executor, data inputs stay inputs (new data gives new outputs), and a run
  * with another value of a bound input is refused with a message instead of
  * reusing code sized for the old value. Without the values the compile error
- * names the input whose value is needed. */
+ * names the input whose value is needed; an Expand whose output inference
+ * guessed is not trusted without its shape's value. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,5 +110,48 @@ static void test_compress_bound_to_its_condition(void **state) {
   kt_free_tensors(in, 2);
 }
 
-KT_MAIN(KT_TEST(test_reshape_bound_to_its_shape_value), KT_TEST(test_without_values_the_error_names_the_input),
+/* Shape inference can guess Expand's output without the shape's value (a
+ * non-1 dim stays), so the graph looks static; compiled code sized by that
+ * guess must not run a shape value that does not fit x (issue 11). */
+static void test_expand_checks_a_guessed_shape(void **state) {
+  static const char *const text = "graph t {\n"
+                                  " input x: f32[4, 3]\n input s: i64[2]\n"
+                                  " y = Expand(x, s)\n output y\n"
+                                  "}\n";
+  kn_ctx *kn = kt_kn(state);
+  kn_tensor in[2], out[1];
+  fill_f32(kn, &in[0], 2, (const int64_t[]){4, 3}, 1.0f);
+  set_i64(kn, &in[1], (const int64_t[]){2, 7}, 2);
+  int ranks[2] = {2, 1};
+  int64_t dims[2][KN_MAX_RANK] = {{4, 3}, {2}};
+  cg_options o = {.opt_level = 2, .no_cache = true, .input_values = in, .ninput_values = 2};
+  cg_model *m = NULL;
+  /* the bad value is refused at compile time, as the reference executor refuses it */
+  assert_int_equal(cg_compile(kn, kt_parse(kn, text), ranks, (const int64_t(*)[KN_MAX_RANK])dims, &o, &m),
+                   KN_ESHAPE);
+  assert_non_null(strstr(kn_errmsg(kn), "cannot broadcast"));
+  /* a good value compiles; the bad one is then refused at run time */
+  ((int64_t *)in[1].data)[0] = 4;
+  ((int64_t *)in[1].data)[1] = 3;
+  m = kt_jit_compile(kn, kt_parse(kn, text), in, &o);
+  kt_jit_run(kn, m, in, 2, out, 1);
+  kt_free_tensors(out, 1);
+  ((int64_t *)in[1].data)[1] = 7;
+  assert_int_equal(cg_run(m, in, 2, out, 1), KN_EINVAL);
+  assert_non_null(strstr(kn_errmsg(kn), "input 's' differs"));
+  cg_model_free(m);
+  /* without the value the graph is not trusted as static: the reference executor runs it */
+  o.input_values = NULL;
+  m = kt_jit_compile(kn, kt_parse(kn, text), in, &o);
+  cg_stats st;
+  cg_model_stats(m, &st);
+  assert_true(st.whole_graph_ref);
+  assert_non_null(strstr(st.why_ref, "the value of input 's' shapes it"));
+  ((int64_t *)in[1].data)[0] = 2;
+  assert_int_not_equal(cg_run(m, in, 2, out, 1), KN_OK);
+  cg_model_free(m);
+  kt_free_tensors(in, 2);
+}
+
+KT_MAIN(KT_TEST(test_expand_checks_a_guessed_shape), KT_TEST(test_reshape_bound_to_its_shape_value), KT_TEST(test_without_values_the_error_names_the_input),
         KT_TEST(test_compress_bound_to_its_condition))
