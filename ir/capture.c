@@ -3,7 +3,9 @@
  * through its node's inputs, so whatever decides that a value is unused
  * (dce, compaction, use counts, the verifier) must count these references
  * too; one walk, here, resolves them the way the executors do: a name
- * belongs to the nearest enclosing graph that defines it. */
+ * belongs to the nearest enclosing graph that defines it. Only If and Loop
+ * (the CONTROL ops) read by name, and a graph that never had one (its
+ * ncontrol_nodes count) is answered at once, so the passes stay linear. */
 #include "ir.h"
 
 /* True when a graph between sub and g (sub nested at any depth in a node of
@@ -22,8 +24,9 @@ static bool walk(const ir_graph *g, const ir_graph *sub, ir_capture_fn fn, void 
     const char *name = sub->values[v].name;
     if (sub->values[v].is_outer && !shadowed(g, sub, name) && fn(arg, sub, name, ir_value_find(g, name))) return true;
   }
-  for (int32_t i = 0; i < sub->nnodes; i++) {
+  for (int32_t i = 0; sub->ncontrol_nodes > 0 && i < sub->nnodes; i++) {
     const ir_node *n = &sub->nodes[i];
+    if (ir_op_table[n->op].pattern != IR_PAT_CONTROL) continue;
     for (int32_t a = 0; !n->dead && a < n->nattr; a++)
       if (n->attrs[a].kind == IR_ATTR_GRAPH && n->attrs[a].g && walk(g, n->attrs[a].g, fn, arg, depth + 1)) return true;
   }
@@ -31,6 +34,8 @@ static bool walk(const ir_graph *g, const ir_graph *sub, ir_capture_fn fn, void 
 }
 
 bool ir_node_captures(const ir_graph *g, const ir_node *n, ir_capture_fn fn, void *arg) {
+  /* only If/Loop bodies read by name; a fused op's body takes everything as inputs */
+  if (ir_op_table[n->op].pattern != IR_PAT_CONTROL) return false;
   for (int32_t a = 0; a < n->nattr; a++)
     if (n->attrs[a].kind == IR_ATTR_GRAPH && n->attrs[a].g && walk(g, n->attrs[a].g, fn, arg, 1)) return true;
   return false;
@@ -43,7 +48,7 @@ static bool count_one(void *arg, const ir_graph *sub, const char *name, ir_id v)
 }
 
 void ir_count_captures(const ir_graph *g, int32_t *count) {
-  for (int32_t i = 0; i < g->nnodes; i++)
+  for (int32_t i = 0; g->ncontrol_nodes > 0 && i < g->nnodes; i++)
     if (!g->nodes[i].dead) ir_node_captures(g, &g->nodes[i], count_one, count);
 }
 
@@ -53,7 +58,7 @@ static bool is_target(void *arg, const ir_graph *sub, const char *name, ir_id v)
 }
 
 bool ir_value_captured(const ir_graph *g, ir_id v) {
-  for (int32_t i = 0; i < g->nnodes; i++)
+  for (int32_t i = 0; g->ncontrol_nodes > 0 && i < g->nnodes; i++)
     if (!g->nodes[i].dead && ir_node_captures(g, &g->nodes[i], is_target, &v)) return true;
   return false;
 }

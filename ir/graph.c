@@ -213,6 +213,7 @@ ir_id ir_node_new(ir_graph *g, ir_op op, const char *name, int nin, const ir_id 
   ir_node *n = &g->nodes[id];
   memset(n, 0, sizeof *n);
   n->op = op;
+  if (ir_op_table[op].pattern == IR_PAT_CONTROL) g->ncontrol_nodes++;
   char buf[48];
   if (!name || !*name) {
     snprintf(buf, sizeof buf, "%s_%d", ir_op_table[op].name, id);

@@ -211,6 +211,7 @@ typedef struct ir_graph {
   const char **syms; /* names of symbolic dims (NULL name = anonymous) */
   int32_t nsyms, cap_syms;
   int32_t opset; /* default-domain opset the graph was imported at (info only) */
+  int32_t ncontrol_nodes; /* If/Loop nodes ever added: 0 means no subgraph reads a value (ir/capture.c) */
 } ir_graph;
 /* An error naming the node: "node NAME (Op): <message>" (context.c). */
 kn_status ir_node_fail(kn_ctx *ctx, const ir_node *n, kn_status st, const char *fmt, ...) KN_PRINTF(4, 5);
