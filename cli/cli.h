@@ -34,6 +34,7 @@ typedef struct cli_common {
   bool no_cache;
   uint64_t cache_max; /* --cache-max (0: $KILN_CACHE_MAX or 1 GiB) */
   int threads; /* --threads N, default 1 */
+  int max_loop_iters; /* --max-loop-iters N (0: kiln's default) */
   bool level_given; /* an explicit -O: the reference engine runs kiln's passes only then */
   pm_options passes;
   const char *custom_ops[16]; /* --custom-op OPTYPE=LIB:SIGNATURE (ir/custom_op.c) */

@@ -9,6 +9,7 @@
 
 int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
+  if (o->max_loop_iters) kn->max_loop_iters = o->max_loop_iters;
   kn_set_verbose(kn, o->verbose);
   ir_custom_ops *custom = o->ncustom_ops ? ir_custom_ops_new() : NULL;
   if (o->ncustom_ops && !custom) {

@@ -131,8 +131,10 @@ static int set_mem_limit(const cli_parser *p, const cli_opt *opt, const char *na
   if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
   else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
   else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
-  if (end == v || x < 0 || *end) {
-    fprintf(stderr, "kiln %s: bad --mem-limit '%s'\n", p->cmd, v);
+  /* 0 would mean "the default" to the context, and a value past 2^63 does not
+   * fit: both are usage errors, not a silent 8G */
+  if (end == v || !(x > 0) || *end || x * (double)mul >= 9.2e18 || x * (double)mul < 1) {
+    fprintf(stderr, "kiln %s: bad --mem-limit '%s' (a size from 1 byte to 8E, e.g. 512M or 16G)\n", p->cmd, v);
     return EXIT_USAGE;
   }
   p->o->mem_limit = (uint64_t)(x * (double)mul);
@@ -208,8 +210,11 @@ int cli_common_opts(cli_common *o, cli_opt t[CLI_MAX_COMMON]) {
        .str = &o->cache_dir},
       {{"--cache-max"}, "SIZE", "size cap of the compile cache, least recently used entries go\n"
                                 "first (default $KILN_CACHE_MAX or 1G; suffixes K M G)", .fn = set_cache_max},
-      {{"--mem-limit"}, "BYTES", "largest single allocation allowed (default 8G; suffixes K M G)",
+      {{"--mem-limit"}, "BYTES", "largest single allocation allowed, and the most a Loop's\n"
+                                 "accumulated outputs may take (default 8G; suffixes K M G)",
        .fn = set_mem_limit},
+      {{"--max-loop-iters"}, "N", "iterations one Loop node may run (default 1000000)",
+       .num = &o->max_loop_iters, .min = 1, .max = 2000000000},
       {{"--config"}, "NAME", ".kir models: use the file's `config NAME { ... }` params", .fn = set_config},
       {{"--define"}, "NAME=VALUE", ".kir models: set param NAME (repeatable; after --config)", .fn = add_define},
       {{"--custom-op"}, "'OPTYPE=LIB:RET SYMBOL(ARGS)'", "run ONNX op OPTYPE with a C function of LIB (docs/deploy.md)",

@@ -10,6 +10,7 @@ kn_ctx *kn_ctx_new(void) {
   kn_ctx *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->mem_limit = (uint64_t)8 << 30;
+  c->max_loop_iters = KN_DEFAULT_MAX_LOOP_ITERS;
   return c;
 }
 

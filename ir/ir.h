@@ -20,10 +20,12 @@
 #endif
 
 /* ===== context.c: errors and limits ===== */
+#define KN_DEFAULT_MAX_LOOP_ITERS 1000000
 struct kn_ctx {
   kn_status status;
   char msg[2048];
   uint64_t mem_limit;
+  int64_t max_loop_iters; /* iterations one Loop node may run (reference executor) */
   int verbose;
 };
 /* Formats the message into ctx and returns `st` so callers can `return kn_fail(...)`. */

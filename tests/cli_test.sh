@@ -81,6 +81,31 @@ expect 1 "Frob" "$kiln" run "$tmp/unknown_op.kir"
 printf 'graph g {\n  input x: f32[99999999999, 99999999999]\n  y = Relu(x)\n  output y\n}\n' > "$tmp/huge.kir"
 expect 1 "64 bits" "$kiln" run "$tmp/huge.kir"
 expect 1 "memory limit" "$kiln" run "$src/models/clip_vit_tiny.kir" --mem-limit 1K
+# limits (issue 11): a Loop of 10^12 iterations stops at --max-loop-iters; one that
+# gathers a scan output stops at --mem-limit; 0 or an overflowing limit is a usage
+# error; a .kir constant over the limit is refused before it is allocated
+cat > "$tmp/loop.kir" <<'EOF'
+graph g {
+  const n: i64[] = [1000000000000]
+  const go: bool[] = [1]
+  input x: f32[256]
+  final, scan = Loop(n, go, x) {body=graph {
+    input i: i64[]
+    input c: bool[]
+    input acc: f32[256]
+    s = Neg(acc)
+    c2 = Identity(c)
+    output c2, s, s
+  }}
+  output final, scan
+}
+EOF
+expect 1 "Loop_0 (Loop): the loop ran 1000 iterations, the limit (--max-loop-iters)" timeout 60 "$kiln" run "$tmp/loop.kir" --max-loop-iters 1000
+expect 1 "the loop's scan outputs take 1049600 bytes after 1025 iterations, more than the memory limit" timeout 60 "$kiln" run "$tmp/loop.kir" --mem-limit 1M
+expect 2 "bad --mem-limit '0'" "$kiln" run "$tmp/loop.kir" --mem-limit 0
+expect 2 "bad --mem-limit '99999999999G'" "$kiln" run "$tmp/loop.kir" --mem-limit 99999999999G
+printf 'graph g {\n  input x: f32[4]\n  const w: f32[268435456] = seeded(1)\n  y = Add(x, x)\n  output y\n}\n' > "$tmp/big.kir"
+expect 1 "big.kir:3:12: w: the constants would take 1073741824 bytes with this one, more than the memory limit" timeout 20 "$kiln" run "$tmp/big.kir" --mem-limit 512M
 # invalid ONNX that ONNX Runtime refuses (issue 11): exit 1 naming the node and the value or
 # attribute. A node test's Softmax with its axis retyped in place, and a written model with names
 # of one length swapped

@@ -97,7 +97,12 @@ kn_status ref_exec_Loop(ref_ctx *c) {
   scan_acc *acc = calloc((size_t)nscan + 1, sizeof *acc);
   if (st == KN_OK && (!cur || !outs || !ins || !acc)) st = ref_fail(c, KN_ENOMEM, "out of memory");
   for (int i = 0; st == KN_OK && i < ncarried; i++) st = kn_tensor_clone(c->kn, &cur[i], c->in[2 + i]);
+  uint64_t held = 0; /* bytes of the scan outputs gathered so far */
   for (int64_t it = 0; st == KN_OK && it < max_trip && cond; it++) {
+    if (it >= c->kn->max_loop_iters) {
+      st = ref_fail(c, KN_ELIMIT, "the loop ran %lld iterations, the limit (--max-loop-iters)", (long long)it);
+      break;
+    }
     *(int64_t *)iter.data = it;
     *(uint8_t *)condt.data = 1;
     ins[0] = &iter;
@@ -112,7 +117,14 @@ kn_status ref_exec_Loop(ref_ctx *c) {
       cur[i] = outs[1 + i];
       memset(&outs[1 + i], 0, sizeof outs[1 + i]);
     }
-    for (int j = 0; st == KN_OK && j < nscan; j++) st = scan_push(c, &acc[j], &outs[1 + ncarried + j]);
+    for (int j = 0; st == KN_OK && j < nscan; j++) {
+      held += (uint64_t)outs[1 + ncarried + j].nbytes;
+      if (held > c->kn->mem_limit)
+        st = ref_fail(c, KN_ELIMIT, "the loop's scan outputs take %llu bytes after %lld iterations, more than the "
+                      "memory limit (%llu, --mem-limit)", (unsigned long long)held, (long long)it + 1,
+                      (unsigned long long)c->kn->mem_limit);
+      else st = scan_push(c, &acc[j], &outs[1 + ncarried + j]);
+    }
     for (int k = 0; k < nbout; k++) kn_tensor_free(&outs[k]);
   }
   for (int i = 0; st == KN_OK && i < ncarried; i++) move_out(c, i, &cur[i]);
