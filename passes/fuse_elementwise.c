@@ -50,7 +50,7 @@ bool pass_elementwise_fusable_op(const ir_graph *g, const ir_node *n) {
   case IR_OP_Identity:
     break;
   case IR_OP_Gelu: {
-    const char *ap = ir_attr_str(n, "approximate", "none");
+    const char *ap = ir_attr_s(n, "approximate");
     if (strcmp(ap, "none") != 0 && strcmp(ap, "tanh") != 0) return false;
     break;
   }
