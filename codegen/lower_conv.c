@@ -110,7 +110,7 @@ static kn_status lower_conv(cg_ctx *c, const ir_node *n, cg_epi *epi, const ir_i
   }
   for (int i = 0; i < nsp; i++)
     if (yt->dims[2 + i] != out[i]) return KN_EUNSUPPORTED;
-  const int64_t N = xt->dims[0], C = xt->dims[1], M = wt->dims[0], group = ir_attr_int(n, "group", 1);
+  const int64_t N = xt->dims[0], C = xt->dims[1], M = wt->dims[0], group = ir_attr_i(n, "group");
   if (group < 1 || C % group || M % group || wt->dims[1] * group != C || yt->dims[1] != M || yt->dims[0] != N)
     return KN_EUNSUPPORTED;
   if (bv != IR_NONE && kn_dims_numel(c->g->values[bv].type.rank, c->g->values[bv].type.dims) != M)

@@ -177,7 +177,7 @@ static int unary_code(const ir_node *n) {
   case IR_OP_ThresholdedRelu: return KK_EW_THRESHRELU;
   case IR_OP_Shrink: return KK_EW_SHRINK;
   case IR_OP_Gelu: {
-    const char *ap = ir_attr_str(n, "approximate", "none");
+    const char *ap = ir_attr_s(n, "approximate");
     return strcmp(ap, "none") == 0 ? KK_EW_GELU : strcmp(ap, "tanh") == 0 ? KK_EW_GELU_TANH : -1;
   }
   default: return -1;
@@ -230,8 +230,8 @@ kn_status cg_lower_classify(cg_ctx *c, const ir_node *n) {
   if (!fn) return KN_EUNSUPPORTED;
   LLVMValueRef args[6] = {cg_i32(c, n->op == IR_OP_IsNaN ? KK_EW_ISNAN : KK_EW_ISINF), cg_i64(c, count),
                           cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->out[0]),
-                          cg_i32(c, (int32_t)ir_attr_int(n, "detect_positive", 1)),
-                          cg_i32(c, (int32_t)ir_attr_int(n, "detect_negative", 1))};
+                          cg_i32(c, (int32_t)ir_attr_i(n, "detect_positive")),
+                          cg_i32(c, (int32_t)ir_attr_i(n, "detect_negative"))};
   cg_call(c, fn, args, 6);
   return KN_OK;
 }

@@ -102,16 +102,16 @@ static LLVMValueRef emit_op(cg_vgen *g, const ir_graph *body, const ir_node *n, 
   case IR_OP_Sigmoid: return cg_vsigmoid(g, u);
   case IR_OP_Tanh: return cg_vtanh(g, u);
   case IR_OP_Erf: return cg_verf(g, u);
-  case IR_OP_Gelu: return strcmp(ir_attr_str(n, "approximate", "none"), "tanh") == 0 ? cg_vgelu_tanh(g, u) : cg_vgelu(g, u);
+  case IR_OP_Gelu: return strcmp(ir_attr_s(n, "approximate"), "tanh") == 0 ? cg_vgelu_tanh(g, u) : cg_vgelu(g, u);
   case IR_OP_Softsign:
     return LLVMBuildFDiv(b, u, LLVMBuildFAdd(b, one, cg_vintrinsic1(g, "llvm.fabs", u), ""), "");
   case IR_OP_LeakyRelu: {
-    LLVMValueRef au = LLVMBuildFMul(b, cg_vf(g, ir_attr_float(n, "alpha", 0.01f)), u, "");
+    LLVMValueRef au = LLVMBuildFMul(b, cg_vf(g, ir_attr_f(n, "alpha")), u, "");
     return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, u, zero, ""), au, u, "");
   }
   case IR_OP_HardSigmoid: { /* fmax(0, fmin(1, a x + b)): minnum/maxnum are fmin/fmax */
-    LLVMValueRef t = LLVMBuildFAdd(b, LLVMBuildFMul(b, cg_vf(g, ir_attr_float(n, "alpha", 0.2f)), u, ""),
-                                   cg_vf(g, ir_attr_float(n, "beta", 0.5f)), "");
+    LLVMValueRef t = LLVMBuildFAdd(b, LLVMBuildFMul(b, cg_vf(g, ir_attr_f(n, "alpha")), u, ""),
+                                   cg_vf(g, ir_attr_f(n, "beta")), "");
     return cg_vintrinsic2(g, "llvm.maxnum", zero, cg_vintrinsic2(g, "llvm.minnum", one, t));
   }
   case IR_OP_HardSwish: {

@@ -117,8 +117,8 @@ static kn_status emit_gemm_op(cg_ctx *c, const ir_node *n, ir_id av, ir_id bv, i
   if (!is_f32(c, av) || !is_f32(c, bv) || !is_f32(c, yv) || (cv != IR_NONE && !is_f32(c, cv))) return KN_EUNSUPPORTED;
   const ir_type *at = &c->g->values[av].type, *bt = &c->g->values[bv].type, *yt = &c->g->values[yv].type;
   if (at->rank != 2 || bt->rank != 2 || yt->rank != 2) return KN_EUNSUPPORTED;
-  const int ta = ir_attr_int(n, "transA", 0) != 0, tb = ir_attr_int(n, "transB", 0) != 0;
-  const float alpha = ir_attr_float(n, "alpha", 1.0f), beta = ir_attr_float(n, "beta", 1.0f);
+  const int ta = ir_attr_i(n, "transA") != 0, tb = ir_attr_i(n, "transB") != 0;
+  const float alpha = ir_attr_f(n, "alpha"), beta = ir_attr_f(n, "beta");
   gm_plan p = {0};
   p.M = at->dims[ta];
   p.K = at->dims[!ta];

@@ -146,7 +146,7 @@ static bool gen_pool(cg_ctx *c, const ir_node *n, const kk_nn_win *w, int64_t NC
   pgen *g = calloc(1, sizeof *g);
   if (!g) return false;
   *g = (pgen){.c = c, .ft = dt == KN_F32 ? c->f32 : c->f64, .w = w, .mx = n->op == IR_OP_MaxPool,
-              .cip = ir_attr_int(n, "count_include_pad", 0) != 0};
+              .cip = ir_attr_i(n, "count_include_pad") != 0};
   int64_t taps = 1;
   for (int d = 0; d < KK_NN_SP; d++) {
     g->nruns[d] = pool_runs(w, d, g->runs[d]);
@@ -212,7 +212,7 @@ kn_status mv_lower_pool(cg_ctx *c, const ir_node *n) {
                             cg_value_ptr(c, x),
                             cg_value_ptr(c, y),
                             want_idx ? cg_value_ptr(c, iy) : LLVMConstNull(c->ptr),
-                            cg_i32(c, ir_attr_int(n, "storage_order", 0) != 0)};
+                            cg_i32(c, ir_attr_i(n, "storage_order") != 0)};
     cg_call(c, fn, args, 6);
     return KN_OK;
   }
@@ -220,7 +220,7 @@ kn_status mv_lower_pool(cg_ctx *c, const ir_node *n) {
     if (dt != KN_F32 && dt != KN_F64) return KN_EUNSUPPORTED;
     snprintf(name, sizeof name, "kk_nn_avgpool_%s", sfx);
     if (!(fn = cg_kernel(c, name))) return KN_EUNSUPPORTED;
-    LLVMValueRef args[5] = {win, cg_i64(c, NC), cg_i32(c, ir_attr_int(n, "count_include_pad", 0) != 0),
+    LLVMValueRef args[5] = {win, cg_i64(c, NC), cg_i32(c, ir_attr_i(n, "count_include_pad") != 0),
                             cg_value_ptr(c, x), cg_value_ptr(c, y)};
     cg_call(c, fn, args, 5);
     return KN_OK;

@@ -233,7 +233,7 @@ kn_status mv_lower_pad(cg_ctx *c, const ir_node *n) {
   size_t es = elem_size(c, x);
   int r = xt->rank;
   if (es == 0 || es > 8 || yt->rank != r || yt->dtype != xt->dtype) return KN_EUNSUPPORTED;
-  const char *ms = ir_attr_str(n, "mode", "constant");
+  const char *ms = ir_attr_s(n, "mode");
   int mode = strcmp(ms, "reflect") == 0 ? KK_SHAPE_PAD_REFLECT
              : strcmp(ms, "edge") == 0  ? KK_SHAPE_PAD_EDGE
              : strcmp(ms, "wrap") == 0  ? KK_SHAPE_PAD_WRAP
@@ -316,7 +316,7 @@ static int64_t block_size(const ir_node *n, const ir_type *xt) {
 kn_status mv_lower_depth_to_space(cg_ctx *c, const ir_node *n) {
   const ir_type *xt = mv_type(c, n->in[0]), *yt = mv_type(c, n->out[0]);
   int64_t b = block_size(n, xt);
-  const char *mode = ir_attr_str(n, "mode", "DCR");
+  const char *mode = ir_attr_s(n, "mode");
   bool crd = strcmp(mode, "CRD") == 0;
   if (b < 0 || (!crd && strcmp(mode, "DCR") != 0) || xt->dims[1] % (b * b)) return KN_EUNSUPPORTED;
   int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3], co = C / (b * b), hw = H * W;

@@ -52,7 +52,7 @@ kn_status cg_lower_conv_nchwc(cg_ctx *c, const ir_node *n) {
   const ir_id xv = n->in[0], wv = n->in[1], bv = n->nin > 2 ? n->in[2] : IR_NONE, yv = n->out[0];
   int64_t b, yb;
   if (!blocked_f32(c, xv, &b) || !blocked_f32(c, yv, &yb) || yb != b) return KN_EUNSUPPORTED;
-  const bool depthwise = ir_attr_int(n, "group", 1) != 1;
+  const bool depthwise = ir_attr_i(n, "group") != 1;
   char kname[64];
   snprintf(kname, sizeof kname, "kk_nchwc_%s%lld_f32", depthwise ? "dwconv" : "conv", (long long)b);
   LLVMValueRef kernel = cg_kernel(c, kname);
@@ -125,7 +125,7 @@ kn_status cg_lower_pool_nchwc(cg_ctx *c, const ir_node *n) {
                             cg_i32(c, 0)};
     cg_call(c, kernel, args, 6);
   } else {
-    const int cip = !global && ir_attr_int(n, "count_include_pad", 0) != 0;
+    const int cip = !global && ir_attr_i(n, "count_include_pad") != 0;
     LLVMValueRef args[5] = {win, cg_i64(c, NC), cg_i32(c, cip), cg_value_ptr(c, xv), cg_value_ptr(c, yv)};
     cg_call(c, kernel, args, 5);
   }

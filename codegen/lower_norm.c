@@ -71,7 +71,7 @@ kn_status cg_lower_groupnorm(cg_ctx *c, const ir_node *n) {
 kn_status cg_lower_batchnorm(cg_ctx *c, const ir_node *n) {
   int64_t b, ch, sp;
   const char *sfx;
-  if (ir_attr_int(n, "training_mode", 0) != 0 || n->nout != 1 || n->nin != 5) return KN_EUNSUPPORTED;
+  if (ir_attr_i(n, "training_mode") != 0 || n->nout != 1 || n->nin != 5) return KN_EUNSUPPORTED;
   if (!nc_view(c, n, 4, cg_vtype(c, n->in[0])->dims[1], &b, &ch, &sp, &sfx)) return KN_EUNSUPPORTED;
   LLVMValueRef args[10] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->in[1]), cg_value_ptr(c, n->in[2]),
                            cg_value_ptr(c, n->in[3]), cg_value_ptr(c, n->in[4]), cg_value_ptr(c, n->out[0]),

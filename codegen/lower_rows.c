@@ -109,7 +109,7 @@ kn_status cg_lower_axis_op(cg_ctx *c, const ir_node *n) {
   if (n->out[0] == IR_NONE) return KN_OK;
   if (xt->dtype != KN_F32 && xt->dtype != KN_F64) return KN_EUNSUPPORTED;
   if (cg_vtype(c, n->out[0])->dtype != xt->dtype) return KN_EUNSUPPORTED;
-  int64_t p = ir_attr_int(n, "p", 2);
+  int64_t p = ir_attr_i(n, "p");
   if (n->op == IR_OP_LpNormalization && p != 1 && p != 2) return KN_EUNSUPPORTED;
   /* the (outer, len, inner) view of the reference adapter */
   bool legacy = n->op != IR_OP_LpNormalization && ir_attr_int(n, "legacy_coerce_2d", 0) != 0;
@@ -306,7 +306,7 @@ kn_status cg_lower_reduce(cg_ctx *c, const ir_node *n) {
   if (naxes < 0 || naxes > rank) return KN_EUNSUPPORTED;
   int64_t bytes = ir_type_numel(xt) * (int64_t)kn_dtype_size(xt->dtype);
   if (naxes == 0) {
-    if (ir_attr_int(n, "noop_with_empty_axes", 0)) { /* a copy */
+    if (ir_attr_i(n, "noop_with_empty_axes")) { /* a copy */
       if (ir_type_numel(yt) != ir_type_numel(xt)) return KN_EUNSUPPORTED;
       if (bytes > 0)
         LLVMBuildMemCpy(c->b, cg_value_ptr(c, n->out[0]), 1, cg_value_ptr(c, n->in[0]), 1, cg_i64(c, bytes));
@@ -365,7 +365,7 @@ kn_status cg_lower_arg(cg_ctx *c, const ir_node *n) {
   if (!fn) return KN_EUNSUPPORTED;
   LLVMValueRef args[7] = {cg_value_ptr(c, n->in[0]), cg_value_ptr(c, n->out[0]), cg_i64(c, outer), cg_i64(c, len),
                           cg_i64(c, inner), cg_i32(c, n->op == IR_OP_ArgMin),
-                          cg_i32(c, ir_attr_int(n, "select_last_index", 0) != 0)};
+                          cg_i32(c, ir_attr_i(n, "select_last_index") != 0)};
   cg_call(c, fn, args, 7);
   return KN_OK;
 }

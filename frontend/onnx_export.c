@@ -13,7 +13,8 @@
  * and a Reshape back (or just the op when the axis is the last one), and a
  * Split into equal parts gets the num_outputs attribute opset 18 wants. A
  * number attribute held as the other type than ONNX gives it (LpPool-1's
- * float p, a .kir's alpha=1) is written as ONNX's type (onnx_attr_kinds.c). Graph outputs listed twice, and
+ * float p, a .kir's alpha=1) is written as ONNX's type (the IR's attribute
+ * schema, ir/attr_schema.c). Graph outputs listed twice, and
  * subgraph outputs that are values of an enclosing graph, get an Identity. */
 #include "onnx_proto.h"
 #include <errno.h>

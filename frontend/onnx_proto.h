@@ -25,10 +25,11 @@ const char *onnx_node_label(const KilnOnnx__NodeProto *np, size_t index, char *b
 kn_status onnx_check_value_names(kn_ctx *ctx, const KilnOnnx__GraphProto *gp, const char *graph_name);
 /* Refuses an attribute of node n (ONNX op op_type at opset) whose type is not
  * the one ONNX gives that attribute, naming the node, op and attribute;
- * attributes kiln does not know are not checked; onnx_attr_kinds.c. */
+ * attributes the IR's schema (ir/attr_schema.c) does not list are not
+ * checked; onnx_attr_kinds.c. */
 kn_status onnx_check_attr_kinds(kn_ctx *ctx, const ir_node *n, const char *node_label, const char *op_type, int opset);
-/* The ir_attr_kind ONNX gives attribute `name` of op_type at opset; 0 when
- * the table does not list it. */
+/* The ir_attr_kind ONNX gives attribute `name` of op_type at opset, by the
+ * IR's attribute schema; 0 when the schema does not list it. */
 int onnx_attr_expected_kind(const char *name, const char *op_type, int opset);
 /* ONNX's name of an attribute type (the IR kinds use the same numbers). */
 const char *onnx_attr_kind_name(int kind);

@@ -51,14 +51,14 @@ kn_status ir_infer_resize(ir_infer_ctx *c) {
                                      "tf_half_pixel_for_nn", NULL};
   static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", NULL};
   static const char *const policies[] = {"stretch", "not_larger", "not_smaller", NULL};
-  const char *mode = ir_attr_str(c->node, "mode", "nearest");
+  const char *mode = ir_attr_s(c->node, "mode");
   if (!str_in(mode, modes)) return ir_infer_fail(c, KN_EINVAL, "unknown mode '%s'", mode);
-  const char *ctm = ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel");
+  const char *ctm = ir_attr_s(c->node, "coordinate_transformation_mode");
   if (!str_in(ctm, ctms))
     return ir_infer_fail(c, KN_EINVAL, "unknown coordinate_transformation_mode '%s'", ctm);
-  const char *nm = ir_attr_str(c->node, "nearest_mode", "round_prefer_floor");
+  const char *nm = ir_attr_s(c->node, "nearest_mode");
   if (!str_in(nm, nearest)) return ir_infer_fail(c, KN_EINVAL, "unknown nearest_mode '%s'", nm);
-  const char *policy = ir_attr_str(c->node, "keep_aspect_ratio_policy", "stretch");
+  const char *policy = ir_attr_s(c->node, "keep_aspect_ratio_policy");
   if (!str_in(policy, policies))
     return ir_infer_fail(c, KN_EINVAL, "unknown keep_aspect_ratio_policy '%s'", policy);
 
@@ -154,7 +154,7 @@ kn_status ir_infer_nms(ir_infer_ctx *c) {
   if (b->dims[1] >= 0 && s->dims[2] >= 0 && b->dims[1] != s->dims[2])
     return ir_infer_fail(c, KN_ESHAPE, "boxes have %lld boxes but scores %lld", (long long)b->dims[1],
                          (long long)s->dims[2]);
-  int64_t cpb = ir_attr_int(c->node, "center_point_box", 0);
+  int64_t cpb = ir_attr_i(c->node, "center_point_box");
   if (cpb != 0 && cpb != 1) return ir_infer_fail(c, KN_EINVAL, "center_point_box must be 0 or 1");
   c->out[0].dtype = KN_I64;
   c->out[0].rank = 2;
@@ -179,16 +179,16 @@ kn_status ir_infer_roi_align(ir_infer_ctx *c) {
                          (long long)bi->dims[0]);
   if (r->dtype != x->dtype) return ir_infer_fail(c, KN_ETYPE, "rois must have X's dtype");
   if (!kn_dtype_is_int(bi->dtype)) return ir_infer_fail(c, KN_ETYPE, "batch_indices must be int64");
-  int64_t oh = ir_attr_int(c->node, "output_height", 1), ow = ir_attr_int(c->node, "output_width", 1);
+  int64_t oh = ir_attr_i(c->node, "output_height"), ow = ir_attr_i(c->node, "output_width");
   if (oh < 1 || ow < 1 || oh > (1 << 24) || ow > (1 << 24))
     return ir_infer_fail(c, KN_EINVAL, "output_height/width must be positive, got %lld x %lld",
                          (long long)oh, (long long)ow);
-  if (ir_attr_int(c->node, "sampling_ratio", 0) < 0)
+  if (ir_attr_i(c->node, "sampling_ratio") < 0)
     return ir_infer_fail(c, KN_EINVAL, "sampling_ratio must be >= 0");
-  const char *mode = ir_attr_str(c->node, "mode", "avg");
+  const char *mode = ir_attr_s(c->node, "mode");
   if (strcmp(mode, "avg") != 0 && strcmp(mode, "max") != 0)
     return ir_infer_fail(c, KN_EINVAL, "unknown mode '%s'", mode);
-  const char *ctm = ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel");
+  const char *ctm = ir_attr_s(c->node, "coordinate_transformation_mode");
   if (strcmp(ctm, "half_pixel") != 0 && strcmp(ctm, "output_half_pixel") != 0)
     return ir_infer_fail(c, KN_EINVAL, "unknown coordinate_transformation_mode '%s'", ctm);
   ir_type *o = &c->out[0];

@@ -97,7 +97,7 @@ kn_status ir_infer_gather_nd(ir_infer_ctx *c) {
   KN_TRY(need_index_dtype(c, 1));
   const ir_type *data = c->in[0], *idx = c->in[1];
   int r = data->rank, q = idx->rank;
-  int64_t b = ir_attr_int(c->node, "batch_dims", 0);
+  int64_t b = ir_attr_i(c->node, "batch_dims");
   if (r < 1 || q < 1) return ir_infer_fail(c, KN_ESHAPE, "data and indices must have rank >= 1");
   if (b < 0 || b >= q || b >= r)
     return ir_infer_fail(c, KN_EINVAL, "batch_dims %lld must be in [0, min(%d, %d))", (long long)b, r, q);
@@ -185,7 +185,7 @@ static kn_status div_dim(ir_infer_ctx *c, int64_t d, int64_t m, const char *what
 kn_status ir_infer_depth_to_space(ir_infer_ctx *c) {
   int64_t b = 1;
   KN_TRY(block_op_prologue(c, &b));
-  const char *mode = ir_attr_str(c->node, "mode", "DCR");
+  const char *mode = ir_attr_s(c->node, "mode");
   if (strcmp(mode, "DCR") != 0 && strcmp(mode, "CRD") != 0)
     return ir_infer_fail(c, KN_EINVAL, "mode must be DCR or CRD, got '%s'", mode);
   const int64_t *in = c->in[0]->dims;

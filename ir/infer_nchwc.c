@@ -69,7 +69,7 @@ kn_status ir_infer_conv_nchwc(ir_infer_ctx *c) {
   KN_TRY(need_blocked(c, 0, &b));
   KN_TRY(ir_infer_need_rank(c, 1));
   const ir_type *x = c->in[0], *w = c->in[1];
-  const int64_t M = ir_attr_int(c->node, "channels", -1), group = ir_attr_int(c->node, "group", 1);
+  const int64_t M = ir_attr_int(c->node, "channels", -1), group = ir_attr_i(c->node, "group");
   if (M < 1) return ir_infer_fail(c, KN_EINVAL, "needs a positive `channels` attribute");
   if (b < 1) return ir_infer_fail(c, KN_ESHAPE, "the input's block must be known");
   const int64_t Mb = ceil_div(M, b);

@@ -34,7 +34,7 @@ static kn_status attr_ints(kn_ctx *kn, const ir_node *n, const char *name, int c
 enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
 
 static kn_status auto_pad_mode(kn_ctx *kn, const ir_node *n, int *mode) {
-  const char *s = ir_attr_str(n, "auto_pad", "NOTSET");
+  const char *s = ir_attr_s(n, "auto_pad");
   if (!strcmp(s, "NOTSET") || !*s) *mode = PAD_NOTSET;
   else if (!strcmp(s, "SAME_UPPER")) *mode = PAD_SAME_UPPER;
   else if (!strcmp(s, "SAME_LOWER")) *mode = PAD_SAME_LOWER;
@@ -61,7 +61,7 @@ kn_status ir_nn_window(kn_ctx *kn, const ir_node *n, int nsp, const int64_t *in_
   KN_TRY(attr_ints(kn, n, "dilations", nsp, 1, dil, NULL));
   KN_TRY(attr_ints(kn, n, "pads", 2 * nsp, 0, pads, &pgiven));
   KN_TRY(auto_pad_mode(kn, n, &mode));
-  int64_t ceil_mode = ir_attr_int(n, "ceil_mode", 0);
+  int64_t ceil_mode = ir_attr_i(n, "ceil_mode");
   if (transpose) {
     KN_TRY(attr_ints(kn, n, "output_padding", nsp, 0, opad, NULL));
     const ir_attr *os = ir_attr_get(n, "output_shape");
@@ -209,7 +209,7 @@ kn_status ir_infer_gemm(ir_infer_ctx *c) {
   const ir_type *a = c->in[0], *b = c->in[1];
   if (a->rank != 2 || b->rank != 2)
     return ir_infer_fail(c, KN_ESHAPE, "Gemm needs 2-D A and B, got ranks %d and %d", a->rank, b->rank);
-  int ta = ir_attr_int(c->node, "transA", 0) != 0, tb = ir_attr_int(c->node, "transB", 0) != 0;
+  int ta = ir_attr_i(c->node, "transA") != 0, tb = ir_attr_i(c->node, "transB") != 0;
   int64_t M = a->dims[ta], Ka = a->dims[!ta], Kb = b->dims[tb], N = b->dims[!tb];
   if (dims_conflict(Ka, Kb))
     return ir_infer_fail(c, KN_ESHAPE, "inner dims differ: %lld vs %lld", (long long)Ka, (long long)Kb);
@@ -397,7 +397,7 @@ static kn_status conv_common(ir_infer_ctx *c, bool transpose) {
   if (x->rank < 3) return ir_infer_fail(c, KN_ESHAPE, "input must be [N, C, spatial...], got rank %d", x->rank);
   if (w->rank != x->rank)
     return ir_infer_fail(c, KN_ESHAPE, "weight rank %d differs from input rank %d", w->rank, x->rank);
-  int64_t group = ir_attr_int(c->node, "group", 1);
+  int64_t group = ir_attr_i(c->node, "group");
   if (group < 1 || group > NN_ATTR_MAX) return ir_infer_fail(c, KN_EINVAL, "bad group %lld", (long long)group);
   int64_t C = x->dims[1], M;
   if (!transpose) {

@@ -108,7 +108,7 @@ kn_status ir_infer_softmax(ir_infer_ctx *c) {
   if (legacy && (a == rank || (rank == 0 && a == 1))) axis = rank;
   else KN_TRY(ir_infer_axis(c, a, rank, &axis));
   if (c->node->op == IR_OP_LpNormalization) {
-    int64_t p = ir_attr_int(c->node, "p", 2);
+    int64_t p = ir_attr_i(c->node, "p");
     if (p != 1 && p != 2) return ir_infer_fail(c, KN_EINVAL, "p must be 1 or 2, got %lld", (long long)p);
   }
   c->out[0] = *c->in[0];
@@ -149,7 +149,7 @@ kn_status ir_infer_layer_norm(ir_infer_ctx *c) {
   if (x->rank < 1) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
   int axis;
   KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
-  int64_t stash = ir_attr_int(c->node, "stash_type", KN_F32);
+  int64_t stash = ir_attr_i(c->node, "stash_type");
   if (stash <= 0 || stash >= KN_DTYPE_END || !kn_dtype_is_float((int)stash))
     return ir_infer_fail(c, KN_EINVAL, "stash_type %lld is not a float dtype", (long long)stash);
   /* Scale and B broadcast onto the normalized dims x[axis:] */
@@ -210,7 +210,7 @@ static kn_status ir_infer_loss(ir_infer_ctx *c) {
       return ir_infer_fail(c, KN_ETYPE, "weight is %s but input is %s", kn_dtype_name(c->in[2]->dtype),
                            kn_dtype_name(x->dtype));
   }
-  const char *red = ir_attr_str(c->node, "reduction", "mean");
+  const char *red = ir_attr_s(c->node, "reduction");
   memset(&c->out[0], 0, sizeof c->out[0]);
   c->out[0].dtype = x->dtype;
   if (strcmp(red, "none") == 0) {

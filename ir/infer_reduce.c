@@ -21,8 +21,8 @@ kn_status ir_infer_reduce(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0];
   int rank = x->rank;
-  int64_t keepdims = ir_attr_int(c->node, "keepdims", 1);
-  int64_t noop = ir_attr_int(c->node, "noop_with_empty_axes", 0);
+  int64_t keepdims = ir_attr_i(c->node, "keepdims");
+  int64_t noop = ir_attr_i(c->node, "noop_with_empty_axes");
   ir_type *out = &c->out[0];
   out->dtype = x->dtype;
   bool has_axes = c->nin > 1 && c->in[1];
@@ -87,7 +87,7 @@ kn_status ir_infer_argreduce(ir_infer_ctx *c) {
   if (x->rank == 0) return ir_infer_fail(c, KN_ESHAPE, "input must have rank >= 1");
   KN_TRY(ir_infer_axis(c, ir_op_axis(c->node), x->rank, &axis));
   if (x->dims[axis] == 0) return ir_infer_fail(c, KN_ESHAPE, "cannot take the arg-extremum of an empty axis");
-  int64_t keepdims = ir_attr_int(c->node, "keepdims", 1);
+  int64_t keepdims = ir_attr_i(c->node, "keepdims");
   ir_type *out = &c->out[0];
   out->dtype = KN_I64;
   out->rank = 0;
@@ -133,7 +133,7 @@ kn_status ir_infer_window(ir_infer_ctx *c) {
     return ir_infer_fail(c, KN_ETYPE, "size must be int32 or int64, got %s", kn_dtype_name(s->dtype));
   if (s->rank > 1 || (s->rank == 1 && s->dims[0] >= 0 && s->dims[0] != 1))
     return ir_infer_fail(c, KN_ESHAPE, "size must be a scalar");
-  int64_t dt = ir_attr_int(c->node, "output_datatype", KN_F32);
+  int64_t dt = ir_attr_i(c->node, "output_datatype");
   if (dt <= 0 || dt >= KN_DTYPE_END || kn_dtype_size((int)dt) == 0 || dt == KN_BOOL)
     return ir_infer_fail(c, KN_EUNSUPPORTED, "output_datatype %lld is not supported", (long long)dt);
   int64_t n;
@@ -156,7 +156,7 @@ kn_status ir_infer_window(ir_infer_ctx *c) {
 static kn_status check_qparams(ir_infer_ctx *c) {
   KN_TRY(ir_infer_need_rank(c, 0));
   const ir_type *x = c->in[0], *s = c->in[1], *z = c->nin > 2 ? c->in[2] : NULL;
-  if (ir_attr_int(c->node, "block_size", 0) != 0)
+  if (ir_attr_i(c->node, "block_size") != 0)
     return ir_infer_fail(c, KN_EUNSUPPORTED, "blocked quantization (block_size) is not supported");
   if (s->rank > 1) return ir_infer_fail(c, KN_ESHAPE, "scale must be a scalar or 1-D, got rank %d", s->rank);
   if (s->rank == 1 && s->dims[0] != 1) {
@@ -176,11 +176,11 @@ static kn_status check_qparams(ir_infer_ctx *c) {
 kn_status ir_infer_quantize(ir_infer_ctx *c) {
   KN_TRY(check_qparams(c));
   const ir_type *z = c->nin > 2 ? c->in[2] : NULL;
-  int64_t dt = z ? z->dtype : ir_attr_int(c->node, "output_dtype", 0);
+  int64_t dt = z ? z->dtype : ir_attr_i(c->node, "output_dtype");
   if (dt == 0) dt = KN_U8;
   if (dt != KN_U8 && dt != KN_I8 && dt != KN_U16 && dt != KN_I16)
     return ir_infer_fail(c, KN_EUNSUPPORTED, "quantizing to %s is not supported", kn_dtype_name((int)dt));
-  if (z && ir_attr_int(c->node, "output_dtype", 0) != 0 && ir_attr_int(c->node, "output_dtype", 0) != dt)
+  if (z && ir_attr_i(c->node, "output_dtype") != 0 && ir_attr_i(c->node, "output_dtype") != dt)
     return ir_infer_fail(c, KN_ETYPE, "output_dtype disagrees with the zero point's dtype");
   c->out[0] = *c->in[0];
   c->out[0].dtype = (int32_t)dt;

@@ -97,7 +97,7 @@ static void dp_cancel(dimprod *a, dimprod *b) {
 kn_status ir_infer_reshape(ir_infer_ctx *c) {
   const ir_type *x = c->in[0];
   ir_type *o = &c->out[0];
-  bool allowzero = ir_attr_int(c->node, "allowzero", 0) != 0;
+  bool allowzero = ir_attr_i(c->node, "allowzero") != 0;
   o->dtype = x->dtype;
   int64_t v[KN_MAX_RANK];
   int n;
@@ -536,7 +536,7 @@ kn_status ir_infer_pad(ir_infer_ctx *c) {
   ir_type *o = &c->out[0];
   *o = *x;
   int r = x->rank;
-  const char *mode = ir_attr_str(c->node, "mode", "constant");
+  const char *mode = ir_attr_s(c->node, "mode");
   bool constant = strcmp(mode, "constant") == 0;
   if (!constant && strcmp(mode, "reflect") != 0 && strcmp(mode, "edge") != 0 && strcmp(mode, "wrap") != 0)
     return ir_infer_fail(c, KN_EINVAL, "unknown mode '%s'", mode);
@@ -589,7 +589,7 @@ kn_status ir_infer_shape_op(ir_infer_ctx *c) {
     o->dims[0] = ir_infer_unknown_dim(c);
     return KN_OK;
   }
-  int64_t r = x->rank, s = ir_attr_int(c->node, "start", 0), e = ir_attr_int(c->node, "end", r);
+  int64_t r = x->rank, s = ir_attr_i(c->node, "start"), e = ir_attr_int(c->node, "end", r);
   if (s < 0) s += r;
   if (e < 0) e += r;
   s = s < 0 ? 0 : s > r ? r : s;

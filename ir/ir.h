@@ -256,6 +256,41 @@ const ir_attr *ir_attr_get(const ir_node *n, const char *name);
 int64_t ir_attr_int(const ir_node *n, const char *name, int64_t def);
 float ir_attr_float(const ir_node *n, const char *name, float def);
 const char *ir_attr_str(const ir_node *n, const char *name, const char *def);
+
+/* ===== attr_schema.c, attr_typed.c: attribute types and ONNX defaults ===== */
+#define IR_ATTR_ANY_OP (-1)
+/* One row of the attribute schema: the type ONNX gives attribute `name` of
+ * op (an ir_op, or IR_ATTR_ANY_OP: every op without a row of its own) up to
+ * opset `until` (0: every opset), and ONNX's default when it has one (in i,
+ * f or s by kind). Defaults are the IR form's (the newest ONNX form's). */
+typedef struct ir_attr_schema {
+  const char *name;
+  int op;
+  int until;
+  ir_attr_kind kind;
+  bool has_default;
+  int64_t i;
+  float f;
+  const char *s;
+} ir_attr_schema;
+/* The row for attribute name of op at opset (0: the IR form): op's own row
+ * if it has one, else the row for every op; NULL when the schema does not
+ * list the name. Pass op -1 for an op kiln does not know. */
+const ir_attr_schema *ir_attr_schema_find(int op, const char *name, int opset);
+const ir_attr_schema *ir_attr_schema_rows(size_t *count); /* the whole table (tests) */
+/* Typed getters: the attribute's value when present (an INT and a FLOAT
+ * convert, as ir_attr_int/ir_attr_float do), else ONNX's default for n's op
+ * from the schema. Use them wherever the absent attribute means ONNX's
+ * default; keep ir_attr_int & co. with an explicit default for kiln's own
+ * attributes and for sentinels ("absent") of required or shape-dependent
+ * ones (Cast's `to`, Shape's `end`). A read the schema has no default for
+ * gives 0 / 0.0f / "" and is counted: */
+int64_t ir_attr_i(const ir_node *n, const char *name);
+float ir_attr_f(const ir_node *n, const char *name);
+const char *ir_attr_s(const ir_node *n, const char *name);
+/* how many typed reads found no default (a bug the runners report), and
+ * the first one's op and attribute name (either pointer may be NULL) */
+long ir_attr_schema_misses(int *op, const char **name);
 /* Number of live nodes; node order in g->nodes is a valid schedule (topological). */
 int32_t ir_graph_live_nodes(const ir_graph *g);
 /* Removes dead nodes and unreferenced values (a value a live node's subgraph

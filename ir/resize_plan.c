@@ -47,7 +47,7 @@ static kn_status axis_scales(kn_ctx *kn, const ir_node *n, rs_plan *p, const kn_
   } else if (sizes) {
     if (kn_tensor_numel(sizes) < naxes) return kn_fail(kn, KN_ESHAPE, "sizes has fewer values than axes");
     static const char *const policies[] = {"stretch", "not_larger", "not_smaller", NULL};
-    int policy = str_index(ir_attr_str(n, "keep_aspect_ratio_policy", "stretch"), policies, 0);
+    int policy = str_index(ir_attr_s(n, "keep_aspect_ratio_policy"), policies, 0);
     double common = policy == 1 ? 1e300 : 0;
     for (int i = 0; i < naxes; i++) {
       rs_axis *a = &ax[axes[i]];
@@ -85,12 +85,12 @@ kn_status rs_plan_make(kn_ctx *kn, const ir_node *n, int rank, const int64_t *xd
   memset(p, 0, sizeof *p);
   if (rank < 0 || rank > KN_MAX_RANK) return kn_fail(kn, KN_ESHAPE, "rank %d is out of range", rank);
   p->rank = rank;
-  p->mode = str_index(ir_attr_str(n, "mode", "nearest"), modes, 0);
-  p->ctm = str_index(ir_attr_str(n, "coordinate_transformation_mode", "half_pixel"), ctms, 0);
-  p->nmode = str_index(ir_attr_str(n, "nearest_mode", "round_prefer_floor"), nearest, 0);
-  p->extrap = ir_attr_float(n, "extrapolation_value", 0.0f);
-  const int antialias = ir_attr_int(n, "antialias", 0) != 0, exclude = ir_attr_int(n, "exclude_outside", 0) != 0;
-  const float cubic_a = ir_attr_float(n, "cubic_coeff_a", -0.75f);
+  p->mode = str_index(ir_attr_s(n, "mode"), modes, 0);
+  p->ctm = str_index(ir_attr_s(n, "coordinate_transformation_mode"), ctms, 0);
+  p->nmode = str_index(ir_attr_s(n, "nearest_mode"), nearest, 0);
+  p->extrap = ir_attr_f(n, "extrapolation_value");
+  const int antialias = ir_attr_i(n, "antialias") != 0, exclude = ir_attr_i(n, "exclude_outside") != 0;
+  const float cubic_a = ir_attr_f(n, "cubic_coeff_a");
   for (int d = 0; d < rank; d++) {
     p->ax[d].in_len = xdims[d];
     p->ax[d].out_len = ydims[d];

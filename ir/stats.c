@@ -28,7 +28,7 @@ int64_t ir_node_macs(const ir_graph *g, const ir_node *n) {
   if (a->rank < 0 || b->rank < 0 || o->rank < 0) return 0;
   switch (n->op) {
   case IR_OP_MatMul: case IR_OP_FusedMatMul: return numel(o) * dim(a, -1); /* a fused epilogue is not counted */
-  case IR_OP_Gemm: case IR_OP_FusedGemm: return numel(o) * (ir_attr_int(n, "transA", 0) ? dim(a, 0) : dim(a, 1));
+  case IR_OP_Gemm: case IR_OP_FusedGemm: return numel(o) * (ir_attr_i(n, "transA") ? dim(a, 0) : dim(a, 1));
   case IR_OP_Conv: case IR_OP_FusedConv: { /* out elements x (Cin/group x kernel) */
     int64_t k = 1;
     for (int i = 1; i < b->rank; i++) k *= dim(b, i);

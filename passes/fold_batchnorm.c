@@ -108,7 +108,7 @@ static kn_status fold(ir_graph *g, ir_node *p, int wi, int bi, bool rows_scaled,
 }
 
 static bool bn_inference_only(const ir_graph *g, const int32_t *uses, const ir_node *bn) {
-  if (bn->nin != 5 || ir_attr_int(bn, "training_mode", 0) != 0 || bn->out[0] == IR_NONE) return false;
+  if (bn->nin != 5 || ir_attr_i(bn, "training_mode") != 0 || bn->out[0] == IR_NONE) return false;
   for (int k = 1; k < bn->nout; k++) {
     ir_id o = bn->out[k];
     if (o != IR_NONE && (uses[o] > 0 || g->values[o].is_output)) return false;
@@ -149,12 +149,12 @@ kn_status pass_run_fold_batchnorm(ir_graph *g, pass_result *r) {
         }
       } else { /* Gemm: alpha A B' + C' with B' scaled per column (per row when transposed) */
         ir_id cv = p->nin > 2 ? p->in[2] : IR_NONE;
-        const float beta = ir_attr_float(p, "beta", 1.0f);
+        const float beta = ir_attr_f(p, "beta");
         const ir_type *ct = cv == IR_NONE ? NULL : &g->values[cv].type;
         /* C' = (beta C - mean) s + beta_bn, a row [N]: C must be one too */
         bool row_c = !ct || beta == 0.0f || (ct->rank == 1 && ct->dims[0] == C) ||
                      (ct->rank == 2 && ct->dims[0] == 1 && ct->dims[1] == C);
-        if (row_c) st = fold(g, p, 1, 2, ir_attr_int(p, "transB", 0) != 0, C, s, t, cv == IR_NONE ? 0.0 : beta, &done);
+        if (row_c) st = fold(g, p, 1, 2, ir_attr_i(p, "transB") != 0, C, s, t, cv == IR_NONE ? 0.0 : beta, &done);
         for (int32_t a = 0; done && a < p->nattr; a++) /* C' already holds beta */
           if (strcmp(p->attrs[a].name, "beta") == 0) p->attrs[a].f = 1.0f;
       }

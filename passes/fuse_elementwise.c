@@ -47,7 +47,7 @@ bool pass_elementwise_fusable_op(const ir_graph *g, const ir_node *n) {
   int need = ir_op_table[n->op].pattern == IR_PAT_BROADCAST && n->op != IR_OP_Pow ? 2 : 1;
   if (need == 2 && n->nin != 2) return false;
   if (n->op == IR_OP_Gelu) {
-    const char *ap = ir_attr_str(n, "approximate", "none");
+    const char *ap = ir_attr_s(n, "approximate");
     if (strcmp(ap, "none") != 0 && strcmp(ap, "tanh") != 0) return false;
   } else if (n->op == IR_OP_Pow) {
     double e;

@@ -11,7 +11,7 @@
 
 /* The trailing-axes start of a ReduceMean (keepdims=1), or -1. */
 static int trailing_axis(const ir_graph *g, const ir_node *rm) {
-  if (ir_attr_int(rm, "keepdims", 1) != 1 || rm->nin < 2 || rm->in[1] == IR_NONE) return -1;
+  if (ir_attr_i(rm, "keepdims") != 1 || rm->nin < 2 || rm->in[1] == IR_NONE) return -1;
   const ir_value *ax = &g->values[rm->in[1]];
   int rank = g->values[rm->in[0]].type.rank;
   if (!ax->constant || ax->is_input || rank <= 0) return -1;

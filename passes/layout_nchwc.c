@@ -179,7 +179,7 @@ static bool conv_wanted(const nchwc *s, const ir_node *n, bool *depthwise) {
   const kn_tensor *w = const_f32(g, n->in[1]);
   if (!is_nchw_f32(xt) || !is_nchw_f32(yt) || !w || w->rank != 4) return false;
   if (n->nin > 2 && n->in[2] != IR_NONE && !const_f32(g, n->in[2])) return false;
-  const int64_t C = xt->dims[1], M = yt->dims[1], group = ir_attr_int(n, "group", 1);
+  const int64_t C = xt->dims[1], M = yt->dims[1], group = ir_attr_i(n, "group");
   *depthwise = group != 1;
   if (*depthwise && !(group == C && M == C && w->dims[1] == 1)) return false;
   if (!*depthwise && w->dims[1] != C) return false;
@@ -303,7 +303,7 @@ static bool pool_ok(const nchwc *s, const ir_node *n) {
   if (n->op != IR_OP_MaxPool && n->op != IR_OP_AveragePool && n->op != IR_OP_GlobalAveragePool) return false;
   if (!has_twin(s, n->in[0]) || !is_nchw_f32(&s->g->values[n->out[0]].type)) return false;
   if (n->nout > 1 && n->out[1] != IR_NONE) return false; /* MaxPool's indices are NCHW positions */
-  return n->op != IR_OP_MaxPool || ir_attr_int(n, "storage_order", 0) == 0;
+  return n->op != IR_OP_MaxPool || ir_attr_i(n, "storage_order") == 0;
 }
 
 /* Concat of whole blocks along channels (only the last input may end in a

@@ -23,7 +23,7 @@ static bool same_type(const ir_type *a, const ir_type *b) { return b && has_shap
  * dtype has no typed reduction kernel. */
 static int reduction(const ir_node *n, int dtype) {
   static const char *const names[] = {"none", "add", "mul", "max", "min"};
-  const char *s = ir_attr_str(n, "reduction", "none");
+  const char *s = ir_attr_s(n, "reduction");
   for (int i = 0; i < 5; i++)
     if (strcmp(s, names[i]) == 0)
       return i == KK_INDEX_RED_NONE || (kc_native(dtype) && dtype != KN_BOOL) ? i : -1;
@@ -114,7 +114,7 @@ kn_status kc_plan_GatherND(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_p
   kk_nd_params v;
   int64_t dims[2 * KN_MAX_RANK];
   int rank;
-  KN_TRY(nd_view(kn, n, x, ix, ir_attr_int(n, "batch_dims", 0), &v, dims, &rank));
+  KN_TRY(nd_view(kn, n, x, ix, ir_attr_i(n, "batch_dims"), &v, dims, &rank));
   if (rank > KN_MAX_RANK || !has_shape(y, x->dtype, rank, dims))
     return kc_decline(kn, n, "the output does not have the gathered shape");
   kk_nd_params *q = kc_params(kn, p, "kk_call_gather_nd", sizeof *q);
@@ -149,7 +149,7 @@ kn_status kc_plan_ReverseSequence(kn_ctx *kn, const ir_graph *g, const ir_node *
   size_t es = x ? kn_dtype_size(x->dtype) : 0;
   if (!x || es == 0 || !is_index(lens) || x->rank < 2 || !same_type(y, x))
     return kc_decline(kn, n, "needs sized data of rank >= 2 and int32/int64 sequence_lens");
-  int64_t ba = ir_attr_int(n, "batch_axis", 1), ta = ir_attr_int(n, "time_axis", 0);
+  int64_t ba = ir_attr_i(n, "batch_axis"), ta = ir_attr_i(n, "time_axis");
   if (!((ba == 0 && ta == 1) || (ba == 1 && ta == 0)) || lens->rank != 1 || lens->dims[0] != x->dims[ba])
     return kc_decline(kn, n, "batch_axis/time_axis must be 0/1 and sequence_lens 1-D of the batch size");
   kk_reverse_seq_params *q = kc_params(kn, p, "kk_call_reverse_sequence", sizeof *q);

@@ -17,9 +17,9 @@ kn_status kc_plan_RoiAlign(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_p
   if (!q) return KN_ENOMEM;
   *q = (kk_roi_align_params){
       .N = x->dims[0], .C = x->dims[1], .H = x->dims[2], .W = x->dims[3], .nrois = r->dims[0],
-      .out_h = y->dims[2], .out_w = y->dims[3], .ratio = ir_attr_int(n, "sampling_ratio", 0),
-      .scale = ir_attr_float(n, "spatial_scale", 1.0f),
-      .half_pixel = strcmp(ir_attr_str(n, "coordinate_transformation_mode", "half_pixel"), "output_half_pixel") != 0,
-      .mode_max = strcmp(ir_attr_str(n, "mode", "avg"), "max") == 0};
+      .out_h = y->dims[2], .out_w = y->dims[3], .ratio = ir_attr_i(n, "sampling_ratio"),
+      .scale = ir_attr_f(n, "spatial_scale"),
+      .half_pixel = strcmp(ir_attr_s(n, "coordinate_transformation_mode"), "output_half_pixel") != 0,
+      .mode_max = strcmp(ir_attr_s(n, "mode"), "max") == 0};
   return KN_OK;
 }

@@ -10,7 +10,7 @@ kn_status kc_plan_EyeLike(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pl
     return kc_decline(kn, n, "EyeLike needs a 2-D input and a sized output dtype");
   kk_eye_params *q = kc_params(kn, p, "kk_call_eye", sizeof *q);
   if (!q) return KN_ENOMEM;
-  *q = (kk_eye_params){.rows = x->dims[0], .cols = x->dims[1], .k = ir_attr_int(n, "k", 0), .es = (int64_t)es};
+  *q = (kk_eye_params){.rows = x->dims[0], .cols = x->dims[1], .k = ir_attr_i(n, "k"), .es = (int64_t)es};
   kn_tensor one = {.dtype = y->dtype, .rank = 0, .data = q->one, .nbytes = (int64_t)es};
   kn_tensor_set_f64(&one, 0, 1.0);
   return KN_OK;
@@ -28,7 +28,7 @@ kn_status kc_plan_Trilu(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan
   int r = x->rank;
   *q = (kk_trilu_params){.batch = kn_dims_numel(r - 2, x->dims), .rows = x->dims[r - 2], .cols = x->dims[r - 1],
                          .es = (int64_t)es, .k = kc ? kn_tensor_get_i64(kc, 0) : 0,
-                         .upper = ir_attr_int(n, "upper", 1) != 0, .k_dt = kt && !kc ? kt->dtype : 0};
+                         .upper = ir_attr_i(n, "upper") != 0, .k_dt = kt && !kc ? kt->dtype : 0};
   return KN_OK;
 }
 

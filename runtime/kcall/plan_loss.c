@@ -28,7 +28,7 @@ static kn_status loss_view(kn_ctx *kn, const ir_graph *g, const ir_node *n, kk_l
   int64_t ch = x->dims[1];
   if (w && (w->dtype != x->dtype || kn_dims_numel(w->rank, w->dims) != ch))
     return kc_decline(kn, n, "the weight needs the input's dtype and one entry per class");
-  const char *rs = ir_attr_str(n, "reduction", "mean");
+  const char *rs = ir_attr_s(n, "reduction");
   int red = strcmp(rs, "none") == 0  ? KK_NORM_REDUCE_NONE
             : strcmp(rs, "sum") == 0 ? KK_NORM_REDUCE_SUM
             : strcmp(rs, "mean") == 0 ? KK_NORM_REDUCE_MEAN

@@ -25,8 +25,8 @@ kn_status kc_plan_Gemm(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan 
   if (!gemm_dtype(ct) || kc_widen(b->dtype) != ct || kc_widen(y->dtype) != ct || (c && kc_widen(c->dtype) != ct))
     return kc_decline(kn, n, "Gemm needs one dtype of f32, f64, f16, bf16, i32, i64, u32 or u64");
   if (a->rank != 2 || b->rank != 2 || y->rank != 2) return kc_decline(kn, n, "Gemm needs matrices");
-  const int ta = ir_attr_int(n, "transA", 0) != 0, tb = ir_attr_int(n, "transB", 0) != 0;
-  const float alpha = ir_attr_float(n, "alpha", 1.0f), beta = ir_attr_float(n, "beta", 1.0f);
+  const int ta = ir_attr_i(n, "transA") != 0, tb = ir_attr_i(n, "transB") != 0;
+  const float alpha = ir_attr_f(n, "alpha"), beta = ir_attr_f(n, "beta");
   const int64_t M = a->dims[ta], K = a->dims[!ta], N = b->dims[!tb];
   if (b->dims[tb] != K || y->dims[0] != M || y->dims[1] != N) return kc_decline(kn, n, "Gemm's shapes do not match");
   const bool fill_c = c && beta != 0;
@@ -70,7 +70,7 @@ kn_status kc_plan_ConvTranspose(kn_ctx *kn, const ir_graph *g, const ir_node *n,
   kk_nn_win win;
   if (ir_nn_win_make(kn, n, x->rank, x->dims, w->dims + 2, &win, out) != KN_OK)
     return kc_decline(kn, n, "the window attributes do not fit the shapes");
-  const int64_t group = ir_attr_int(n, "group", 1), C = x->dims[1];
+  const int64_t group = ir_attr_i(n, "group"), C = x->dims[1];
   if (group < 1 || C % group || w->dims[0] != C) return kc_decline(kn, n, "channels do not match the weight");
   const int64_t M = w->dims[1] * group;
   if (b && ir_type_numel(b) != M) return kc_decline(kn, n, "bad bias size");

@@ -33,8 +33,8 @@ kn_status kc_plan_BatchNormalization(kn_ctx *kn, const ir_graph *g, const ir_nod
   kk_batchnorm_params *q = kc_params(kn, p, "kk_call_batchnorm", sizeof *q);
   if (!q) return KN_ENOMEM;
   const int ct = compute_dtype(x);
-  *q = (kk_batchnorm_params){.ct = ct, .training = ir_attr_int(n, "training_mode", 0) != 0,
-                             .eps = ir_attr_float(n, "epsilon", 1e-5f), .momentum = ir_attr_float(n, "momentum", 0.9f),
+  *q = (kk_batchnorm_params){.ct = ct, .training = ir_attr_i(n, "training_mode") != 0,
+                             .eps = ir_attr_f(n, "epsilon"), .momentum = ir_attr_f(n, "momentum"),
                              .n = b, .ch = ch, .sp = sp};
   for (int i = 0; i < 5; i++) q->in[i] = kc_cvt(p, kc_in(g, n, i)->dtype, ct, i == 0 ? ir_type_numel(x) : ch);
   for (int k = 0; k < 3; k++) {
@@ -54,8 +54,8 @@ kn_status kc_plan_LRN(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan *
   kk_lrn_params *q = kc_params(kn, p, "kk_call_lrn", sizeof *q);
   if (!q) return KN_ENOMEM;
   const int ct = compute_dtype(x);
-  *q = (kk_lrn_params){.ct = ct, .alpha = ir_attr_float(n, "alpha", 1e-4f), .beta = ir_attr_float(n, "beta", 0.75f),
-                       .bias = ir_attr_float(n, "bias", 1.0f), .size = size};
+  *q = (kk_lrn_params){.ct = ct, .alpha = ir_attr_f(n, "alpha"), .beta = ir_attr_f(n, "beta"),
+                       .bias = ir_attr_f(n, "bias"), .size = size};
   nc_view(x, &q->n, &q->ch, &q->sp);
   q->x = kc_cvt(p, x->dtype, ct, ir_type_numel(x));
   q->y = kc_cvt(p, y->dtype, ct, ir_type_numel(y));

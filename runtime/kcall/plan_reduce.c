@@ -21,7 +21,7 @@ kn_status kc_plan_TopK(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_plan 
     return kc_decline(kn, n, "k does not match the outputs");
   kk_topk_params *q = kc_params(kn, p, "kk_call_topk", sizeof *q);
   if (!q) return KN_ENOMEM;
-  *q = (kk_topk_params){.dt = x->dtype, .largest = ir_attr_int(n, "largest", 1) != 0,
+  *q = (kk_topk_params){.dt = x->dtype, .largest = ir_attr_i(n, "largest") != 0,
                         .k_dt = kc ? 0 : kt->dtype, .outer = outer, .n = len, .inner = inner, .k = k};
   if (q->k_dt && !kc_native(q->k_dt)) return kc_decline(kn, n, "k must be an integer");
   p->scratch_bytes = len * (int64_t)(2 * sizeof(int64_t) + kn_dtype_size(x->dtype));
@@ -35,8 +35,8 @@ static kn_status plan_cumsum_axis(kn_ctx *kn, const ir_node *n, const ir_type *x
   if (x->rank < 1 || x->rank > KK_MAX_RANK) return kc_decline(kn, n, "the input must have rank >= 1");
   kk_cumsum_axis_params *q = kc_params(kn, p, "kk_call_cumsum_axis", sizeof *q);
   if (!q) return KN_ENOMEM;
-  *q = (kk_cumsum_axis_params){.dt = x->dtype, .exclusive = ir_attr_int(n, "exclusive", 0) != 0,
-                               .reverse = ir_attr_int(n, "reverse", 0) != 0, .axis_dt = at->dtype, .rank = x->rank};
+  *q = (kk_cumsum_axis_params){.dt = x->dtype, .exclusive = ir_attr_i(n, "exclusive") != 0,
+                               .reverse = ir_attr_i(n, "reverse") != 0, .axis_dt = at->dtype, .rank = x->rank};
   for (int i = 0; i < x->rank; i++) q->dims[i] = x->dims[i];
   return KN_OK;
 }
@@ -53,7 +53,7 @@ kn_status kc_plan_CumSum(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
   if (!kc_axis_view(x, kn_tensor_get_i64(at, 0), &outer, &len, &inner)) return kc_decline(kn, n, "axis out of range");
   kk_cumsum_params *q = kc_params(kn, p, "kk_call_cumsum", sizeof *q);
   if (!q) return KN_ENOMEM;
-  *q = (kk_cumsum_params){.dt = x->dtype, .exclusive = ir_attr_int(n, "exclusive", 0) != 0,
-                          .reverse = ir_attr_int(n, "reverse", 0) != 0, .outer = outer, .n = len, .inner = inner};
+  *q = (kk_cumsum_params){.dt = x->dtype, .exclusive = ir_attr_i(n, "exclusive") != 0,
+                          .reverse = ir_attr_i(n, "reverse") != 0, .outer = outer, .n = len, .inner = inner};
   return KN_OK;
 }

@@ -41,14 +41,14 @@ kn_status kc_plan_reduce(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_pla
   if (at && (!kc_concrete(at) || !kn_dtype_is_int(at->dtype))) return kc_decline(kn, n, "axes must be static integers");
   const int rank = x->rank;
   const int64_t naxes = at ? ir_type_numel(at) : 0;
-  const bool keep = ir_attr_int(n, "keepdims", 1) != 0;
+  const bool keep = ir_attr_i(n, "keepdims") != 0;
   bool mask[KN_MAX_RANK] = {false};
   if (naxes > rank || rank > KN_MAX_RANK) return kc_decline(kn, n, "more axes than dims");
   kk_reduce_params *q = kc_params(kn, p, "kk_call_reduce", sizeof *q);
   if (!q) return KN_ENOMEM;
   q->kind = kind, q->ct = ct, q->rank = rank, q->naxes = naxes;
   if (naxes == 0) {
-    if (ir_attr_int(n, "noop_with_empty_axes", 0)) { /* a copy */
+    if (ir_attr_i(n, "noop_with_empty_axes")) { /* a copy */
       if (ir_type_numel(y) != ir_type_numel(x)) return kc_decline(kn, n, "the copy's output differs from the input");
       q->copy = 1;
       q->nbytes = ir_type_numel(x) * (int64_t)kn_dtype_size(x->dtype);

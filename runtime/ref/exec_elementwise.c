@@ -161,7 +161,7 @@ EW_UNARY(ThresholdedRelu, KK_EW_THRESHRELU)
 EW_UNARY(Shrink, KK_EW_SHRINK)
 
 kn_status ref_exec_Gelu(ref_ctx *c) {
-  const char *ap = ir_attr_str(c->node, "approximate", "none");
+  const char *ap = ir_attr_s(c->node, "approximate");
   if (strcmp(ap, "none") == 0) return ew_run(c, ew_unary_impl, KK_EW_GELU);
   if (strcmp(ap, "tanh") == 0) return ew_run(c, ew_unary_impl, KK_EW_GELU_TANH);
   return ref_fail(c, KN_EINVAL, "approximate must be \"none\" or \"tanh\", got \"%s\"", ap);
@@ -170,8 +170,8 @@ kn_status ref_exec_Gelu(ref_ctx *c) {
 static kn_status ew_classify_impl(ref_ctx *c, int op) {
   const kn_tensor *x = c->in[0];
   const int64_t n = kn_tensor_numel(x);
-  const int pos = (int)ir_attr_int(c->node, "detect_positive", 1);
-  const int neg = (int)ir_attr_int(c->node, "detect_negative", 1);
+  const int pos = (int)ir_attr_i(c->node, "detect_positive");
+  const int neg = (int)ir_attr_i(c->node, "detect_negative");
   switch (x->dtype) {
 #define EW_CASE(sfx, T, DT)                                                                        \
   case DT: kk_elementwise_classify_##sfx(op, n, x->data, c->out[0].data, pos, neg); return KN_OK;
@@ -295,7 +295,7 @@ EW_BINARY(Sum, KK_EW_ADD)
 EW_BINARY(Mean, -1)
 
 kn_status ref_exec_Mod(ref_ctx *c) {
-  return ew_run(c, ew_binary_impl, ir_attr_int(c->node, "fmod", 0) ? KK_EW_FMOD : KK_EW_MOD);
+  return ew_run(c, ew_binary_impl, ir_attr_i(c->node, "fmod") ? KK_EW_FMOD : KK_EW_MOD);
 }
 
 kn_status ref_exec_BitShift(ref_ctx *c) {

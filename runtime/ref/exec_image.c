@@ -137,7 +137,7 @@ kn_status ref_exec_NonMaxSuppression(ref_ctx *c) {
   if (!(iou >= 0 && iou <= 1)) return ref_fail(c, KN_EINVAL, "iou_threshold %g must be in [0, 1]", iou);
   if (max_out < 0) max_out = 0;
   if (max_out > n) max_out = n;
-  int center = ir_attr_int(c->node, "center_point_box", 0) != 0;
+  int center = ir_attr_i(c->node, "center_point_box") != 0;
 
   int64_t cap = kn_dims_numel(3, (int64_t[]){nb, nc, max_out});
   if (cap < 0 || (uint64_t)cap > ((uint64_t)1 << 36)) return ref_fail(c, KN_ELIMIT, "too many candidate boxes");
@@ -174,11 +174,11 @@ kn_status ref_exec_RoiAlign(ref_ctx *c) {
   }
   if (kn_tensor_numel(y) == 0) return KN_OK;
   if (x->dims[2] == 0 || x->dims[3] == 0) return ref_fail(c, KN_ESHAPE, "RoiAlign over an empty feature map");
-  int mode_max = strcmp(ir_attr_str(c->node, "mode", "avg"), "max") == 0;
+  int mode_max = strcmp(ir_attr_s(c->node, "mode"), "max") == 0;
   int half_pixel =
-      strcmp(ir_attr_str(c->node, "coordinate_transformation_mode", "half_pixel"), "output_half_pixel") != 0;
-  int64_t ratio = ir_attr_int(c->node, "sampling_ratio", 0);
-  float scale = ir_attr_float(c->node, "spatial_scale", 1.0f);
+      strcmp(ir_attr_s(c->node, "coordinate_transformation_mode"), "output_half_pixel") != 0;
+  int64_t ratio = ir_attr_i(c->node, "sampling_ratio");
+  float scale = ir_attr_f(c->node, "spatial_scale");
   /* adaptive sampling follows the roi size: a huge roi would mean endless work */
   double work = 0, per_roi = (double)x->dims[1] * (double)y->dims[2] * (double)y->dims[3];
   for (int64_t i = 0; i < nrois; i++)

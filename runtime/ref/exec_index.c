@@ -154,7 +154,7 @@ static kn_status nd_offsets(ref_ctx *c, const kn_tensor *x, const kn_tensor *ix,
 kn_status ref_exec_GatherND(ref_ctx *c) {
   const kn_tensor *x = c->in[0], *ix = c->in[1];
   size_t es;
-  int64_t b = ir_attr_int(c->node, "batch_dims", 0), *off;
+  int64_t b = ir_attr_i(c->node, "batch_dims"), *off;
   KN_TRY(elem_size(c, x->dtype, &es));
   if (b < 0 || b >= KN_MAX_RANK) return ref_fail(c, KN_EINVAL, "batch_dims %lld is out of range", (long long)b);
   nd_view v = {0};
@@ -174,7 +174,7 @@ kn_status ref_exec_GatherND(ref_ctx *c) {
 
 static kn_status parse_reduction(ref_ctx *c, int *red) {
   static const char *const names[] = {"none", "add", "mul", "max", "min"};
-  const char *s = ir_attr_str(c->node, "reduction", "none");
+  const char *s = ir_attr_s(c->node, "reduction");
   for (int i = 0; i < 5; i++)
     if (strcmp(s, names[i]) == 0) {
       *red = i; /* same order as KK_INDEX_RED_* */
@@ -269,7 +269,7 @@ kn_status ref_exec_EyeLike(ref_ctx *c) {
   uint64_t one_buf = 0; /* 1 in the output dtype's encoding */
   kn_tensor one = {.dtype = dt, .rank = 0, .data = &one_buf, .nbytes = (int64_t)es};
   kn_tensor_set_f64(&one, 0, 1.0);
-  kk_index_eye(c->out[0].data, x->dims[0], x->dims[1], ir_attr_int(c->node, "k", 0), &one_buf, es);
+  kk_index_eye(c->out[0].data, x->dims[0], x->dims[1], ir_attr_i(c->node, "k"), &one_buf, es);
   return KN_OK;
 }
 
@@ -287,7 +287,7 @@ kn_status ref_exec_Trilu(ref_ctx *c) {
   KN_TRY(prep_out(c, 0, x->dtype, x->rank, x->dims));
   int r = x->rank;
   kk_index_trilu(x->data, c->out[0].data, kn_dims_prod(x->dims, 0, r - 2), x->dims[r - 2], x->dims[r - 1], k,
-                 ir_attr_int(c->node, "upper", 1) != 0, es);
+                 ir_attr_i(c->node, "upper") != 0, es);
   return KN_OK;
 }
 
@@ -337,7 +337,7 @@ kn_status ref_exec_DepthToSpace(ref_ctx *c) {
   const int64_t *d = x->dims;
   if (d[1] % (b * b)) return ref_fail(c, KN_ESHAPE, "channels %lld not divisible by blocksize^2", (long long)d[1]);
   if (d[2] > INT64_MAX / b || d[3] > INT64_MAX / b) return ref_fail(c, KN_ESHAPE, "output spatial dims overflow");
-  const char *mode = ir_attr_str(c->node, "mode", "DCR");
+  const char *mode = ir_attr_s(c->node, "mode");
   int crd = strcmp(mode, "CRD") == 0;
   if (!crd && strcmp(mode, "DCR") != 0) return ref_fail(c, KN_EINVAL, "mode must be DCR or CRD, got '%s'", mode);
   int64_t od[4] = {d[0], d[1] / (b * b), d[2] * b, d[3] * b};
@@ -369,7 +369,7 @@ kn_status ref_exec_ReverseSequence(ref_ctx *c) {
   KN_TRY(elem_size(c, x->dtype, &es));
   KN_TRY(need_indices(c, lens, "sequence_lens"));
   if (x->rank < 2) return ref_fail(c, KN_ESHAPE, "input must have rank >= 2, got %d", x->rank);
-  int64_t ba = ir_attr_int(c->node, "batch_axis", 1), ta = ir_attr_int(c->node, "time_axis", 0);
+  int64_t ba = ir_attr_i(c->node, "batch_axis"), ta = ir_attr_i(c->node, "time_axis");
   if (!((ba == 0 && ta == 1) || (ba == 1 && ta == 0)))
     return ref_fail(c, KN_EINVAL, "batch_axis/time_axis must be 0/1 or 1/0, got %lld/%lld", (long long)ba, (long long)ta);
   if (lens->rank != 1 || lens->dims[0] != x->dims[ba])

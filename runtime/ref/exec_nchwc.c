@@ -53,7 +53,7 @@ static kn_status window(ref_ctx *c, const int64_t *wkernel, blk_win *w) {
 kn_status ref_exec_ConvNCHWc(ref_ctx *c) {
   const kn_tensor *x = c->in[0], *wt = c->in[1], *bias = c->nin > 2 ? c->in[2] : NULL;
   kn_tensor *y = &c->out[0];
-  const bool depthwise = ir_attr_int(c->node, "group", 1) != 1;
+  const bool depthwise = ir_attr_i(c->node, "group") != 1;
   const bool relu = strcmp(ir_attr_str(c->node, "activation", ""), "Relu") == 0;
   blk_win win;
   KN_TRY(window(c, depthwise ? wt->dims + 1 : wt->dims + 2, &win));
@@ -101,6 +101,6 @@ kn_status ref_exec_PoolNCHWc(ref_ctx *c) {
   kk_nn_win w;
   kk_nchwc_pool_window(&w, H, W, b, win.out[0], win.out[1], win.k, win.stride, win.dil, win.pb, win.pe);
   if (strcmp(mode, "max") == 0) kk_nn_maxpool_f32(&w, N * Cb, x->data, y->data, NULL, 0);
-  else kk_nn_avgpool_f32(&w, N * Cb, !global && ir_attr_int(c->node, "count_include_pad", 0) != 0, x->data, y->data);
+  else kk_nn_avgpool_f32(&w, N * Cb, !global && ir_attr_i(c->node, "count_include_pad") != 0, x->data, y->data);
   return KN_OK;
 }

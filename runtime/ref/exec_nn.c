@@ -174,8 +174,8 @@ static kn_status gemm_run(ref_ctx *c) {
   kn_tensor *y = &c->out[0];
   const int dt = a->dtype;
   const size_t es = kn_dtype_size(dt);
-  const int ta = ir_attr_int(c->node, "transA", 0) != 0, tb = ir_attr_int(c->node, "transB", 0) != 0;
-  const double alpha = ir_attr_float(c->node, "alpha", 1.0f), beta = ir_attr_float(c->node, "beta", 1.0f);
+  const int ta = ir_attr_i(c->node, "transA") != 0, tb = ir_attr_i(c->node, "transB") != 0;
+  const double alpha = ir_attr_f(c->node, "alpha"), beta = ir_attr_f(c->node, "beta");
   const int64_t M = a->dims[ta], K = a->dims[!ta], N = b->dims[!tb];
   if (b->dims[tb] != K) return ref_fail(c, KN_ESHAPE, "inner dims differ");
   if (ct && beta != 0) { /* Y = beta * C first; the GEMM then accumulates alpha * A B */
@@ -281,7 +281,7 @@ static kn_status conv_exec(ref_ctx *c) {
   if (w->rank != x->rank || w->dtype != x->dtype) return ref_fail(c, KN_ESHAPE, "weight does not match the input");
   nn_plan p;
   KN_TRY(plan_window(c, x, w->dims + 2, &p));
-  p.group = ir_attr_int(c->node, "group", 1);
+  p.group = ir_attr_i(c->node, "group");
   p.M = w->dims[0];
   if (p.group < 1 || p.C % p.group || p.M % p.group || w->dims[1] * p.group != p.C)
     return ref_fail(c, KN_ESHAPE, "channels do not match the weight and group");
@@ -320,7 +320,7 @@ static kn_status convt_exec(ref_ctx *c) {
   if (w->rank != x->rank || w->dtype != x->dtype) return ref_fail(c, KN_ESHAPE, "weight does not match the input");
   nn_plan p;
   KN_TRY(plan_window(c, x, w->dims + 2, &p));
-  p.group = ir_attr_int(c->node, "group", 1);
+  p.group = ir_attr_i(c->node, "group");
   if (p.group < 1 || p.C % p.group || w->dims[0] != p.C) return ref_fail(c, KN_ESHAPE, "channels do not match the weight");
   p.M = w->dims[1] * p.group;
   if (c->nin > 2 && c->in[2] && kn_tensor_numel(c->in[2]) != p.M) return ref_fail(c, KN_ESHAPE, "bad bias size");
@@ -343,7 +343,7 @@ static kn_status pool_exec(ref_ctx *c) {
   switch (c->node->op) {
   case IR_OP_MaxPool: {
     int64_t *idx = c->nout > 1 && c->out[1].rank >= 0 ? c->out[1].data : NULL;
-    int col_major = ir_attr_int(c->node, "storage_order", 0) != 0;
+    int col_major = ir_attr_i(c->node, "storage_order") != 0;
     switch (dt) {
 #define MP(D, sfx)                                                                                  \
   case D: kk_nn_maxpool_##sfx(&p.w, NC, x->data, y, idx, col_major); return KN_OK;
@@ -353,7 +353,7 @@ static kn_status pool_exec(ref_ctx *c) {
     }
   }
   case IR_OP_AveragePool: {
-    int cip = ir_attr_int(c->node, "count_include_pad", 0) != 0;
+    int cip = ir_attr_i(c->node, "count_include_pad") != 0;
     if (dt == KN_F32) kk_nn_avgpool_f32(&p.w, NC, cip, x->data, y);
     else if (dt == KN_F64) kk_nn_avgpool_f64(&p.w, NC, cip, x->data, y);
     else return ref_unsupported_dtype(c, dt);

@@ -116,8 +116,8 @@ kn_status ref_exec_BatchNormalization(ref_ctx *c) {
   static const char *names[] = {"", "scale", "B", "input_mean", "input_var"};
   for (int i = 1; i < 5; i++) KN_TRY(need_len(c, i, ch, names[i]));
   float eps = ir_norm_epsilon(c->node);
-  float momentum = ir_attr_float(c->node, "momentum", 0.9f);
-  bool training = ir_attr_int(c->node, "training_mode", 0) != 0;
+  float momentum = ir_attr_f(c->node, "momentum");
+  bool training = ir_attr_i(c->node, "training_mode") != 0;
   /* running_mean/var are [C] like the statistics; they are allocated here when
    * the op's infer function (ir_infer_first_input) left them untyped */
   for (int k = 1; k < c->nout && k < 3; k++)
@@ -251,8 +251,8 @@ kn_status ref_exec_LRN(ref_ctx *c) {
   KN_TRY(nc_view(c, 2, &n, &ch, &sp));
   int64_t size = ir_attr_int(c->node, "size", 0);
   if (size <= 0) return ref_fail(c, KN_EINVAL, "size must be > 0, got %lld", (long long)size);
-  float alpha = ir_attr_float(c->node, "alpha", 1e-4f), beta = ir_attr_float(c->node, "beta", 0.75f);
-  float bias = ir_attr_float(c->node, "bias", 1.0f);
+  float alpha = ir_attr_f(c->node, "alpha"), beta = ir_attr_f(c->node, "beta");
+  float bias = ir_attr_f(c->node, "bias");
   norm_io io;
   KN_TRY(norm_open(c, &io, 0x1));
 #define CALL(T, S) kk_norm_lrn_##S(io.in[0], io.out[0], n, ch, sp, size, alpha, beta, bias)
@@ -338,7 +338,7 @@ NORM_AXIS_OP(LogSoftmax, CALL_LOGSOFTMAX)
 NORM_AXIS_OP(Hardmax, CALL_HARDMAX)
 
 kn_status ref_exec_LpNormalization(ref_ctx *c) {
-  int64_t p = ir_attr_int(c->node, "p", 2);
+  int64_t p = ir_attr_i(c->node, "p");
   if (p != 1 && p != 2) return ref_fail(c, KN_EINVAL, "p must be 1 or 2, got %lld", (long long)p);
   int64_t outer, n, inner;
   KN_TRY(axis_view(c, &outer, &n, &inner));
@@ -362,7 +362,7 @@ static kn_status run_nll(ref_ctx *c, norm_io *io, const void *lp) {
       return ref_fail(c, KN_ESHAPE, "target dim %d does not match input", d);
   int64_t n = x->dims[0], ch = x->dims[1], d = kn_dims_prod(x->dims, 2, x->rank);
   if (c->nin > 2) KN_TRY(need_len(c, 2, ch, "weight"));
-  const char *red = ir_attr_str(c->node, "reduction", "mean");
+  const char *red = ir_attr_s(c->node, "reduction");
   int reduction = strcmp(red, "none") == 0  ? KK_NORM_REDUCE_NONE
                   : strcmp(red, "sum") == 0 ? KK_NORM_REDUCE_SUM
                   : strcmp(red, "mean") == 0 ? KK_NORM_REDUCE_MEAN

@@ -89,7 +89,7 @@ static kn_status reduce_axes(ref_ctx *c, int rank, bool *reduced, bool *identity
   memset(reduced, 0, sizeof(bool) * KN_MAX_RANK);
   *identity = false;
   if (naxes == 0) {
-    *identity = ir_attr_int(c->node, "noop_with_empty_axes", 0) != 0;
+    *identity = ir_attr_i(c->node, "noop_with_empty_axes") != 0;
     for (int d = 0; d < rank; d++) reduced[d] = true;
     return KN_OK;
   }
@@ -182,7 +182,7 @@ static kn_status exec_arg(ref_ctx *c, int is_min) {
   if (y->dtype != KN_I64) return ref_fail(c, KN_EINTERNAL, "output must be int64");
   if (outer * inner == 0) return KN_OK;
   if (n == 0) return ref_fail(c, KN_ESHAPE, "cannot take the arg-extremum of an empty axis");
-  int last = ir_attr_int(c->node, "select_last_index", 0) != 0;
+  int last = ir_attr_i(c->node, "select_last_index") != 0;
   widened w;
   KN_TRY(widen_open(c, &w, x, NULL));
   kn_status st = KN_OK;
@@ -210,7 +210,7 @@ kn_status ref_exec_TopK(ref_ctx *c) {
       idx->dtype != KN_I64)
     return ref_fail(c, KN_EINTERNAL, "outputs do not have the shape of k = %lld", (long long)k);
   if (outer * inner * k == 0) return KN_OK;
-  int largest = ir_attr_int(c->node, "largest", 1) != 0;
+  int largest = ir_attr_i(c->node, "largest") != 0;
   widened w;
   KN_TRY(widen_open(c, &w, x, vals));
   void *vbuf = kn_aligned_alloc((size_t)n * kn_dtype_size(w.dt));
@@ -240,7 +240,7 @@ kn_status ref_exec_CumSum(ref_ctx *c) {
   int64_t outer, n, inner;
   KN_TRY(axis_view(c, x, kn_tensor_get_i64(at, 0), &outer, &n, &inner));
   if (outer * n * inner == 0) return KN_OK;
-  int excl = ir_attr_int(c->node, "exclusive", 0) != 0, rev = ir_attr_int(c->node, "reverse", 0) != 0;
+  int excl = ir_attr_i(c->node, "exclusive") != 0, rev = ir_attr_i(c->node, "reverse") != 0;
   widened w;
   KN_TRY(widen_open(c, &w, x, y));
   kn_status st = KN_OK;
@@ -257,7 +257,7 @@ static kn_status exec_window(ref_ctx *c, int kind) {
   if (kn_tensor_numel(c->in[0]) != 1) return ref_fail(c, KN_ESHAPE, "size must be a scalar");
   int64_t n = kn_tensor_get_i64(c->in[0], 0);
   if (y->rank != 1 || y->dims[0] != n) return ref_fail(c, KN_EINTERNAL, "output does not have %lld points", (long long)n);
-  int periodic = ir_attr_int(c->node, "periodic", 1) != 0;
+  int periodic = ir_attr_i(c->node, "periodic") != 0;
   if (y->dtype == KN_F32) kk_reduce_window_f32(kind, periodic, y->data, n);
   else if (y->dtype == KN_F64) kk_reduce_window_f64(kind, periodic, y->data, n);
   else {

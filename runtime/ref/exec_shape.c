@@ -224,7 +224,7 @@ kn_status ref_exec_Pad(ref_ctx *c) {
   kn_tensor *o = &c->out[0];
   size_t es;
   KN_TRY(elem_size(c, x->dtype, &es));
-  const char *ms = ir_attr_str(c->node, "mode", "constant");
+  const char *ms = ir_attr_s(c->node, "mode");
   int mode = strcmp(ms, "reflect") == 0 ? KK_SHAPE_PAD_REFLECT
              : strcmp(ms, "edge") == 0  ? KK_SHAPE_PAD_EDGE
              : strcmp(ms, "wrap") == 0  ? KK_SHAPE_PAD_WRAP
@@ -280,7 +280,7 @@ kn_status ref_exec_Pad(ref_ctx *c) {
 kn_status ref_exec_Shape(ref_ctx *c) {
   const kn_tensor *x = c->in[0];
   kn_tensor *o = &c->out[0];
-  int64_t r = x->rank, s = ir_attr_int(c->node, "start", 0);
+  int64_t r = x->rank, s = ir_attr_i(c->node, "start");
   if (s < 0) s += r;
   s = s < 0 ? 0 : s > r ? r : s;
   if (o->dtype != KN_I64 || o->rank != 1 || s + o->dims[0] > r)

@@ -2,7 +2,9 @@
  * test data (model.onnx + test_data_set_N/{input,output}_K.pb) on the
  * reference executor or the JIT and compares every output with the stored
  * one; it records what ran (op counts before and after the passes, the JIT's
- * fallback nodes) so the runners can check and print it. */
+ * fallback nodes) so the runners can check and print it. A case that read an
+ * attribute the IR's schema has no default for (ir_attr_schema_misses) does
+ * not pass: that is a bug in ir/attr_schema.c or in the reading code. */
 #include "ir_text.h"
 #include "frontend.h"
 #include "oracle.h"
@@ -238,9 +240,22 @@ static kn_status load_model(kn_ctx *kn, const char *model, unsigned flags, ir_gr
   return st;
 }
 
+/* Fails rep (a pass) when the case read an attribute without a schema default. */
+static void check_schema_misses(long before, kt_case_report *rep) {
+  int op = -1;
+  const char *name = NULL;
+  if (ir_attr_schema_misses(&op, &name) == before) return;
+  char m[256];
+  snprintf(m, sizeof m, "attribute %s of %s read without a default in ir/attr_schema.c", name ? name : "?",
+           op >= 0 && op < IR_OP_COUNT ? ir_op_table[op].name : "?");
+  fprintf(stderr, "%s\n", m);
+  if (rep->result == KT_PASS) set(rep, KT_ERROR, m);
+}
+
 void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_case_report *rep) {
   memset(rep, 0, sizeof *rep);
   rep->result = KT_PASS;
+  const long misses = ir_attr_schema_misses(NULL, NULL);
   kn_ctx *kn = kn_ctx_new();
   char path[4096];
   snprintf(path, sizeof path, "%s/model.onnx", dir);
@@ -261,6 +276,7 @@ void kt_run_case(const char *dir, const kt_tolerance *tol, unsigned flags, kt_ca
     rep->data_sets++;
   }
   if (rep->result == KT_PASS && rep->data_sets == 0) set(rep, KT_ERROR, "no test_data_set_* folders");
+  check_schema_misses(misses, rep);
   ir_graph_free(g);
   kn_ctx_free(kn);
 }
