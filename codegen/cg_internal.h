@@ -10,6 +10,7 @@
 #include "cg.h"
 #include "kcall.h"
 #include "rt.h"
+#include <pthread.h>
 #include <llvm-c/LLJIT.h>
 
 #define CG_ENTRY_NAME "kiln_main"
@@ -44,6 +45,12 @@ struct cg_model {
   cg_entry_fn entry;
   int64_t scratch_bytes; /* largest scratch any node asked for */
   rt_pool *pool;
+  /* concurrent runs (cg_run): m->ws serves one run at a time; the others
+   * take a spare workspace, kept for the next runs */
+  pthread_mutex_t run_mu;
+  bool ws_busy;
+  uint8_t **spare_ws;
+  int32_t nspare, cap_spare;
   kn_tensor *bound;     /* per graph input: the value it is specialized to (data NULL: none) */
   int32_t *bound_const; /* per graph input: its bound value's index in consts, or -1 */
   cg_custom_fn *custom; /* functions of Custom nodes the code calls */
@@ -94,9 +101,9 @@ void cg_note_const_use(struct cg_model *m, int32_t index);
 int64_t cg_workspace_bytes(const cg_model *m);
 /* Allocates m->ws of cg_workspace_bytes (after lowering). */
 kn_status cg_alloc_workspace(cg_model *m);
-/* The address of value v while the entry runs with these I/O pointers (NULL
- * for a value the code does not use). */
-void *cg_value_addr(const cg_model *m, void *const *io, ir_id v);
+/* The address of value v while the entry runs with these I/O pointers and
+ * workspace (NULL for a value the code does not use). */
+void *cg_value_addr(const cg_model *m, void *const *io, uint8_t *ws, ir_id v);
 
 /* ===== compile_cache.c: objects keyed by the lowered module and target ===== */
 /* 64-bit FNV-1a: h is CG_FNV_OFFSET for a new hash, or the hash so far. The

@@ -249,6 +249,7 @@ kn_status cg_prepare(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*
   }
   m->kn = kn;
   m->g = g;
+  pthread_mutex_init(&m->run_mu, NULL);
   kn_status st = pass_bind_input_shapes(g, ranks, dims);
   int32_t folded = 0;
   if (st == KN_OK) st = pass_fold_constants(g, (int64_t)64 << 20, &folded);
@@ -328,6 +329,9 @@ void cg_model_free(cg_model *m) {
   rt_pool_destroy(m->pool);
   ref_plan_free(m->plan);
   kn_aligned_free(m->ws);
+  for (int32_t i = 0; i < m->nspare; i++) kn_aligned_free(m->spare_ws[i]);
+  free(m->spare_ws);
+  pthread_mutex_destroy(&m->run_mu);
   free(m->loc);
   free(m->consts);
   free(m->const_bytes);

@@ -16,6 +16,7 @@
 typedef struct cg_run_state {
   cg_model *m;
   void **io;
+  uint8_t *ws; /* this run's workspace */
 } cg_run_state;
 
 /* ---- callbacks from generated code ---- */
@@ -24,14 +25,14 @@ static void cg_parallel_host(void *rtp, int64_t n, void (*body)(void *, int64_t,
   rt_parallel_for(rs->m->pool, n, body, ctx);
 }
 
-static void tensor_at(cg_model *m, void **io, ir_id v, kn_tensor *t) {
+static void tensor_at(cg_model *m, void **io, uint8_t *ws, ir_id v, kn_tensor *t) {
   const ir_type *ty = &m->g->values[v].type;
   memset(t, 0, sizeof *t);
   t->dtype = ty->dtype;
   t->rank = ty->rank;
   memcpy(t->dims, ty->dims, sizeof(int64_t) * (size_t)ty->rank);
   t->nbytes = kn_dims_numel(ty->rank, ty->dims) * (int64_t)kn_dtype_size(ty->dtype);
-  t->data = cg_value_addr(m, io, v);
+  t->data = cg_value_addr(m, io, ws, v);
 }
 
 /* One node on its reference kernel, reading and writing the placed values. */
@@ -49,13 +50,13 @@ static int32_t cg_fallback(void *rtp, int32_t node) {
   for (int i = 0; st == KN_OK && i < n->nin; i++) {
     inp[i] = NULL;
     if (n->in[i] == IR_NONE) continue;
-    tensor_at(m, rs->io, n->in[i], &ins[i]);
+    tensor_at(m, rs->io, rs->ws, n->in[i], &ins[i]);
     inp[i] = &ins[i];
   }
   for (int k = 0; st == KN_OK && k < n->nout; k++) {
     memset(&outs[k], 0, sizeof outs[k]);
     if (n->out[k] == IR_NONE || m->loc[n->out[k]].kind == CG_LOC_NONE) continue; /* ref_eval_node allocates it */
-    tensor_at(m, rs->io, n->out[k], &outs[k]);
+    tensor_at(m, rs->io, rs->ws, n->out[k], &outs[k]);
     want[k] = outs[k].data;
     bool shared = false; /* an in-place output (ir/mem_plan.c): its bytes are an operand's */
     for (int i = 0; i < n->nin; i++) shared |= inp[i] && inp[i]->data == outs[k].data;
@@ -128,6 +129,35 @@ void cg_jit_dispose(cg_model *m) {
 }
 
 /* ---- running ---- */
+/* A workspace for one run: the model's own if no other run holds it, else a
+ * spare (allocated when none is free). NULL when out of memory. */
+static uint8_t *take_workspace(cg_model *m) {
+  uint8_t *ws = NULL;
+  pthread_mutex_lock(&m->run_mu);
+  if (!m->ws_busy) {
+    m->ws_busy = true;
+    ws = m->ws;
+  } else if (m->nspare > 0) {
+    ws = m->spare_ws[--m->nspare];
+  }
+  pthread_mutex_unlock(&m->run_mu);
+  if (!ws) ws = kn_aligned_alloc((size_t)cg_workspace_bytes(m) + 64);
+  return ws;
+}
+
+static void give_workspace(cg_model *m, uint8_t *ws) {
+  pthread_mutex_lock(&m->run_mu);
+  if (ws == m->ws) m->ws_busy = false, ws = NULL;
+  else if (m->nspare < m->cap_spare) m->spare_ws[m->nspare++] = ws, ws = NULL;
+  else {
+    int32_t cap = m->cap_spare * 2 + 4;
+    uint8_t **ns = realloc(m->spare_ws, sizeof *ns * (size_t)cap);
+    if (ns) m->spare_ws = ns, m->cap_spare = cap, m->spare_ws[m->nspare++] = ws, ws = NULL;
+  }
+  pthread_mutex_unlock(&m->run_mu);
+  kn_aligned_free(ws); /* only when it could not be kept */
+}
+
 /* An input the model was specialized to (engine.c, passes/bind_values.c)
  * must hold that value. */
 static kn_status check_bound_value(cg_model *m, int i, const kn_tensor *t) {
@@ -145,7 +175,11 @@ kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *o
   if (m->plan) {
     for (int i = 0; i < ninputs && i < g->ninputs; i++)
       if (inputs[i].dtype != KN_UNDEF) KN_TRY(check_bound_value(m, i, &inputs[i]));
-    return ref_plan_run(m->plan, inputs, ninputs, outputs, noutputs);
+    /* a reference plan has one workspace: its runs take turns */
+    pthread_mutex_lock(&m->run_mu);
+    kn_status st = ref_plan_run(m->plan, inputs, ninputs, outputs, noutputs);
+    pthread_mutex_unlock(&m->run_mu);
+    return st;
   }
   for (int i = 0; i < noutputs; i++) memset(&outputs[i], 0, sizeof outputs[i]);
   if (ninputs > g->ninputs || noutputs != g->noutputs)
@@ -177,17 +211,20 @@ kn_status cg_run(cg_model *m, const kn_tensor *inputs, int ninputs, kn_tensor *o
     st = kn_tensor_alloc(m->kn, &outputs[k], t->dtype, t->rank, t->dims);
     io[g->ninputs + k] = outputs[k].data;
   }
+  uint8_t *ws = st == KN_OK ? take_workspace(m) : NULL;
+  if (st == KN_OK && !ws) st = kn_fail(m->kn, KN_ENOMEM, "out of memory allocating a workspace for this run");
   if (st == KN_OK) {
-    cg_run_state rs = {m, io};
-    int32_t r = m->entry(io, m->ws, m->consts, &rs);
+    cg_run_state rs = {m, io, ws};
+    int32_t r = m->entry(io, ws, m->consts, &rs);
     if (r != 0) st = (kn_status)r;
   }
   for (int k = 0; st == KN_OK && k < g->noutputs; k++) {
     ir_id v = g->outputs[k];
     if (m->loc[v].kind == CG_LOC_OUTPUT || !outputs[k].nbytes) continue;
-    const void *src = cg_value_addr(m, io, v); /* an output that is a constant or an input */
+    const void *src = cg_value_addr(m, io, ws, v); /* an output that is a constant or an input */
     if (src) memcpy(outputs[k].data, src, (size_t)outputs[k].nbytes);
   }
+  if (ws) give_workspace(m, ws);
   if (st != KN_OK)
     for (int k = 0; k < noutputs; k++) kn_tensor_free(&outputs[k]);
   free(io);

@@ -136,13 +136,13 @@ kn_status cg_alloc_workspace(cg_model *m) {
   return KN_OK;
 }
 
-void *cg_value_addr(const cg_model *m, void *const *io, ir_id v) {
+void *cg_value_addr(const cg_model *m, void *const *io, uint8_t *ws, ir_id v) {
   const cg_loc *l = &m->loc[v];
   switch (l->kind) {
   case CG_LOC_CONST: return (void *)m->consts[l->index];
   case CG_LOC_INPUT: return io[l->index];
   case CG_LOC_OUTPUT: return io[m->g->ninputs + l->index];
-  case CG_LOC_WS: return m->ws + l->offset;
+  case CG_LOC_WS: return ws + l->offset;
   default: return NULL;
   }
 }

@@ -10,6 +10,7 @@ struct rt_pool {
   int threads;
   pthread_t *workers;
   pthread_mutex_t mu;
+  pthread_mutex_t owner; /* held by the one parallel loop the workers serve */
   pthread_cond_t start, done;
   uint64_t generation;
   int pending;
@@ -54,6 +55,7 @@ rt_pool *rt_pool_create(int threads) {
   if (!p) return NULL;
   p->threads = threads < 1 ? 1 : threads;
   pthread_mutex_init(&p->mu, NULL);
+  pthread_mutex_init(&p->owner, NULL);
   pthread_cond_init(&p->start, NULL);
   pthread_cond_init(&p->done, NULL);
   if (p->threads > 1) {
@@ -83,6 +85,7 @@ void rt_pool_destroy(rt_pool *p) {
   for (int i = 1; p->workers && i < p->threads; i++) pthread_join(p->workers[i], NULL);
   free(p->workers);
   pthread_mutex_destroy(&p->mu);
+  pthread_mutex_destroy(&p->owner);
   pthread_cond_destroy(&p->start);
   pthread_cond_destroy(&p->done);
   free(p);
@@ -92,7 +95,9 @@ int rt_pool_threads(const rt_pool *p) { return p ? p->threads : 1; }
 
 void rt_parallel_for(rt_pool *p, int64_t n, rt_range_fn fn, void *ctx) {
   if (n <= 0) return;
-  if (!p || p->threads <= 1 || n == 1) {
+  /* the workers serve one loop at a time: a loop of a concurrent run (or one
+   * nested in a body) runs on its caller's thread */
+  if (!p || p->threads <= 1 || n == 1 || pthread_mutex_trylock(&p->owner) != 0) {
     fn(ctx, 0, n);
     return;
   }
@@ -108,6 +113,7 @@ void rt_parallel_for(rt_pool *p, int64_t n, rt_range_fn fn, void *ctx) {
   pthread_mutex_lock(&p->mu);
   while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
   pthread_mutex_unlock(&p->mu);
+  pthread_mutex_unlock(&p->owner);
 }
 
 void *rt_workspace_alloc(size_t bytes) {
