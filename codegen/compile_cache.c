@@ -66,24 +66,27 @@ static void hex(char *out, const uint8_t *d, size_t n) {
 /* ---- messages: one warning per process, notes under -v ---- */
 static atomic_flag warned = ATOMIC_FLAG_INIT;
 
+/* one line on stderr: head, the formatted message, tail */
+static void say(const char *head, const char *tail, const char *fmt, va_list ap) {
+  char msg[1200];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  fprintf(stderr, "%s%s%s\n", head, msg, tail);
+}
+
 static void KN_PRINTF(1, 2) warn_once(const char *fmt, ...) {
   if (atomic_flag_test_and_set(&warned)) return;
-  char msg[1200];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  say("kiln: warning: compile cache: ", "; compiling without the cache", fmt, ap);
   va_end(ap);
-  fprintf(stderr, "kiln: warning: compile cache: %s; compiling without the cache\n", msg);
 }
 
 static void KN_PRINTF(2, 3) note(const cg_cache *c, const char *fmt, ...) {
   if (!c->kn || c->kn->verbose < 1) return;
-  char msg[1200];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  say("kiln: compile cache: ", "", fmt, ap);
   va_end(ap);
-  fprintf(stderr, "kiln: compile cache: %s\n", msg);
 }
 
 /* ---- the directory ---- */

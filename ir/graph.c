@@ -275,6 +275,13 @@ void ir_type_import(ir_graph *dst, const ir_graph *src, const ir_type *t, ir_typ
   }
 }
 
+bool ir_type_equal(const ir_type *a, const ir_type *b) {
+  if (!a || !b || a->dtype != b->dtype || a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
 bool ir_type_is_concrete(const ir_type *t) {
   if (t->rank < 0) return false;
   for (int i = 0; i < t->rank; i++)

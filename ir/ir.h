@@ -143,6 +143,8 @@ typedef struct ir_type {
   int64_t dims[KN_MAX_RANK];
 } ir_type;
 bool ir_type_is_concrete(const ir_type *t);
+/* Same dtype, rank and dims (symbolic dims compare by id); false if either is NULL. */
+bool ir_type_equal(const ir_type *a, const ir_type *b);
 /* elements of a concrete type (-1 on overflow) */
 static inline int64_t ir_type_numel(const ir_type *t) { return kn_dims_numel(t->rank, t->dims); }
 

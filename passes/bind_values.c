@@ -65,10 +65,9 @@ static kn_status find_shaping_inputs(const ir_graph *g, int32_t *need) {
 }
 
 static bool same_type(const kn_tensor *t, const ir_type *want) {
-  if (t->dtype != want->dtype || t->rank != want->rank) return false;
-  for (int d = 0; d < t->rank; d++)
-    if (t->dims[d] != want->dims[d]) return false;
-  return true;
+  ir_type tt = {.dtype = t->dtype, .rank = t->rank};
+  memcpy(tt.dims, t->dims, sizeof(int64_t) * (size_t)(t->rank > 0 ? t->rank : 0));
+  return ir_type_equal(&tt, want);
 }
 
 /* Input `in` becomes constant c for every node that reads it. */

@@ -67,12 +67,6 @@ bool pass_elementwise_fusable_op(const ir_graph *g, const ir_node *n) {
 }
 
 /* ===== leaves ===== */
-static bool same_type(const ir_type *a, const ir_type *b) {
-  if (a->dtype != b->dtype || a->rank != b->rank) return false;
-  for (int i = 0; i < a->rank; i++)
-    if (a->dims[i] != b->dims[i]) return false;
-  return true;
-}
 
 /* t can be read from S's element loop: same numel (it then broadcasts with
  * the identical layout), scalar, row [.., N] of ones, or column [.., M, 1]. */
@@ -96,7 +90,7 @@ static bool leaf_ok(const ir_type *t, const ir_type *s) {
 
 /* the node fits a chain of output type s: supported, output s, every input a chain value or a leaf */
 static bool member_ok(const ir_graph *g, const ir_node *n, const ir_type *s) {
-  if (!pass_elementwise_fusable_op(g, n) || !same_type(&g->values[n->out[0]].type, s)) return false;
+  if (!pass_elementwise_fusable_op(g, n) || !ir_type_equal(&g->values[n->out[0]].type, s)) return false;
   for (int i = 0; i < n->nin; i++)
     if (n->in[i] != IR_NONE && !leaf_ok(&g->values[n->in[i]].type, s)) return false;
   return true;

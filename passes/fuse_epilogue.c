@@ -62,12 +62,6 @@ pass_leaf pass_epilogue_leaf(const ir_type *t, const ir_type *y, int split, int6
   return PASS_LEAF_COL;
 }
 
-static bool same_type(const ir_type *a, const ir_type *b) {
-  if (a->dtype != b->dtype || a->rank != b->rank) return false;
-  for (int i = 0; i < a->rank; i++)
-    if (a->dims[i] != b->dims[i]) return false;
-  return true;
-}
 
 /* The live node after `from` that uses v. */
 static int32_t user_of(const ir_graph *g, int32_t from, ir_id v) {
@@ -82,7 +76,7 @@ static int32_t user_of(const ir_graph *g, int32_t from, ir_id v) {
 
 /* n's output has type y and each of its operands but `self` is readable. */
 static bool node_fits(const ir_graph *g, const ir_node *n, ir_id self, const ir_type *y, int split) {
-  if (n->nout != 1 || n->out[0] == IR_NONE || !same_type(&g->values[n->out[0]].type, y)) return false;
+  if (n->nout != 1 || n->out[0] == IR_NONE || !ir_type_equal(&g->values[n->out[0]].type, y)) return false;
   for (int i = 0; i < n->nin; i++) {
     int64_t period;
     ir_id v = n->in[i];
