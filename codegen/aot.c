@@ -171,7 +171,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
   if (st == KN_OK) st = cg_module_build(m, &co, tm, rep->vec_bytes, true, c, &mod);
   if (st == KN_OK) {
     mark_output_consts(m);
-    st = aot_layout_weights(m, o->weights_file, &w);
+    st = aot_layout_weights(m, &w);
   }
   if (st == KN_OK) st = aot_add_artifact(m, mod, o, tm, &w, keep, &nkeep);
   if (st == KN_OK) st = cg_module_finalize(kn, mod, tm, keep, nkeep);
@@ -214,6 +214,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
     st = write_readme(kn, o, rep, path);
   }
   free(w.offset);
+  free(w.bytes_of);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);
   LLVMDisposeTargetMachine(tm);
