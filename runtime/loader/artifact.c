@@ -238,7 +238,9 @@ static kn_status check_io(checked *c, int i) {
   int64_t dims[KN_MAX_RANK], numel = 1;
   if (t->rank > 0) {
     if (!c->io_dims[i]) return damaged(c, "%s '%s' has no dims", in ? "input" : "output", name);
-    KN_TRY(kn_elf_read(c->e, c->io_dims[i], dims, sizeof(int64_t) * (size_t)t->rank, w));
+    char wd[200];
+    snprintf(wd, sizeof wd, "the dims of %s '%.160s'", in ? "input" : "output", name);
+    KN_TRY(kn_elf_read(c->e, c->io_dims[i], dims, sizeof(int64_t) * (size_t)t->rank, wd));
   }
   for (int d = 0; d < t->rank; d++)
     if (dims[d] < 0 || __builtin_mul_overflow(numel, dims[d], &numel) || numel > MAX_BYTES)
