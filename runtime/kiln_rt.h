@@ -95,8 +95,9 @@ typedef struct kiln_artifact_meta {
   const char *const *custom_symbols;
   const int64_t *const_bytes; /* each constant's size in bytes (0: unused) */
   /* a shared library: kiln_rt_hash of the file bytes of its PT_LOAD segments
-   * (ELF header and this field read as zeros), written by kiln compile after
-   * linking and checked by kiln's loader before dlopen; 0 in an object */
+   * (the ELF header's section-header fields and this field read as zeros),
+   * written by kiln compile after linking and checked by kiln's loader
+   * before dlopen; 0 in an object */
   uint64_t image_hash;
 } kiln_artifact_meta;
 

@@ -4,7 +4,8 @@
 # a library that is not one, or hand-made metadata must be refused with
 # exit 1 and a message, before dlopen runs any of its code: never a signal,
 # never wrong outputs with exit 0. Cases:
-#   (a) the artifact truncated at 20 points;
+#   (a) the artifact truncated at 20 points, and two ELF header edits the
+#       structure checks accept (the image hash covers the header);
 #   (b) 40 copies with 20 bytes flipped each (tests/aot/flip_bytes.c, fixed
 #       seeds): each refused, or run with outputs equal to the intact one's;
 #   (c) a plain library whose constructor creates a marker file: refused and
@@ -42,8 +43,8 @@ run_so() {
   rc=$?
 }
 
-# a stripped copy keeps its image hash (strip changes only the ELF header
-# and what is not loaded)
+# a stripped copy keeps its image hash (of the loaded bytes strip changes
+# only the ELF header's section-header fields, which the hash leaves out)
 if command -v strip >/dev/null; then
   cp "$so" "$tmp/stripped.so" && strip "$tmp/stripped.so"
   expect 0 "engine aot" "$kiln" run "$tmp/stripped.so" -i "$tmp/in" -o "$tmp/stripped"
@@ -61,6 +62,17 @@ for n in 0 3 40 64 100 500 1000 3000 5000 9000 20000 60000 $((size / 4)) $((size
   else
     failed "truncated to $n bytes: exit $rc (want 1 and a message naming the file): $log"
   fi
+done
+
+# the ELF header is in the image hash but for its section-header fields: a
+# nonzero e_ident pad byte, or fewer program headers (dropping PT_TLS and
+# PT_GNU_RELRO, a file the structure checks alone accept)
+for edit in "12 \001" "56 \006"; do
+  cp "$so" "$tmp/hdr.so"
+  # shellcheck disable=SC2086
+  set -- $edit
+  printf "$2" | dd of="$tmp/hdr.so" bs=1 seek="$1" conv=notrunc 2>/dev/null
+  expect 1 "do not match the hash kiln compile wrote" "$kiln" run "$tmp/hdr.so" -i "$tmp/in"
 done
 
 # (b) 20 flipped bytes, 40 seeds

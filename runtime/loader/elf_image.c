@@ -16,6 +16,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,10 +464,13 @@ kn_status kn_elf_image_hash(kn_elf *e, uint64_t zero_at, uint64_t *hash) {
       size_t n = p->p_filesz - done < cap ? (size_t)(p->p_filesz - done) : cap;
       uint64_t off = p->p_offset + done;
       st = pread_all(e, off, buf, n);
-      /* the bytes read as zeros: the ELF header, the hash's own field */
-      for (uint64_t z = off; st == KN_OK && z < off + n && z < sizeof(Elf64_Ehdr); z++) buf[z - off] = 0;
-      for (uint64_t z = zero_at; st == KN_OK && z < zero_at + 8; z++)
-        if (z >= off && z < off + n) buf[z - off] = 0;
+      /* the bytes read as zeros: the ELF header's section-header fields
+       * (e_shoff, e_shnum, e_shstrndx: all strip rewrites of it) and the
+       * hash's own field */
+      const uint64_t zero[3][2] = {{offsetof(Elf64_Ehdr, e_shoff), 8}, {offsetof(Elf64_Ehdr, e_shnum), 4}, {zero_at, 8}};
+      for (int r = 0; st == KN_OK && r < 3; r++)
+        for (uint64_t z = zero[r][0]; z < zero[r][0] + zero[r][1]; z++)
+          if (z >= off && z < off + n) buf[z - off] = 0;
       if (st == KN_OK) rt_hash_feed(&s, buf, n);
       done += n;
     }

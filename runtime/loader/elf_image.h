@@ -51,9 +51,9 @@ kn_status kn_elf_pointer(kn_elf *e, uint64_t vaddr, uint64_t *value, const char 
 /* The NUL-terminated string at vaddr (at most cap - 1 bytes, in the file). */
 kn_status kn_elf_string(kn_elf *e, uint64_t vaddr, char *buf, size_t cap, const char *what);
 /* kiln_rt_hash of the file bytes of the loaded segments, in program header
- * order, with the ELF header and the 8 bytes at file offset zero_at read as
- * zeros (the header changes when the library is stripped; zero_at is where
- * the hash itself is kept). */
+ * order, with the ELF header's e_shoff, e_shnum and e_shstrndx (which strip
+ * rewrites) and the 8 bytes at file offset zero_at (where the hash itself is
+ * kept) read as zeros. */
 kn_status kn_elf_image_hash(kn_elf *e, uint64_t zero_at, uint64_t *hash);
 /* Writes n bytes at file offset off (opened writable). */
 kn_status kn_elf_write(kn_elf *e, uint64_t off, const void *buf, size_t n);
