@@ -4,11 +4,16 @@
  * call back into kiln's reference kernels (there is no kiln on the device),
  * so a node without a lowering is an error naming it; and instead of linking
  * in memory, the module gets the artifact's weights, metadata and typed entry
- * points (aot_module.c) and is written as an object, shared library,
+ * points (aot_module.c) and is written as an object, shared library (then
+ * sealed: the hash of its loaded bytes goes into its metadata),
  * assembly or LLVM IR, next to NAME.h, the target's libkiln_rt.a, the weights
  * file if asked, and a README.txt with the exact link line. */
 #include "aot.h"
+#include "elf_image.h"
+#include "kiln_rt.h"
 #include <ctype.h>
+#include <elf.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +123,25 @@ static kn_status link_shared(kn_ctx *kn, cg_model *m, const cg_aot_options *o, c
   return st;
 }
 
+/* --emit so, after linking: the hash of the library's loaded bytes into its
+ * metadata's image_hash (kiln's loader recomputes it before dlopen). Reading
+ * the library with the loader's own checks also proves it passes them. */
+static kn_status seal_shared(kn_ctx *kn, const char *so, cg_arch arch) {
+  kn_elf *e = NULL;
+  KN_TRY(kn_elf_open(kn, so, arch == CG_ARCH_AARCH64 ? EM_AARCH64 : EM_X86_64, true, &e));
+  kn_elf_sym s;
+  uint64_t at = 0, h = 0;
+  kn_status st = KN_OK;
+  if (!kn_elf_lookup(e, "kiln_artifact_meta", &s) || !s.defined || s.size != sizeof(kiln_artifact_meta) ||
+      !kn_elf_file_offset(e, s.value + offsetof(kiln_artifact_meta, image_hash), 8, &at))
+    st = kn_fail(kn, KN_EINTERNAL, "%s: the linked library has no kiln_artifact_meta of this kiln's layout", so);
+  if (st == KN_OK) st = kn_elf_image_hash(e, at, &h);
+  if (h == 0) h = 1; /* 0 means "no hash" */
+  if (st == KN_OK) st = kn_elf_write(e, at, &h, sizeof h);
+  kn_elf_close(e);
+  return st;
+}
+
 kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_t (*dims)[KN_MAX_RANK],
                          const cg_aot_options *o, cg_aot_report *rep) {
   memset(rep, 0, sizeof *rep);
@@ -171,7 +195,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
   if (st == KN_OK) st = cg_module_build(m, &co, tm, rep->vec_bytes, true, c, &mod);
   if (st == KN_OK) {
     mark_output_consts(m);
-    st = aot_layout_weights(m, o->weights_file, &w);
+    st = aot_layout_weights(m, &w);
   }
   if (st == KN_OK) st = aot_add_artifact(m, mod, o, tm, &w, keep, &nkeep);
   if (st == KN_OK) st = cg_module_finalize(kn, mod, tm, keep, nkeep);
@@ -207,6 +231,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
     if (o->no_runtime) st = kn_fail(kn, KN_EINVAL, "--emit so links libkiln_rt.a into the library: drop --no-runtime");
     else st = link_shared(kn, m, o, rep, obj);
     unlink(obj);
+    if (st == KN_OK) st = seal_shared(kn, rep->artifact, arch);
   }
   rep->runtime_ms = kn_now_ms() - t0;
   if (st == KN_OK) {
@@ -214,6 +239,7 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
     st = write_readme(kn, o, rep, path);
   }
   free(w.offset);
+  free(w.bytes_of);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);
   LLVMDisposeTargetMachine(tm);

@@ -42,14 +42,15 @@ kn_status cg_aot_compile(kn_ctx *kn, ir_graph *g, const int *ranks, const int64_
 
 /* ===== aot_module.c ===== */
 typedef struct aot_weights {
-  int64_t *offset; /* per constant: offset in the weights data, -1 when unused */
+  int64_t *offset;   /* per constant: offset in the weights data, -1 when unused */
+  int64_t *bytes_of; /* per constant: its bytes, 0 when unused */
   int64_t bytes;   /* the data's size */
   uint64_t hash;
   int32_t used;
 } aot_weights;
-/* Lays out the used constants (64-byte aligned) and, for a weights file,
- * hashes them as the runtime will (kiln_rt_hash of the data). */
-kn_status aot_layout_weights(cg_model *m, bool hash, aot_weights *w);
+/* Lays out the used constants (64-byte aligned, as in a weights file) and
+ * hashes them as the runtime will (kiln_rt_hash of the data), embedded or not. */
+kn_status aot_layout_weights(cg_model *m, aot_weights *w);
 /* Adds weights (when embedded), I/O metadata, NAME_meta and the entry points
  * to mod; keep[] receives the symbols that stay exported (at most 8). */
 kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options *o, LLVMTargetMachineRef tm,

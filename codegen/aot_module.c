@@ -13,6 +13,7 @@
  *    models link into one program. */
 #include "aot.h"
 #include "kiln_rt.h"
+#include "rt.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,62 +37,29 @@ const char *aot_c_type(int dtype) {
   }
 }
 
-/* ---- weights layout and hash (the runtime checks a weights file by it) ---- */
-typedef struct hasher {
-  uint64_t h;
-  unsigned char buf[8];
-  int nbuf;
-} hasher;
-
-static void hash_feed(hasher *s, const unsigned char *p, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    s->buf[s->nbuf++] = p[i];
-    if (s->nbuf == 8) {
-      uint64_t w;
-      memcpy(&w, s->buf, 8);
-      s->h = (s->h ^ w) * CG_FNV_PRIME;
-      s->nbuf = 0;
-    }
-  }
-}
-
-/* Feeds whole words directly when the stream is word aligned (the common case). */
-static void hash_feed_fast(hasher *s, const unsigned char *p, int64_t n) {
-  int64_t i = 0;
-  if (s->nbuf == 0)
-    for (; i + 8 <= n; i += 8) {
-      uint64_t w;
-      memcpy(&w, p + i, 8);
-      s->h = (s->h ^ w) * CG_FNV_PRIME;
-    }
-  hash_feed(s, p + i, n - i);
-}
-
-static uint64_t hash_end(hasher *s) {
-  return cg_fnv1a(s->h, s->buf, (size_t)s->nbuf); /* kiln_rt_hash's byte tail */
-}
-
-kn_status aot_layout_weights(cg_model *m, bool hash, aot_weights *w) {
+/* ---- weights layout and hash (the runtime checks the weights by it) ---- */
+kn_status aot_layout_weights(cg_model *m, aot_weights *w) {
   memset(w, 0, sizeof *w);
   w->offset = malloc(sizeof *w->offset * (size_t)(m->nconsts + 1));
-  if (!w->offset) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
-  static const unsigned char zeros[64];
-  hasher hs = {CG_FNV_OFFSET, {0}, 0};
+  w->bytes_of = malloc(sizeof *w->bytes_of * (size_t)(m->nconsts + 1));
+  if (!w->offset || !w->bytes_of) return kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  rt_hasher hs;
+  rt_hash_init(&hs);
   int64_t at = 0;
   for (int32_t i = 0; i < m->nconsts; i++) {
     w->offset[i] = -1;
+    w->bytes_of[i] = 0;
     if (!m->const_used[i] || m->const_bytes[i] <= 0) continue;
     int64_t o = (at + 63) & ~(int64_t)63;
-    if (hash) {
-      hash_feed(&hs, zeros, o - at);
-      hash_feed_fast(&hs, m->consts[i], m->const_bytes[i]);
-    }
+    rt_hash_zeros(&hs, (uint64_t)(o - at));
+    rt_hash_feed(&hs, m->consts[i], (size_t)m->const_bytes[i]);
     w->offset[i] = o;
+    w->bytes_of[i] = m->const_bytes[i];
     at = o + m->const_bytes[i];
     w->used++;
   }
   w->bytes = at;
-  w->hash = hash_end(&hs);
+  w->hash = rt_hash_end(&hs);
   return KN_OK;
 }
 
@@ -251,7 +219,12 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
     return kn_fail(m->kn, KN_ENOMEM, "out of memory");
   }
   /* the constants: embedded, or their offsets in NAME.weights */
-  LLVMValueRef table = LLVMConstNull(a->ptr), offsets = LLVMConstNull(a->ptr);
+  LLVMValueRef table = LLVMConstNull(a->ptr), offsets = i64_array(a, w->offset, n, "const_offsets"),
+               sizes = i64_array(a, w->bytes_of, n, "const_bytes");
+  if (!offsets || !sizes) {
+    free(slots), free(ins), free(outs);
+    return kn_fail(m->kn, KN_ENOMEM, "out of memory");
+  }
   if (!o->weights_file) {
     for (int32_t i = 0; i < n; i++) {
       slots[i] = LLVMConstNull(a->ptr);
@@ -260,8 +233,6 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
       slots[i] = private_const(a, data, "weight", 64);
     }
     if (n > 0) table = private_const(a, LLVMConstArray2(a->ptr, slots, (uint64_t)n), "consts", 8);
-  } else {
-    offsets = i64_array(a, w->offset, n, "const_offsets");
   }
   for (int i = 0; i < g->ninputs; i++) {
     int32_t bound = m->bound_const ? m->bound_const[i] : -1; /* specialized to this value */
@@ -300,26 +271,27 @@ kn_status aot_add_artifact(cg_model *m, LLVMModuleRef mod, const cg_aot_options 
   int64_t macs = 0;
   for (int32_t i = 0; i < g->nnodes; i++)
     if (!g->nodes[i].dead) macs += ir_node_macs(g, &g->nodes[i]);
-  LLVMValueRef mf[32] = {
+  LLVMValueRef mf[34] = {
       i64c(a, (int64_t)KILN_ARTIFACT_MAGIC), i32c(a, KILN_ABI_VERSION),
       i32c(a, arch == CG_ARCH_X86_64 ? KILN_ARCH_X86_64 : KILN_ARCH_AARCH64), i64c(a, 0) /* struct_bytes, below */,
       cstr(a, o->name), cstr(a, KN_VERSION), cstr(a, triple), cstr(a, cpu), cstr(a, feat),
       i32c(a, g->ninputs), i32c(a, g->noutputs), in_arr, out_arr, i64c(a, cg_workspace_bytes(m)),
-      i32c(a, n), i32c(a, o->weights_file ? 1 : 0), table, offsets, i64c(a, o->weights_file ? w->bytes : 0),
-      i64c(a, o->weights_file ? (int64_t)w->hash : 0), i64c(a, macs), entry, dflt,
+      i32c(a, n), i32c(a, o->weights_file ? 1 : 0), table, offsets, i64c(a, w->bytes), i64c(a, (int64_t)w->hash),
+      i64c(a, macs), entry, dflt,
       cstr(a, sym[0]), cstr(a, sym[1]), cstr(a, sym[2]), cstr(a, sym[3]), cstr(a, sym[4]), cstr(a, sym[5]),
-      i32c(a, m->ncustom < 64 ? m->ncustom : 64), i32c(a, 0), custom_names};
+      i32c(a, m->ncustom < 64 ? m->ncustom : 64), i32c(a, 0), custom_names, sizes,
+      i64c(a, 0) /* image_hash: written into a shared library after linking (aot.c) */};
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(feat);
-  LLVMTypeRef ft[32];
-  for (int i = 0; i < 32; i++) ft[i] = LLVMTypeOf(mf[i]);
-  LLVMTypeRef mty = LLVMStructTypeInContext(a->c, ft, 32, 0);
+  LLVMTypeRef ft[34];
+  for (int i = 0; i < 34; i++) ft[i] = LLVMTypeOf(mf[i]);
+  LLVMTypeRef mty = LLVMStructTypeInContext(a->c, ft, 34, 0);
   LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
   mf[3] = i64c(a, (int64_t)LLVMABISizeOfType(td, mty));
   LLVMDisposeTargetData(td);
   LLVMValueRef meta = LLVMAddGlobal(mod, mty, mname);
-  LLVMSetInitializer(meta, LLVMConstStructInContext(a->c, mf, 32, 0));
+  LLVMSetInitializer(meta, LLVMConstStructInContext(a->c, mf, 34, 0));
   LLVMSetGlobalConstant(meta, 1);
   LLVMSetAlignment(meta, 8);
   if (o->emit == CG_EMIT_SO) LLVMAddAlias2(mod, mty, 0, meta, "kiln_artifact_meta");

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 2u
+#define KILN_ABI_VERSION 3u
 /* "KILNART1" read as a little-endian 64-bit word */
 #define KILN_ARTIFACT_MAGIC 0x315452414e4c494bull
 /* "KILNWTS1": the first 8 bytes of a NAME.weights file */
@@ -82,9 +82,9 @@ typedef struct kiln_artifact_meta {
   int32_t nconsts;
   int32_t weights_in_file;      /* 1: the weights are in NAME.weights, loaded at init */
   const void *const *consts;    /* embedded weights: the table of constants; NULL otherwise */
-  const int64_t *const_offsets; /* weights file: each constant's offset in the data (-1: unused) */
-  int64_t weights_bytes;        /* weights file: bytes of data */
-  uint64_t weights_hash;        /* weights file: kiln_rt_hash of the data */
+  const int64_t *const_offsets; /* each constant's offset in the weights data (-1: unused) */
+  int64_t weights_bytes;        /* bytes of weights data (embedded: laid out as in a weights file) */
+  uint64_t weights_hash;        /* kiln_rt_hash of that data, checked when a context is made */
   int64_t macs;                 /* multiply-accumulates of one run (for GFLOP/s) */
   kiln_entry_fn entry;          /* i32 (io[inputs..., outputs...], workspace, consts, ctx) */
   kiln_rt_ctx **default_ctx;    /* the context NAME_run uses (created on first use) */
@@ -93,6 +93,12 @@ typedef struct kiln_artifact_meta {
   int32_t ncustom;               /* custom-op functions the artifact calls (linked by the user) */
   int32_t reserved;
   const char *const *custom_symbols;
+  const int64_t *const_bytes; /* each constant's size in bytes (0: unused) */
+  /* a shared library: kiln_rt_hash of the file bytes of its PT_LOAD segments
+   * (the ELF header's section-header fields and this field read as zeros),
+   * written by kiln compile after linking and checked by kiln's loader
+   * before dlopen; 0 in an object */
+  uint64_t image_hash;
 } kiln_artifact_meta;
 
 /* Checks magic, ABI version and architecture; 0 if this runtime can run it. */

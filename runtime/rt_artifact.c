@@ -1,8 +1,8 @@
 /* rt_artifact.c: what an ahead-of-time built model needs at run time, driven
  * entirely by the metadata the artifact exports (kiln_rt.h): a context holds
  * the workspace (allocated once), the thread pool and the weights (embedded,
- * or read from NAME.weights and checked against the size and hash compiled
- * into the artifact); kiln_rt_run calls the compiled entry and fills the
+ * or read from NAME.weights; either way checked against the size and hash
+ * compiled into the artifact when the context is made); kiln_rt_run calls the compiled entry and fills the
  * outputs the code does not write itself. Nothing here knows a particular
  * model, so one runtime library serves every artifact of an ABI version.
  * Errors are a status plus a per-thread message, never an abort: a device
@@ -38,17 +38,53 @@ static int fail(int status, const char *fmt, ...) {
 
 const char *kiln_rt_error(void) { return last_error; }
 
-uint64_t kiln_rt_hash(const void *data, size_t bytes) {
+#define FNV_OFFSET 1469598103934665603ull
+#define FNV_PRIME 1099511628211ull
+
+void rt_hash_init(rt_hasher *s) {
+  s->h = FNV_OFFSET;
+  s->nbuf = 0;
+}
+
+void rt_hash_feed(rt_hasher *s, const void *data, size_t bytes) {
   const unsigned char *p = data;
-  uint64_t h = 1469598103934665603ull;
   size_t i = 0;
+  while (i < bytes && s->nbuf != 0) { /* finish a word begun by the last piece */
+    s->buf[s->nbuf++] = p[i++];
+    if (s->nbuf == 8) {
+      uint64_t w;
+      memcpy(&w, s->buf, 8);
+      s->h = (s->h ^ w) * FNV_PRIME;
+      s->nbuf = 0;
+    }
+  }
+  uint64_t h = s->h;
   for (; i + 8 <= bytes; i += 8) {
     uint64_t w;
     memcpy(&w, p + i, 8);
-    h = (h ^ w) * 1099511628211ull;
+    h = (h ^ w) * FNV_PRIME;
   }
-  for (; i < bytes; i++) h = (h ^ p[i]) * 1099511628211ull;
+  s->h = h;
+  for (; i < bytes; i++) s->buf[s->nbuf++] = p[i];
+}
+
+void rt_hash_zeros(rt_hasher *s, uint64_t bytes) {
+  static const unsigned char zeros[256];
+  for (; bytes > sizeof zeros; bytes -= sizeof zeros) rt_hash_feed(s, zeros, sizeof zeros);
+  rt_hash_feed(s, zeros, (size_t)bytes);
+}
+
+uint64_t rt_hash_end(const rt_hasher *s) {
+  uint64_t h = s->h;
+  for (int i = 0; i < s->nbuf; i++) h = (h ^ s->buf[i]) * FNV_PRIME;
   return h;
+}
+
+uint64_t kiln_rt_hash(const void *data, size_t bytes) {
+  rt_hasher s;
+  rt_hash_init(&s);
+  rt_hash_feed(&s, data, bytes);
+  return rt_hash_end(&s);
 }
 
 static uint32_t this_arch(void) {
@@ -106,6 +142,30 @@ static int load_weights(kiln_rt_ctx *c, const char *path) {
   return st;
 }
 
+/* Embedded weights: the constants hashed as they would lie in a weights file
+ * (each at its offset, zeros between), once per context, so a library whose
+ * weights were damaged on disk or in memory is refused before it computes. */
+static int check_embedded(const kiln_artifact_meta *m) {
+  rt_hasher s;
+  rt_hash_init(&s);
+  int64_t at = 0;
+  for (int32_t i = 0; i < m->nconsts; i++) {
+    const void *p = m->consts ? m->consts[i] : NULL;
+    int64_t off = m->const_offsets ? m->const_offsets[i] : -1, n = m->const_bytes ? m->const_bytes[i] : 0;
+    if (!p || off < 0) continue;
+    if (off < at || n < 0 || n > m->weights_bytes - off)
+      return fail(KILN_EIO, "model '%s': the layout of its embedded weights is inconsistent (a damaged library)",
+                  m->name);
+    rt_hash_zeros(&s, (uint64_t)(off - at));
+    rt_hash_feed(&s, p, (size_t)n);
+    at = off + n;
+  }
+  if (at > m->weights_bytes || rt_hash_end(&s) != m->weights_hash)
+    return fail(KILN_EIO, "model '%s': its embedded weights do not match their hash (a damaged library: build it again)",
+                m->name);
+  return KILN_OK;
+}
+
 kiln_rt_ctx *kiln_rt_ctx_new(const kiln_artifact_meta *m, int threads, const char *weights_path) {
   if (kiln_rt_check(m) != KILN_OK) return NULL;
   kiln_rt_ctx *c = calloc(1, sizeof *c);
@@ -120,7 +180,7 @@ kiln_rt_ctx *kiln_rt_ctx_new(const kiln_artifact_meta *m, int threads, const cha
   if (st == KILN_OK && !(c->pool = rt_pool_create(threads))) st = fail(KILN_ENOMEM, "cannot start %d threads", threads);
   if (st == KILN_OK) {
     if (m->weights_in_file) st = load_weights(c, weights_path);
-    else c->consts = m->consts;
+    else if ((st = check_embedded(m)) == KILN_OK) c->consts = m->consts;
   }
   if (st != KILN_OK) {
     kiln_rt_ctx_free(c);

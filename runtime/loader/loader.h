@@ -2,7 +2,7 @@
  * compile --emit so`, artifact.c) so the CLI treats it like any model. It
  * sits beside the artifact runtime it loads (runtime/), not in the frontend:
  * it imports nothing, it checks and calls compiled code. Library kiln_loader
- * (dlopen, libffi, the IR core for the I/O description). */
+ * (elf_image.c, dlopen, libffi, the IR core for the I/O description). */
 #ifndef KILN_LOADER_H
 #define KILN_LOADER_H
 
@@ -10,8 +10,9 @@
 
 typedef struct kn_artifact kn_artifact;
 bool kn_is_artifact_path(const char *path); /* NAME.so */
-/* dlopens it, checks architecture/ABI, creates a context with `threads`
- * threads (weights not embedded: NAME.weights next to the library). */
+/* Checks the file (ELF structure, architecture, ABI, the whole metadata, the
+ * image hash) before dlopen, then dlopens it and creates a context with
+ * `threads` threads (weights not embedded: NAME.weights next to the library). */
 kn_status kn_artifact_open(kn_ctx *ctx, const char *path, int threads, kn_artifact **out);
 /* Its inputs and outputs as a graph without nodes (names, dtypes, shapes). */
 const ir_graph *kn_artifact_graph(const kn_artifact *a);
