@@ -480,11 +480,15 @@ static kn_status parse_init(parser *p, const ir_type *ty, const ir_token *at, co
                             const char *seed_name, kn_tensor *t) {
   /* refused before the bytes are allocated and seeded */
   int64_t ne = ir_type_numel(ty);
-  uint64_t want = ne >= 0 ? (uint64_t)ne * (uint64_t)kn_dtype_size(ty->dtype) : UINT64_MAX;
-  if (ne < 0 || want > p->ctx->mem_limit || p->const_bytes + want > p->ctx->mem_limit)
-    return irp_err_at(p, at, KN_ELIMIT, "%s: the constants would take %llu bytes with this one, more than the memory "
-                      "limit (%llu)", what, (unsigned long long)(p->const_bytes + (ne >= 0 ? want : 0)),
-                      (unsigned long long)p->ctx->mem_limit);
+  uint64_t es = kn_dtype_size(ty->dtype);
+  /* (a size that overflows is kn_tensor_alloc's shape error below) */
+  if (ne >= 0 && es > 0 && (uint64_t)ne <= UINT64_MAX / es) {
+    uint64_t want = (uint64_t)ne * es;
+    if (want > p->ctx->mem_limit || p->const_bytes + want > p->ctx->mem_limit)
+      return irp_err_at(p, at, KN_ELIMIT,
+                        "%s: the constants would take %llu bytes with this one, more than the memory limit (%llu)",
+                        what, (unsigned long long)(p->const_bytes + want), (unsigned long long)p->ctx->mem_limit);
+  }
   kn_status st = kn_tensor_alloc(p->ctx, t, ty->dtype, ty->rank, ty->dims);
   if (st != KN_OK) {
     kn_prefix(p->ctx, "%s:%d:%d: %s: ", p->file, at->line, at->col, what);
