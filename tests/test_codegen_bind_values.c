@@ -23,6 +23,18 @@ static const char *const g_reshape = "graph t {\n"
                                      " y = Reshape(x, shape)\n z = Neg(y)\n output z\n"
                                      "}\n";
 
+static const char *const g_compress = "graph t {\n"
+                                      " input x: f32[3, 4]\n input keep: bool[4]\n"
+                                      " y = Compress(x, keep) {axis=1}\n output y\n"
+                                      "}\n";
+
+/* Expand's output shape can be guessed without the shape's value (a non-1
+ * dim stays): see test_expand_checks_a_guessed_shape */
+static const char *const g_expand = "graph t {\n"
+                                    " input x: f32[4, 3]\n input s: i64[2]\n"
+                                    " y = Expand(x, s)\n output y\n"
+                                    "}\n";
+
 static void fill_f32(kn_ctx *kn, kn_tensor *t, int rank, const int64_t *dims, float base) {
   assert_int_equal(kn_tensor_alloc(kn, t, KN_F32, rank, dims), KN_OK);
   float *p = t->data;
@@ -41,17 +53,31 @@ static void expect_refused(kn_ctx *kn, cg_model *m, const kn_tensor *in, const c
   assert_non_null(strstr(kn_errmsg(kn), what));
 }
 
+/* text on the reference executor (ref_out) and compiled for in[]'s values
+ * with no reference kernels, as an AOT build compiles it */
+static cg_model *compile_bound(void **state, const char *text, const kn_tensor *in, kn_tensor *ref_out) {
+  kn_ctx *kn = kt_kn(state);
+  kt_ref_run(kn, kt_load(state, text), in, ref_out, 1);
+  cg_options o = {.opt_level = 2, .no_cache = true, .no_fallback = true, .input_values = in, .ninput_values = 2};
+  cg_model *m = kt_jit_compile(kn, kt_parse(kn, text), in, &o);
+  cg_stats st;
+  cg_model_stats(m, &st);
+  assert_false(st.whole_graph_ref);
+  return m;
+}
+
+static void release(cg_model *m, kn_tensor *ref_out, kn_tensor *in) {
+  cg_model_free(m);
+  kt_free_tensors(ref_out, 1);
+  kt_free_tensors(in, 2);
+}
+
 static void test_reshape_bound_to_its_shape_value(void **state) {
   kn_ctx *kn = kt_kn(state);
   kn_tensor in[2], ref_out[1], out[1];
   fill_f32(kn, &in[0], 2, (const int64_t[]){2, 6}, -3.0f);
   set_i64(kn, &in[1], (const int64_t[]){3, -1, 2}, 3);
-  kt_ref_run(kn, kt_load(state, g_reshape), in, ref_out, 1);
-  cg_options o = {.opt_level = 2, .no_cache = true, .no_fallback = true, .input_values = in, .ninput_values = 2};
-  cg_model *m = kt_jit_compile(kn, kt_parse(kn, g_reshape), in, &o);
-  cg_stats st;
-  cg_model_stats(m, &st);
-  assert_false(st.whole_graph_ref);
+  cg_model *m = compile_bound(state, g_reshape, in, ref_out);
   kt_jit_run(kn, m, in, 2, out, 1);
   assert_int_equal(out[0].rank, 3);
   assert_int_equal(out[0].dims[0], 3);
@@ -69,9 +95,7 @@ static void test_reshape_bound_to_its_shape_value(void **state) {
   ((int64_t *)in[1].data)[0] = 2;
   ((int64_t *)in[1].data)[1] = 3;
   expect_refused(kn, m, in, "input 'shape' differs from the value the model was compiled for");
-  cg_model_free(m);
-  kt_free_tensors(ref_out, 1);
-  kt_free_tensors(in, 2);
+  release(m, ref_out, in);
 }
 
 static void test_without_values_the_error_names_the_input(void **state) {
@@ -91,38 +115,27 @@ static void test_without_values_the_error_names_the_input(void **state) {
 }
 
 static void test_compress_bound_to_its_condition(void **state) {
-  static const char *const text = "graph t {\n"
-                                  " input x: f32[3, 4]\n input keep: bool[4]\n"
-                                  " y = Compress(x, keep) {axis=1}\n output y\n"
-                                  "}\n";
   kn_ctx *kn = kt_kn(state);
   kn_tensor in[2], ref_out[1], out[1];
   fill_f32(kn, &in[0], 2, (const int64_t[]){3, 4}, 1.0f);
   int64_t four = 4;
   assert_int_equal(kn_tensor_alloc(kn, &in[1], KN_BOOL, 1, &four), KN_OK);
   memcpy(in[1].data, (const uint8_t[]){1, 0, 1, 1}, 4);
-  kt_ref_run(kn, kt_load(state, text), in, ref_out, 1);
-  cg_options o = {.opt_level = 2, .no_cache = true, .no_fallback = true, .input_values = in, .ninput_values = 2};
-  cg_model *m = kt_jit_compile(kn, kt_parse(kn, text), in, &o);
+  cg_model *m = compile_bound(state, g_compress, in, ref_out);
   kt_jit_run(kn, m, in, 2, out, 1);
   assert_int_equal(out[0].dims[1], 3);
   kt_expect_close(&out[0], &ref_out[0], 0, "compress");
   kt_free_tensors(out, 1);
   ((uint8_t *)in[1].data)[1] = 1;
   expect_refused(kn, m, in, "input 'keep' differs");
-  cg_model_free(m);
-  kt_free_tensors(ref_out, 1);
-  kt_free_tensors(in, 2);
+  release(m, ref_out, in);
 }
 
-/* Shape inference can guess Expand's output without the shape's value (a
- * non-1 dim stays), so the graph looks static; compiled code sized by that
- * guess must not run a shape value that does not fit x (issue 11). */
+/* Shape inference can guess Expand's output without the shape's value, so
+ * the graph looks static; compiled code sized by that guess must not run a
+ * shape value that does not fit x (issue 11). */
 static void test_expand_checks_a_guessed_shape(void **state) {
-  static const char *const text = "graph t {\n"
-                                  " input x: f32[4, 3]\n input s: i64[2]\n"
-                                  " y = Expand(x, s)\n output y\n"
-                                  "}\n";
+  const char *text = g_expand;
   kn_ctx *kn = kt_kn(state);
   kn_tensor in[2], out[1];
   fill_f32(kn, &in[0], 2, (const int64_t[]){4, 3}, 1.0f);
