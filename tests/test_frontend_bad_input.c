@@ -310,16 +310,22 @@ static void test_undefined_input(void **state) {
   expect_error(&s, KN_EINVAL, "input 'nowhere' is not defined", NULL);
 }
 
+/* A fresh folder dir (mkdtemp of its template) with weights.bin holding the
+ * n floats vals; its path in path[256]. */
+static void make_weights_dir(char *dir, char *path, const float *vals, size_t n) {
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, 256, "%s/weights.bin", dir);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  fwrite(vals, sizeof *vals, n, f);
+  fclose(f);
+}
+
 static void test_external_data(void **state) {
   (void)state;
-  char dir[] = "/tmp/kiln_ext_XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[256];
-  snprintf(path, sizeof path, "%s/weights.bin", dir);
-  FILE *f = fopen(path, "wb");
-  float vals[6] = {1, 2, 3, 4, 5, 6};
-  fwrite(vals, sizeof vals, 1, f);
-  fclose(f);
+  char dir[] = "/tmp/kiln_ext_XXXXXX", path[256];
+  const float vals[6] = {1, 2, 3, 4, 5, 6};
+  make_weights_dir(dir, path, vals, 6);
   spec s = good;
   s.ext_location = "weights.bin";
   s.ext_offset = 8;
@@ -456,14 +462,9 @@ static void expect_ext_numbers(const char *offset, const char *length, const cha
 /* external-data offset and length must be plain non-negative decimal numbers */
 static void test_external_data_numbers(void **state) {
   (void)state;
-  char dir[] = "/tmp/kiln_ext_XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[256];
-  snprintf(path, sizeof path, "%s/weights.bin", dir);
-  FILE *f = fopen(path, "wb");
-  float vals[8] = {0};
-  fwrite(vals, sizeof vals, 1, f);
-  fclose(f);
+  char dir[] = "/tmp/kiln_ext_XXXXXX", path[256];
+  const float vals[8] = {0};
+  make_weights_dir(dir, path, vals, 8);
   expect_ext_numbers("16", "16", NULL, dir);
   expect_ext_numbers("0", "16", NULL, dir);
   expect_ext_numbers("0x10", "16", "tensor W: external data offset '0x10' is not a non-negative decimal number", dir);
