@@ -99,8 +99,12 @@ void cg_note_const_use(struct cg_model *m, int32_t index);
 /* Workspace bytes the entry needs: the planned values, then (64-byte
  * aligned) the largest scratch region. */
 int64_t cg_workspace_bytes(const cg_model *m);
-/* Allocates m->ws of cg_workspace_bytes (after lowering). */
+/* Allocates m->ws of cg_workspace_bytes (after lowering); from then on
+ * stats.workspace_bytes is its size. */
 kn_status cg_alloc_workspace(cg_model *m);
+/* One more workspace of m->ws's size (a concurrent run's, jit_orc.c); NULL
+ * when out of memory. */
+uint8_t *cg_workspace_new(const cg_model *m);
 /* The address of value v while the entry runs with these I/O pointers and
  * workspace (NULL for a value the code does not use). */
 void *cg_value_addr(const cg_model *m, void *const *io, uint8_t *ws, ir_id v);

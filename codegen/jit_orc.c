@@ -141,7 +141,7 @@ static uint8_t *take_workspace(cg_model *m) {
     ws = m->spare_ws[--m->nspare];
   }
   pthread_mutex_unlock(&m->run_mu);
-  if (!ws) ws = kn_aligned_alloc((size_t)cg_workspace_bytes(m) + 64);
+  if (!ws) ws = cg_workspace_new(m);
   return ws;
 }
 

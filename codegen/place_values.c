@@ -130,10 +130,15 @@ kn_status cg_alloc_workspace(cg_model *m) {
   int64_t total = cg_workspace_bytes(m);
   if ((uint64_t)total > m->kn->mem_limit)
     return kn_fail(m->kn, KN_ELIMIT, "the workspace of %lld bytes exceeds the memory limit", (long long)total);
-  m->ws = kn_aligned_alloc((size_t)(total > 0 ? total : 64));
-  if (!m->ws) return kn_fail(m->kn, KN_ENOMEM, "out of memory allocating a %lld-byte workspace", (long long)total);
   m->stats.workspace_bytes = total;
+  m->ws = cg_workspace_new(m);
+  if (!m->ws) return kn_fail(m->kn, KN_ENOMEM, "out of memory allocating a %lld-byte workspace", (long long)total);
   return KN_OK;
+}
+
+uint8_t *cg_workspace_new(const cg_model *m) {
+  int64_t total = m->stats.workspace_bytes;
+  return kn_aligned_alloc((size_t)(total > 0 ? total : 64));
 }
 
 void *cg_value_addr(const cg_model *m, void *const *io, uint8_t *ws, ir_id v) {
