@@ -117,6 +117,8 @@ void cli_common_free(cli_common *o);
 int cli_common_opts(cli_common *o, cli_opt t[CLI_MAX_COMMON]);
 
 /* ===== common.c ===== */
+/* --mem-limit and --max-loop-iters into kn (when given). */
+void cli_apply_limits(kn_ctx *kn, const cli_common *o);
 /* Sorts t[0..n) and returns its median (0 when n <= 0). */
 double cli_median(double *t, int n);
 /* Loads the model and applies --shape bindings; prints errors. */

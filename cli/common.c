@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
+void cli_apply_limits(kn_ctx *kn, const cli_common *o) {
   if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
   if (o->max_loop_iters) kn->max_loop_iters = o->max_loop_iters;
+}
+
+int cli_load(kn_ctx *kn, const cli_common *o, ir_graph **g) {
+  cli_apply_limits(kn, o);
   kn_set_verbose(kn, o->verbose);
   ir_custom_ops *custom = o->ncustom_ops ? ir_custom_ops_new() : NULL;
   if (o->ncustom_ops && !custom) {

@@ -53,8 +53,7 @@ static kn_status read_inputs(cli_session *s, const ir_graph *g, const char *in_d
 /* An ahead-of-time built shared library: loading it is all the compiling. */
 static int open_artifact(cli_session *s, kn_ctx *kn, const cli_common *o, const char *in_dir) {
   double t0 = kn_now_ms();
-  if (o->mem_limit) kn_set_mem_limit(kn, o->mem_limit);
-  if (o->max_loop_iters) kn->max_loop_iters = o->max_loop_iters;
+  cli_apply_limits(kn, o);
   kn_status st = kn_artifact_open(kn, o->model, o->threads, &s->aot);
   s->load_ms = kn_now_ms() - t0;
   const ir_graph *g = st == KN_OK ? kn_artifact_graph(s->aot) : NULL;
