@@ -31,12 +31,12 @@ flags() {
 table() {
   echo "| op | domain | imported from opset | IR form (opset) | pattern | compiled code runs it as | AOT build | shaped by the values of inputs | passes may |"
   echo "|---|---|---|---|---|---|---|---|---|"
-  shaped >"${TMPDIR:-/tmp}/kiln_shaped.$$"
-  flags >"${TMPDIR:-/tmp}/kiln_flags.$$"
-  rows | sort | awk -v max="$max_opset" -v shaped="${TMPDIR:-/tmp}/kiln_shaped.$$" -v flagf="${TMPDIR:-/tmp}/kiln_flags.$$" 'BEGIN {
-    while ((getline line < shaped) > 0) { split(line, f, " "); by[f[1]] = f[2] }
-    while ((getline line < flagf) > 0) { split(line, f, " "); fl[f[1]] = f[2] }
-  } {
+  # one stream: the SHAPED_BY (S) and OP_FLAGS (F) facts first, then the rows (R)
+  { shaped | sed 's/^/S /'; flags | sed 's/^/F /'; rows | sort | sed 's/^/R /'; } | awk -v max="$max_opset" '
+  $1 == "S" { by[$2] = $3; next }
+  $1 == "F" { fl[$2] = $3; next }
+  {
+    $1 = ""; $0 = $0 # the row fields, renumbered from 1
     dom = $2 == "ONNX" ? "ai.onnx" : "internal"
     imp = $2 == "ONNX" ? $3 " to " max : "never (made by passes)"
     form = $2 == "ONNX" ? $4 : "-"
@@ -44,7 +44,6 @@ table() {
     aot = $6 == "L" ? "where generated code takes the node" : $6 != "L0" ? "yes" : $5 == "CONTROL" ? "no" : "when folded (its inputs constant or bound)"
     printf "| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, dom, imp, form, tolower($5), how, aot, ($1 in by) ? by[$1] : "", ($1 in fl) ? fl[$1] : ""
   }'
-  rm -f "${TMPDIR:-/tmp}/kiln_shaped.$$" "${TMPDIR:-/tmp}/kiln_flags.$$"
 }
 . "$top/tools/doc_tables.sh"
 doc_tables "${1:-}" "$readme" oplist oplist "$doc" ops table || exit 1
