@@ -499,6 +499,14 @@ float ir_norm_epsilon(const ir_node *n);
  * (1 in their pre-13 form), LayerNormalization, LpNormalization, TopK,
  * OneHot; 1 for Flatten and (De)QuantizeLinear; 0 for the others) */
 int64_t ir_op_axis(const ir_node *n);
+/* Compress's view of its data x (rank, dims): [outer, extent, inner] around
+ * the axis, or, without an axis attribute, the flattened [1, numel, 1] (axis
+ * 0 of a 1-d output). False when the axis is out of range. */
+typedef struct ir_compress_view {
+  int64_t outer, extent, inner;
+  int axis;
+} ir_compress_view;
+bool ir_compress_view_of(const ir_node *n, int rank, const int64_t *dims, ir_compress_view *v);
 /* the float parameters p[0..2] of a unary activation (LeakyRelu alpha, Selu
  * alpha and gamma, HardSigmoid alpha and beta, Shrink lambd and bias, ...),
  * in the order the kernel library's unary kernels take them; 0 for others */

@@ -77,3 +77,15 @@ int ir_binary_kernel_code(const ir_node *n) {
   default: return -1;
   }
 }
+
+bool ir_compress_view_of(const ir_node *n, int rank, const int64_t *dims, ir_compress_view *v) {
+  *v = (ir_compress_view){1, kn_dims_prod(dims, 0, rank), 1, 0};
+  if (!ir_attr_get(n, "axis")) return true;
+  int64_t a = ir_op_axis(n);
+  if (a < -rank || a >= rank) return false;
+  v->axis = (int)(a < 0 ? a + rank : a);
+  v->outer = kn_dims_prod(dims, 0, v->axis);
+  v->extent = dims[v->axis];
+  v->inner = kn_dims_prod(dims, v->axis + 1, rank);
+  return true;
+}

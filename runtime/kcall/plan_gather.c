@@ -168,16 +168,12 @@ kn_status kc_plan_Compress(kn_ctx *kn, const ir_graph *g, const ir_node *n, kc_p
   if (!x || es == 0 || x->rank < 1 || !cond || cond->dtype != KN_BOOL || cond->rank != 1 || !y ||
       y->dtype != x->dtype)
     return kc_decline(kn, n, "needs sized data of rank >= 1 and a 1-D bool condition");
-  kk_compress_params v = {.outer = 1, .extent = ir_type_numel(x), .inner = 1, .ncond = cond->dims[0],
+  ir_compress_view cw;
+  if (!ir_compress_view_of(n, x->rank, x->dims, &cw)) return kc_decline(kn, n, "axis out of range");
+  kk_compress_params v = {.outer = cw.outer, .extent = cw.extent, .inner = cw.inner, .ncond = cond->dims[0],
                           .es = (int64_t)es};
-  int axis = 0;
+  int axis = cw.axis;
   if (ir_attr_get(n, "axis")) {
-    axis = (int)ir_op_axis(n);
-    if (axis < 0) axis += x->rank;
-    if (axis < 0 || axis >= x->rank) return kc_decline(kn, n, "axis out of range");
-    v.outer = kn_dims_prod(x->dims, 0, axis);
-    v.extent = x->dims[axis];
-    v.inner = kn_dims_prod(x->dims, axis + 1, x->rank);
     if (y->rank != x->rank) return kc_decline(kn, n, "the output rank differs from the input's");
     for (int d = 0; d < x->rank; d++)
       if (d != axis && y->dims[d] != x->dims[d]) return kc_decline(kn, n, "the output shape does not fit");

@@ -407,13 +407,12 @@ kn_status ref_exec_Compress(ref_ctx *c) {
   KN_TRY(elem_size(c, x->dtype, &es));
   if (cond->dtype != KN_BOOL || cond->rank != 1) return ref_fail(c, KN_ETYPE, "condition must be a 1-D bool tensor");
   if (x->rank < 1) return ref_fail(c, KN_ESHAPE, "input must have rank >= 1");
-  int64_t outer = 1, extent = kn_tensor_numel(x), inner = 1, dims[KN_MAX_RANK];
-  int rank = 1, axis = 0;
+  ir_compress_view cw;
+  if (!ir_compress_view_of(c->node, x->rank, x->dims, &cw))
+    return ref_fail(c, KN_EINVAL, "axis %lld is out of range for rank %d", (long long)ir_op_axis(c->node), x->rank);
+  int64_t outer = cw.outer, extent = cw.extent, inner = cw.inner, dims[KN_MAX_RANK];
+  int rank = 1, axis = cw.axis;
   if (ir_attr_get(c->node, "axis")) {
-    KN_TRY(norm_axis(c, ir_op_axis(c->node), x->rank, &axis));
-    outer = kn_dims_prod(x->dims, 0, axis);
-    extent = x->dims[axis];
-    inner = kn_dims_prod(x->dims, axis + 1, x->rank);
     rank = x->rank;
     memcpy(dims, x->dims, sizeof dims);
   }
